@@ -1,0 +1,27 @@
+import { mkdirSync } from "node:fs";
+import { isAbsolute, join, resolve } from "node:path";
+
+/**
+ * The data directory (database, images, models). Relative values are resolved from the
+ * directory the user ran the command in (npm sets INIT_CWD when it runs a workspace script
+ * from elsewhere), so `HIWL_DATA_DIR=./data npm start` and `hiwl ...` agree.
+ */
+export function dataDir(): string {
+  const base = process.env.INIT_CWD ?? process.cwd();
+  const dir = process.env.HIWL_DATA_DIR ?? "./data";
+  return isAbsolute(dir) ? dir : resolve(base, dir);
+}
+
+export function ensureDataDir(): string {
+  const dir = dataDir();
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+export function databasePath(): string {
+  return join(dataDir(), "hiwl.db");
+}
+
+export function databaseUrl(): string {
+  return `file:${databasePath()}`;
+}

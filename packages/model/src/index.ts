@@ -1,0 +1,4 @@
+export * from "./decision-tree.ts";
+export * from "./vote-fractions.ts";
+export * from "./classes.ts";
+export * from "./label-smoothing.ts";

@@ -1,0 +1,16 @@
+import { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
+import { defineConfig } from "prisma/config";
+import { databaseUrl, ensureDataDir } from "./packages/db/src/paths.ts";
+
+// The JS engine with a driver adapter: no Prisma command downloads an engine binary
+// (see ../shared/docs/PLATFORM.md).
+export default defineConfig({
+  experimental: { adapter: true },
+  engine: "js",
+  schema: "prisma/schema.prisma",
+  migrations: { path: "prisma/migrations" },
+  async adapter() {
+    ensureDataDir();
+    return new PrismaBetterSQLite3({ url: databaseUrl() });
+  },
+});
