@@ -78,3 +78,22 @@ export function argmaxClass(probs: Readonly<Record<HiwlClass, number>>): HiwlCla
   for (const cls of HIWL_CLASSES) if (probs[cls] > probs[best]) best = cls;
   return best;
 }
+
+/**
+ * Labels a catalogue may give a galaxy: one of the five classes, or just "smooth" where the
+ * catalogue does not say how round (Galaxy Zoo 1's "elliptical").
+ */
+export const CATALOG_LABELS = [...HIWL_CLASSES, "smooth"] as const;
+export type CatalogLabel = (typeof CATALOG_LABELS)[number];
+
+/** The three-way view shared by every catalogue: smooth / edge-on / spiral. */
+export const COARSE_CLASSES = ["smooth", "edge-on", "spiral"] as const;
+export type CoarseClass = (typeof COARSE_CLASSES)[number];
+
+export function coarseClass(label: CatalogLabel): CoarseClass {
+  return label === "edge-on" || label === "spiral" ? label : "smooth";
+}
+
+export function isCatalogLabel(value: string): value is CatalogLabel {
+  return (CATALOG_LABELS as readonly string[]).includes(value);
+}

@@ -1,0 +1,27 @@
+/**
+ * `hiwl`: the researchers' command line. Each command group lives in commands/; this file
+ * only assembles them and turns errors into one readable line and a non-zero exit.
+ */
+import { Command } from "commander";
+import { registerDb } from "./commands/db.ts";
+import { registerImports } from "./commands/imports.ts";
+import { registerResearcher } from "./commands/researcher.ts";
+import { registerSeed } from "./commands/seed.ts";
+
+const program = new Command("hiwl")
+  .description("HIWL galaxy classification platform: data, training and the active-learning loop")
+  .showHelpAfterError();
+
+registerDb(program);
+registerResearcher(program);
+registerSeed(program);
+registerImports(program);
+
+try {
+  await program.parseAsync();
+  process.exit(0);
+} catch (err) {
+  console.error(`hiwl: ${err instanceof Error ? err.message : String(err)}`);
+  if (process.env.HIWL_DEBUG && err instanceof Error) console.error(err.stack);
+  process.exit(1);
+}

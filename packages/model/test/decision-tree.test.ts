@@ -1,0 +1,49 @@
+import { describe, expect, it } from "vitest";
+import { ANSWER_IDS, QUESTIONS, descendants, kaggleColumn, questionOf, validateWalk, walk } from "../src/decision-tree.ts";
+
+describe("decision tree", () => {
+  it("has the 11 questions and 37 answers of the Kaggle columns, in column order", () => {
+    expect(QUESTIONS).toHaveLength(11);
+    expect(ANSWER_IDS).toHaveLength(37);
+    expect(ANSWER_IDS.slice(0, 5)).toEqual(["1.1", "1.2", "1.3", "2.1", "2.2"]);
+    expect(ANSWER_IDS.at(-1)).toBe("11.6");
+    expect(ANSWER_IDS.map(kaggleColumn)).toContain("Class8.7");
+    expect(new Set(ANSWER_IDS).size).toBe(37);
+    expect(questionOf("10.3")).toBe("10");
+  });
+
+  it("branches as in HIWL.md", () => {
+    const next = (id: string) => QUESTIONS.flatMap((q) => q.answers).find((x) => x.id === id)!.next;
+    expect([next("1.1"), next("1.2"), next("1.3")]).toEqual(["7", "2", null]);
+    expect([next("2.1"), next("2.2")]).toEqual(["9", "3"]);
+    expect([next("3.1"), next("3.2")]).toEqual(["4", "4"]);
+    expect([next("4.1"), next("4.2")]).toEqual(["10", "5"]);
+    expect(next("10.2")).toBe("11");
+    expect(next("11.6")).toBe("5");
+    expect(next("5.4")).toBe("6");
+    expect(next("7.3")).toBe("6");
+    expect(next("9.2")).toBe("6");
+    expect([next("6.1"), next("6.2")]).toEqual(["8", null]);
+    expect(next("8.6")).toBeNull();
+    expect(descendants("6")).toEqual(["8"]);
+  });
+
+  it("accepts complete paths from Q1 to an end", () => {
+    expect(validateWalk(["1.3"])).toEqual({ ok: true });
+    expect(validateWalk(["1.1", "7.3", "6.2"])).toEqual({ ok: true });
+    expect(validateWalk(["1.2", "2.1", "9.1", "6.1", "8.7"])).toEqual({ ok: true });
+    expect(validateWalk(["1.2", "2.2", "3.1", "4.1", "10.1", "11.2", "5.3", "6.2"])).toEqual({ ok: true });
+    expect(validateWalk(["1.2", "2.2", "3.2", "4.2", "5.1", "6.2"])).toEqual({ ok: true });
+  });
+
+  it("rejects incomplete, out-of-order and overlong walks with the position", () => {
+    expect(validateWalk([])).toEqual({ ok: false, error: "the classification stops before question 1 is answered" });
+    expect(validateWalk(["1.1", "7.1"])).toMatchObject({ ok: false, error: expect.stringContaining("question 6") });
+    expect(walk(["1.1", "2.1"])).toMatchObject({ status: "invalid", index: 1 });
+    expect(validateWalk(["1.1", "2.1"])).toMatchObject({ error: expect.stringContaining("expected one of 7.1, 7.2, 7.3") });
+    expect(walk(["1.3", "6.2"])).toMatchObject({ status: "invalid", index: 1 });
+    expect(walk(["9.9"])).toMatchObject({ status: "invalid", index: 0 });
+    const state = walk(["1.2", "2.2"]);
+    expect(state.status === "in-progress" && state.question.id).toBe("3");
+  });
+});
