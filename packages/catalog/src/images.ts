@@ -41,7 +41,7 @@ export async function storeImage(src: string, source: string, id: string, root =
 }
 
 /** Writes a raw RGB image (the synthetic renderer's output) as JPEG plus thumbnail. */
-export async function storeRgb(rgb: Uint8Array, size: number, source: string, id: string, root = dataDir()): Promise<StoredImage> {
+export async function storeRgb(rgb: Uint8Array | Uint8ClampedArray, size: number, source: string, id: string, root = dataDir()): Promise<StoredImage> {
   const dir = imageDir(source, root);
   await mkdir(dir, { recursive: true });
   const dest = join(dir, `${id}.jpg`);

@@ -6,7 +6,7 @@
  */
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
-import { type Db, dataDir, existingExternalIds, insertGalaxies } from "@hiwl/db";
+import { type Db, dataDir, findGalaxyIds, insertGalaxies } from "@hiwl/db";
 import type { CatalogLabel } from "@hiwl/model";
 import { mapLimited, storeImage, thumbnailPath } from "../images.ts";
 import { ImportError } from "./import-error.ts";
@@ -35,7 +35,7 @@ export async function commitImport(
   onProgress?: ImportProgress,
   root = dataDir(),
 ): Promise<ImportResult> {
-  const existing = await existingExternalIds(db, source, entries.map((e) => e.externalId));
+  const existing = await findGalaxyIds(db, source, entries.map((e) => e.externalId));
   const fresh = entries.filter((e) => !existing.has(e.externalId));
   const stored = await mapLimited(
     fresh,

@@ -19,7 +19,7 @@ export function readCsv(file: string): CsvTable {
   }
   let records: Array<{ record: string[]; info: { lines: number } }>;
   try {
-    records = parse(text, { info: true, skip_empty_lines: true, trim: true, relax_column_count: true, bom: true });
+    records = parse(text, { info: true, skip_empty_lines: true, trim: true, relax_column_count: true, bom: true }) as unknown as typeof records;
   } catch (err) {
     throw new ImportError(file, [(err as Error).message]);
   }
