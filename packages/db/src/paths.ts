@@ -18,10 +18,10 @@ export function ensureDataDir(): string {
   return dir;
 }
 
-export function databasePath(): string {
-  return join(dataDir(), "hiwl.db");
+export function databasePath(dir: string = dataDir()): string {
+  return join(dir, "hiwl.db");
 }
 
-export function databaseUrl(): string {
-  return `file:${databasePath()}`;
+export function databaseUrl(dir: string = dataDir()): string {
+  return `file:${databasePath(dir)}`;
 }

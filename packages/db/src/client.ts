@@ -1,0 +1,96 @@
+import { mkdirSync } from "node:fs";
+import { resolve } from "node:path";
+import { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
+import { PrismaClient } from "./generated/prisma/client.ts";
+import { dataDir as defaultDataDir, databaseUrl } from "./paths.ts";
+
+export type Db = PrismaClient;
+
+type SqlDriverAdapter = Awaited<ReturnType<PrismaBetterSQLite3["connect"]>>;
+
+/** How long a statement waits for another process's write lock before failing. */
+const BUSY_TIMEOUT_MS = 5000;
+
+/**
+ * One PrismaClient holds one better-sqlite3 connection. The adapter serialises transactions
+ * but not the queries outside them, and those run on the same connection: a write made
+ * while another request's transaction is open joins that transaction and vanishes if it
+ * rolls back (seen with Prisma 6.19.3). Here every query outside a transaction waits until
+ * the open transaction ends, and the next transaction waits for those queries.
+ */
+function serialise(adapter: SqlDriverAdapter): SqlDriverAdapter {
+  let tail = Promise.resolve();
+  const lock = async (): Promise<() => void> => {
+    const previous = tail;
+    let release!: () => void;
+    tail = new Promise((done) => (release = done));
+    await previous;
+    return release;
+  };
+  const exclusive = async <T>(run: () => Promise<T>): Promise<T> => {
+    const release = await lock();
+    try {
+      return await run();
+    } finally {
+      release();
+    }
+  };
+  return {
+    provider: adapter.provider,
+    adapterName: adapter.adapterName,
+    queryRaw: (query) => exclusive(() => adapter.queryRaw(query)),
+    executeRaw: (query) => exclusive(() => adapter.executeRaw(query)),
+    executeScript: (script) => exclusive(() => adapter.executeScript(script)),
+    dispose: () => adapter.dispose(),
+    async startTransaction(isolationLevel) {
+      const release = await lock();
+      try {
+        const tx = await adapter.startTransaction(isolationLevel);
+        const commit = tx.commit.bind(tx);
+        const rollback = tx.rollback.bind(tx);
+        tx.commit = () => commit().finally(release);
+        tx.rollback = () => rollback().finally(release);
+        return tx;
+      } catch (e) {
+        release();
+        throw e;
+      }
+    },
+  };
+}
+
+/**
+ * The web server and the trainer are separate processes on one database file. WAL lets
+ * readers go on while one of them writes; in WAL, synchronous=NORMAL cannot corrupt the
+ * database and only risks the last commits on power loss, which is worth one fsync fewer per
+ * submitted classification.
+ */
+class SharedSQLite3 extends PrismaBetterSQLite3 {
+  override async connect() {
+    const adapter = await super.connect();
+    await adapter.executeScript("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;");
+    return serialise(adapter);
+  }
+}
+
+/**
+ * A client on the database under `dataDir` (default HIWL_DATA_DIR). Open one per process
+ * (the apps use db()): better-sqlite3 waits for another connection's lock synchronously,
+ * so a second client in the same process blocks the event loop that the first one needs to
+ * commit, and both stall until the busy timeout.
+ */
+export function createDb(options: { dataDir?: string } = {}): Db {
+  const dir = options.dataDir === undefined ? defaultDataDir() : resolve(options.dataDir);
+  mkdirSync(dir, { recursive: true });
+  return new PrismaClient({ adapter: new SharedSQLite3({ url: databaseUrl(dir), timeout: BUSY_TIMEOUT_MS }) });
+}
+
+// Next.js re-evaluates modules on every hot reload; keeping the client on globalThis stops
+// each reload from opening another connection.
+const shared = globalThis as typeof globalThis & { __hiwlDb?: Db };
+
+/** The process-wide client for the apps, opened on first use under HIWL_DATA_DIR. */
+export function db(): Db {
+  shared.__hiwlDb ??= createDb();
+  return shared.__hiwlDb;
+}

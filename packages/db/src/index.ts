@@ -1,0 +1,13 @@
+export * from "./paths.ts";
+export * from "./client.ts";
+export * from "./migrate.ts";
+export * from "./errors.ts";
+export * from "./galaxies.ts";
+export * from "./classifications.ts";
+export * from "./queue.ts";
+export * from "./volunteers.ts";
+export * from "./training-jobs.ts";
+export * from "./model-versions.ts";
+export * from "./aggregates.ts";
+export type * from "./generated/prisma/client.ts";
+export { Prisma } from "./generated/prisma/client.ts";

@@ -1,0 +1,91 @@
+import type { HiwlClass } from "@hiwl/model";
+import { chunks } from "./batch.ts";
+import type { Db } from "./client.ts";
+import { NotFoundError } from "./errors.ts";
+import { Prisma, type ModelVersion } from "./generated/prisma/client.ts";
+import { isPrismaError } from "./prisma-errors.ts";
+
+export interface ModelVersionInput {
+  /** Directory name under $HIWL_DATA_DIR/models/. */
+  version: string;
+  path: string;
+  config: Record<string, unknown>;
+  metrics: Record<string, unknown>;
+  trainingJobId?: number | null;
+}
+
+/** Registers a trained model, inactive until activateModelVersion. */
+export function createModelVersion(db: Db, input: ModelVersionInput): Promise<ModelVersion> {
+  return db.modelVersion.create({
+    data: {
+      version: input.version,
+      path: input.path,
+      config: JSON.stringify(input.config),
+      metrics: JSON.stringify(input.metrics),
+      trainingJobId: input.trainingJobId ?? null,
+    },
+  });
+}
+
+/**
+ * Makes one version the active one. Both updates run in one transaction, so readers see the
+ * old active version or the new one, never none or two.
+ */
+export async function activateModelVersion(db: Db, id: number): Promise<ModelVersion> {
+  try {
+    const [, active] = await db.$transaction([
+      db.modelVersion.updateMany({ where: { active: true, id: { not: id } }, data: { active: false } }),
+      db.modelVersion.update({ where: { id }, data: { active: true } }),
+    ]);
+    return active;
+  } catch (e) {
+    if (isPrismaError(e, "recordNotFound")) throw new NotFoundError(`model version ${id} does not exist`, { cause: e });
+    throw e;
+  }
+}
+
+export function getActiveModelVersion(db: Db): Promise<ModelVersion | null> {
+  return db.modelVersion.findFirst({ where: { active: true } });
+}
+
+export function listModelVersions(db: Db): Promise<ModelVersion[]> {
+  return db.modelVersion.findMany({ orderBy: [{ createdAt: "desc" }, { id: "desc" }] });
+}
+
+export interface PredictionInput {
+  galaxyId: number;
+  probabilities: Readonly<Record<HiwlClass, number>>;
+  /** The hierarchical classifier's decision, which need not be the argmax of the probabilities. */
+  predictedClass: HiwlClass;
+  /** Acquisition score (entropy, margin, BALD, ...). */
+  acquisition?: number | null;
+}
+
+/**
+ * Stores a scoring run's predictions in one transaction; scoring a galaxy again with the same
+ * model version replaces its prediction.
+ */
+export async function upsertPredictions(
+  db: Db,
+  modelVersionId: number,
+  predictions: readonly PredictionInput[],
+): Promise<number> {
+  const now = new Date();
+  const written = await db.$transaction(
+    chunks(predictions).map((chunk) => {
+      const values = chunk.map(({ galaxyId, probabilities: p, predictedClass, acquisition }) => {
+        return Prisma.sql`(${galaxyId}, ${modelVersionId}, ${p.round}, ${p["in-between"]}, ${p.cigar},
+          ${p["edge-on"]}, ${p.spiral}, ${predictedClass}, ${acquisition ?? null}, ${now})`;
+      });
+      return db.$executeRaw`
+        INSERT INTO "Prediction" ("galaxyId", "modelVersionId", "pRound", "pInBetween", "pCigar", "pEdgeOn",
+          "pSpiral", "predictedClass", "acquisition", "createdAt")
+        VALUES ${Prisma.join(values)}
+        ON CONFLICT ("galaxyId", "modelVersionId") DO UPDATE SET
+          "pRound" = "excluded"."pRound", "pInBetween" = "excluded"."pInBetween", "pCigar" = "excluded"."pCigar",
+          "pEdgeOn" = "excluded"."pEdgeOn", "pSpiral" = "excluded"."pSpiral",
+          "predictedClass" = "excluded"."predictedClass", "acquisition" = "excluded"."acquisition"`;
+    }),
+  );
+  return written.reduce((sum, n) => sum + n, 0);
+}

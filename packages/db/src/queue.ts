@@ -1,0 +1,26 @@
+import type { Db } from "./client.ts";
+import type { Galaxy } from "./generated/prisma/client.ts";
+
+/**
+ * The next galaxy to show a volunteer: never one they classified, never a retired one,
+ * highest priority first. It is drawn at random from the top `spread` candidates so that
+ * volunteers asking at the same moment are spread over the head of the queue instead of all
+ * piling onto the single top galaxy. Null when nothing is left for this volunteer.
+ *
+ * The SQL walks the (retiredAt, priority) index from the top and probes the unique
+ * (volunteerId, galaxyId) index per candidate, stopping after `spread` rows: its cost grows
+ * with how many top galaxies the volunteer has already done, not with the catalogue's size.
+ */
+export async function nextGalaxy(db: Db, volunteerId: string, options: { spread?: number } = {}): Promise<Galaxy | null> {
+  const spread = Math.max(1, Math.floor(options.spread ?? 10));
+  // One round trip: the SQL takes well under a millisecond, Prisma's per-query overhead
+  // about as much again.
+  const candidates = await db.$queryRaw<Galaxy[]>`
+    SELECT "g".* FROM "Galaxy" AS "g"
+    WHERE "g"."retiredAt" IS NULL
+      AND NOT EXISTS (
+        SELECT 1 FROM "Classification" AS "c" WHERE "c"."volunteerId" = ${volunteerId} AND "c"."galaxyId" = "g"."id")
+    ORDER BY "g"."priority" DESC
+    LIMIT ${spread}`;
+  return candidates[Math.floor(Math.random() * candidates.length)] ?? null;
+}

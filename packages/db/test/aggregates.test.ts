@@ -1,0 +1,48 @@
+import { describe, expect, it } from "vitest";
+import {
+  countVolunteers,
+  createModelVersion,
+  ensureVolunteer,
+  exportSizes,
+  getGalaxy,
+  latestPredictions,
+  listVoteFractions,
+  retireGalaxy,
+  submitClassification,
+  upsertPredictions,
+} from "../src/index.ts";
+import { addGalaxies, galaxyRows, useTestDb, WALKS } from "./helpers.ts";
+
+const t = useTestDb();
+
+describe("dashboard and export aggregates", () => {
+  it("agree with the per-galaxy queries", async () => {
+    const [g1, g2, g3] = await addGalaxies(t.db, galaxyRows(3));
+    await ensureVolunteer(t.db, "real");
+    await ensureVolunteer(t.db, "idle");
+    await ensureVolunteer(t.db, "bot", { simulated: true });
+    const classify = (v: string, g: number, answers: readonly string[]) =>
+      submitClassification(t.db, { volunteerId: v, galaxyId: g, answers: [...answers], startedAt: new Date(), finishedAt: new Date() });
+    await classify("real", g1!, WALKS.round);
+    await classify("bot", g1!, WALKS.spiral);
+    await classify("bot", g2!, WALKS.edgeOn);
+    await retireGalaxy(t.db, g2!, "count");
+
+    const fractions = await listVoteFractions(t.db);
+    expect(fractions.map((f) => f.galaxyId)).toEqual([g1, g2]);
+    expect(fractions[0]!.voteFractions).toEqual((await getGalaxy(t.db, g1!))!.voteFractions);
+    expect((await listVoteFractions(t.db, { retired: true })).map((f) => f.galaxyId)).toEqual([g2]);
+
+    const v1 = await createModelVersion(t.db, { version: "a", path: "a", config: {}, metrics: {} });
+    const v2 = await createModelVersion(t.db, { version: "b", path: "b", config: {}, metrics: {} });
+    const p = { round: 0.2, "in-between": 0.2, cigar: 0.2, "edge-on": 0.2, spiral: 0.2 };
+    await upsertPredictions(t.db, v1.id, [g1!, g3!].map((galaxyId) => ({ galaxyId, probabilities: p, predictedClass: "round" as const })));
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await upsertPredictions(t.db, v2.id, [{ galaxyId: g1!, probabilities: p, predictedClass: "spiral" }]);
+    const latest = await latestPredictions(t.db);
+    expect(latest.map((x) => [x.galaxyId, x.modelVersionId])).toEqual([[g1, v2.id], [g3, v1.id]]);
+
+    expect(await countVolunteers(t.db)).toEqual({ total: 2, classifying: 1 });
+    expect(await exportSizes(t.db)).toEqual({ votes: 2, predictions: 2 });
+  });
+});
