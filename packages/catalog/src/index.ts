@@ -5,3 +5,4 @@ export * from "./import/kaggle.ts";
 export * from "./import/folder-catalog.ts";
 export * from "./seed-synthetic.ts";
 export * as synthetic from "./synthetic/index.ts";
+export * from "./cutout-cache.ts";

@@ -2,3 +2,4 @@ export * from "./decision-tree.ts";
 export * from "./vote-fractions.ts";
 export * from "./classes.ts";
 export * from "./label-smoothing.ts";
+export * from "./metrics.ts";

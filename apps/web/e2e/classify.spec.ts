@@ -1,0 +1,105 @@
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import { listVolunteerClassifications } from "@hiwl/db";
+import { getAnswer, getQuestion, questionOf } from "@hiwl/model";
+import { expect, test, type Page } from "@playwright/test";
+import { screenshotPath, testDb } from "./env.ts";
+
+/** One step of a walk: click an answer, press its number key, or go back (button or Backspace). */
+type Step = { click: string } | { key: string } | { back: "button" | "Backspace" };
+
+const heading = (page: Page) => page.getByRole("heading", { level: 1 });
+
+async function expectQuestionOf(page: Page, answerId: string) {
+  await expect(heading(page)).toHaveText(getQuestion(questionOf(answerId)).text);
+}
+
+async function run(page: Page, step: Step) {
+  if ("click" in step) {
+    await expectQuestionOf(page, step.click);
+    await page.getByRole("button", { name: getAnswer(step.click).label, exact: true }).click();
+  } else if ("key" in step) {
+    await expectQuestionOf(page, step.key);
+    const index = getQuestion(questionOf(step.key)).answers.findIndex((a) => a.id === step.key);
+    await page.keyboard.press(String(index + 1));
+  } else if (step.back === "button") {
+    await page.getByRole("button", { name: "Back" }).click();
+  } else {
+    await page.keyboard.press("Backspace");
+  }
+}
+
+const WALKS: { steps: Step[]; answers: string[] }[] = [
+  {
+    steps: [{ click: "1.1" }, { click: "7.1" }, { key: "6.2" }],
+    answers: ["1.1", "7.1", "6.2"],
+  },
+  {
+    steps: [
+      { click: "1.2" },
+      { click: "2.1" },
+      { back: "button" },
+      { click: "2.2" },
+      { click: "3.2" },
+      { click: "4.2" },
+      { click: "5.3" },
+      { back: "Backspace" },
+      { click: "5.2" },
+      { click: "6.1" },
+      { click: "8.6" },
+    ],
+    answers: ["1.2", "2.2", "3.2", "4.2", "5.2", "6.1", "8.6"],
+  },
+  { steps: [{ click: "1.3" }], answers: ["1.3"] },
+];
+
+test("a volunteer classifies three galaxies and the database holds exactly those classifications", async ({ page, context }) => {
+  await page.goto("/");
+  await page.getByRole("link", { name: "Start classifying" }).click();
+  await expect(page).toHaveURL(/\/classify$/);
+
+  const classifier = page.getByTestId("classifier");
+  const expected = new Map<number, string[]>();
+  for (const [i, walk] of WALKS.entries()) {
+    await expect(classifier).toBeVisible();
+    const galaxyId = Number(await classifier.getAttribute("data-galaxy-id"));
+    expect(expected.has(galaxyId), "a galaxy is served once").toBe(false);
+    await expect(page.getByTestId("model-prediction")).toContainText("No model yet");
+    const image = classifier.getByRole("img", { name: /^Galaxy / });
+    await expect.poll(() => image.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBeGreaterThan(0);
+
+    for (const [s, step] of walk.steps.entries()) {
+      if (i === 1 && s === 4) {
+        // Mid-walk, with an answer trail: the picture for the README.
+        await expectQuestionOf(page, "3.2");
+        await page.mouse.move(0, 0); // no hover highlight in the picture
+        mkdirSync(dirname(screenshotPath("classify.png")), { recursive: true });
+        await page.screenshot({ path: screenshotPath("classify.png") });
+      }
+      await run(page, step);
+    }
+    await expect(page.getByText("Saved, thank you!")).toBeVisible();
+    await expect(classifier.getByText(/classifications? so far/)).toBeVisible();
+    expected.set(galaxyId, walk.answers);
+    await page.getByRole("button", { name: "Next galaxy" }).click();
+    await expect(classifier).not.toHaveAttribute("data-galaxy-id", String(galaxyId));
+  }
+
+  const volunteerId = (await context.cookies()).find((c) => c.name === "hiwl_volunteer")?.value;
+  expect(volunteerId).toBeTruthy();
+  const db = testDb();
+  try {
+    const stored = await listVolunteerClassifications(db, volunteerId!);
+    expect(stored).toHaveLength(3);
+    for (const c of stored) {
+      expect(JSON.parse(c.answers), `answers for galaxy ${c.galaxyId}`).toEqual(expected.get(c.galaxyId));
+      expect(c.finishedAt.getTime()).toBeGreaterThanOrEqual(c.startedAt.getTime());
+      expect(c.userAgent).toContain("Chrome");
+    }
+  } finally {
+    await db.$disconnect();
+  }
+
+  await page.getByRole("link", { name: "History" }).click();
+  await expect(page.getByTestId("history").locator(":scope > li")).toHaveCount(3);
+});

@@ -1,0 +1,83 @@
+import { readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import {
+  createResearcher,
+  ensureVolunteer,
+  insertGalaxies,
+  listGalaxies,
+  migrate,
+  retireGalaxy,
+  submitClassification,
+} from "@hiwl/db";
+import { GZ1_DIR, RESEARCHER, dataDir, testDb } from "./env.ts";
+
+/** Galaxy Zoo 1 labels -> the catalogue label stored with the galaxy. */
+const GZ1_LABELS: Record<string, string> = { "0": "smooth", "1": "spiral", "2": "spiral", "3": "edge-on", "5": "merger" };
+const PER_LABEL: Record<string, number> = { smooth: 5, spiral: 4, "edge-on": 3, merger: 1 };
+
+/**
+ * Typical crowd walks for the simulated volunteers, by catalogue label, so the dashboard and
+ * galaxy pages have history to show; the second walk of each is the dissenting minority.
+ */
+const CROWD_WALKS: Record<string, string[][]> = {
+  smooth: [["1.1", "7.2", "6.2"], ["1.1", "7.1", "6.2"]],
+  spiral: [["1.2", "2.2", "3.2", "4.1", "10.2", "11.2", "5.2", "6.2"], ["1.2", "2.2", "3.1", "4.1", "10.3", "11.6", "5.2", "6.2"]],
+  "edge-on": [["1.2", "2.1", "9.1", "6.2"], ["1.2", "2.1", "9.3", "6.1", "8.7"]],
+  merger: [["1.2", "2.2", "3.2", "4.2", "5.2", "6.1", "8.6"], ["1.3"]],
+};
+
+const DAY = 86_400_000;
+
+export default async function globalSetup() {
+  const dir = dataDir();
+  await migrate(dir);
+  const db = testDb();
+  try {
+    const taken: Record<string, number> = {};
+    const rows = readFileSync(join(GZ1_DIR, "labels.csv"), "utf8")
+      .trim()
+      .split("\n")
+      .slice(1)
+      .map((line) => line.split(","))
+      .filter(([, cls]) => {
+        const label = GZ1_LABELS[cls!];
+        if (!label || (taken[label] ?? 0) >= PER_LABEL[label]!) return false;
+        taken[label] = (taken[label] ?? 0) + 1;
+        return true;
+      });
+    await insertGalaxies(
+      db,
+      rows.map(([objid, cls]) => ({
+        externalId: objid!,
+        source: "gz1",
+        imagePath: join(GZ1_DIR, "images", `${objid}.jpg`),
+        catalogLabel: GZ1_LABELS[cls!]!,
+      })),
+    );
+
+    // A few weeks of simulated crowd work on most galaxies, for the dashboard's chart.
+    const { galaxies } = await listGalaxies(db, { pageSize: 200 });
+    const now = Date.now();
+    let n = 0;
+    for (const [i, g] of galaxies.entries()) {
+      if (i % 4 === 3) continue; // some galaxies stay fresh
+      const walks = CROWD_WALKS[g.catalogLabel!]!;
+      for (let v = 0; v < 3 + (i % 4); v++) {
+        const volunteer = await ensureVolunteer(db, `sim-${v}`, { simulated: true });
+        const finishedAt = new Date(now - ((n++ * 7) % 20) * DAY - 3_600_000);
+        await submitClassification(db, {
+          volunteerId: volunteer.id,
+          galaxyId: g.id,
+          answers: walks[v === 2 ? 1 : 0]!,
+          startedAt: new Date(finishedAt.getTime() - 20_000),
+          finishedAt,
+        });
+      }
+    }
+    await retireGalaxy(db, galaxies[0]!.id, "consensus");
+    await createResearcher(db, RESEARCHER.username, RESEARCHER.password, { displayName: RESEARCHER.displayName });
+  } finally {
+    await db.$disconnect();
+  }
+  return () => rmSync(dir, { recursive: true, force: true });
+}

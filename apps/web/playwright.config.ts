@@ -1,0 +1,62 @@
+import { mkdtempSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { defineConfig } from "@playwright/test";
+
+/**
+ * End-to-end tests against the production build (`next build` first; turbo does it). The
+ * server reads a throwaway data directory that global-setup.ts fills.
+ *
+ * This file is evaluated in the runner and again in every worker; the data directory and
+ * port are chosen once, in the runner, and reach the workers through the environment.
+ */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+process.env.HIWL_E2E_DATA_DIR ??= mkdtempSync(join(tmpdir(), "hiwl-e2e-"));
+process.env.HIWL_E2E_PORT ??= String(await freePort());
+const baseURL = `http://127.0.0.1:${process.env.HIWL_E2E_PORT}`;
+
+export default defineConfig({
+  testDir: "e2e",
+  globalSetup: "./e2e/global-setup.ts",
+  // One server, one database: the tests count rows, so they run one at a time.
+  workers: 1,
+  fullyParallel: false,
+  forbidOnly: !!process.env.CI,
+  retries: 0,
+  timeout: 60_000,
+  expect: { timeout: 10_000 },
+  reporter: process.env.CI ? [["list"], ["html", { open: "never" }]] : "list",
+  use: {
+    baseURL,
+    browserName: "chromium",
+    viewport: { width: 1280, height: 860 },
+    colorScheme: "dark",
+    trace: "retain-on-failure",
+    launchOptions: {
+      // Debian's chromium: Playwright's own browser downloads are not reachable here.
+      executablePath: "/usr/bin/chromium",
+      args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    },
+  },
+  webServer: {
+    command: `npx next start -p ${process.env.HIWL_E2E_PORT}`,
+    // Does not touch the database, which global setup may still be preparing.
+    url: `${baseURL}/signin`,
+    reuseExistingServer: false,
+    timeout: 60_000,
+    env: { HIWL_DATA_DIR: process.env.HIWL_E2E_DATA_DIR },
+    stdout: "pipe",
+  },
+});

@@ -1,0 +1,93 @@
+import { CLASS_LABELS, HIWL_CLASSES, type HiwlClass } from "@hiwl/model";
+import { Card, ProbabilityBars, VoteFractionTable } from "@hiwl/ui";
+import { TRPCError } from "@trpc/server";
+import type { Metadata } from "next";
+import Link from "next/link";
+import { notFound } from "next/navigation";
+import { GalaxyViewer } from "~/components/classify/galaxy-viewer.tsx";
+import { CrowdSummary } from "~/components/crowd-summary.tsx";
+import { galaxyImageUrl } from "~/lib/urls.ts";
+import { classItems, voteGroups } from "~/lib/votes.ts";
+import { serverApi } from "~/trpc/server.ts";
+
+type Props = { params: Promise<{ id: string }> };
+
+export async function generateMetadata({ params }: Props): Promise<Metadata> {
+  return { title: `Galaxy ${(await params).id}` };
+}
+
+async function load(idParam: string) {
+  const id = Number(idParam);
+  if (!Number.isSafeInteger(id) || id <= 0) notFound();
+  try {
+    return await (await serverApi()).galaxy.byId({ id });
+  } catch (e) {
+    if (e instanceof TRPCError && e.code === "NOT_FOUND") notFound();
+    throw e;
+  }
+}
+
+const isClass = (c: string): c is HiwlClass => (HIWL_CLASSES as readonly string[]).includes(c);
+
+export default async function GalaxyPage({ params }: Props) {
+  const g = await load((await params).id);
+  const prediction = g.latestPrediction;
+  const facts: [string, string][] = [
+    ["Catalogue id", g.externalId],
+    ["Source", g.source],
+    ...(g.ra !== null && g.dec !== null ? [["RA, Dec", `${g.ra.toFixed(5)}°, ${g.dec.toFixed(5)}°`] as [string, string]] : []),
+    ...(g.catalogLabel ? [["Catalogue label", g.catalogLabel] as [string, string]] : []),
+    ["Status", g.retiredAt ? `retired (${g.retirementReason ?? "no reason given"})` : "active: still being classified"],
+  ];
+  return (
+    <div className="space-y-6">
+      <div className="flex flex-wrap items-baseline justify-between gap-2">
+        <h1 className="text-2xl font-semibold text-white">Galaxy {g.externalId}</h1>
+        <Link href="/gallery" className="text-sm text-slate-400 hover:text-white">
+          ← Gallery
+        </Link>
+      </div>
+      <div className="grid gap-6 lg:grid-cols-[minmax(0,5fr)_minmax(0,6fr)]">
+        <div className="space-y-4">
+          <GalaxyViewer src={galaxyImageUrl(g.id)} alt={`Galaxy ${g.externalId}`} />
+          <Card title="About">
+            <dl className="grid grid-cols-[auto_1fr] gap-x-4 gap-y-1 text-sm">
+              {facts.map(([k, v]) => (
+                <div key={k} className="contents">
+                  <dt className="text-slate-400">{k}</dt>
+                  <dd className="text-slate-200">{v}</dd>
+                </div>
+              ))}
+            </dl>
+          </Card>
+          <Card title="Model prediction">
+            {prediction ? (
+              <div className="space-y-3">
+                <p className="text-sm text-slate-300">
+                  Model version #{prediction.modelVersionId} says{" "}
+                  <strong className="text-white">
+                    {isClass(prediction.predictedClass) ? CLASS_LABELS[prediction.predictedClass] : prediction.predictedClass}
+                  </strong>
+                  .
+                </p>
+                <ProbabilityBars items={classItems(prediction.probabilities)} highlight={prediction.predictedClass} />
+              </div>
+            ) : (
+              <p className="text-sm text-slate-400">No prediction yet.</p>
+            )}
+          </Card>
+        </div>
+        <div className="space-y-4">
+          <Card title="What the volunteers said">
+            <CrowdSummary classificationCount={g.classificationCount} voteFractions={g.voteFractions} voteCounts={g.voteCounts} full />
+          </Card>
+          {g.priorFractions && (
+            <Card title="The catalogue's vote fractions">
+              <VoteFractionTable groups={voteGroups(g.priorFractions)} />
+            </Card>
+          )}
+        </div>
+      </div>
+    </div>
+  );
+}

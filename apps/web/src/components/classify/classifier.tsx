@@ -1,0 +1,205 @@
+"use client";
+
+import { walk, type Question } from "@hiwl/model";
+import { AnswerButton, Card } from "@hiwl/ui";
+import { useMutation, useQuery } from "@tanstack/react-query";
+import Link from "next/link";
+import { useEffect, useEffectEvent, useState, type ReactNode } from "react";
+import { galaxyImageUrl } from "~/lib/urls.ts";
+import { remainingQuestions } from "~/lib/tree-progress.ts";
+import { useTRPC } from "~/trpc/react.tsx";
+import type { RouterOutputs } from "~/trpc/types.ts";
+import { AnswerChips } from "../answer-chips.tsx";
+import { CrowdSummary } from "../crowd-summary.tsx";
+import { ModelPrediction } from "../model-prediction.tsx";
+import { GalaxyViewer } from "./galaxy-viewer.tsx";
+
+type Galaxy = NonNullable<RouterOutputs["classification"]["next"]>;
+
+/** The classify page: one galaxy after another from the queue, walked through the decision tree. */
+export function Classifier() {
+  const trpc = useTRPC();
+  // Always asked afresh: a cached answer could be a galaxy this volunteer has done since.
+  const next = useQuery({ ...trpc.classification.next.queryOptions(), staleTime: 0, gcTime: 0 });
+  if (next.isPending) return <Placeholder>Finding a galaxy…</Placeholder>;
+  if (next.isError) return <Placeholder>Could not load a galaxy: {next.error.message}</Placeholder>;
+  if (!next.data) {
+    return (
+      <Placeholder>
+        You have classified every galaxy we have. Thank you! See them in your{" "}
+        <Link className="text-indigo-300 underline" href="/history">
+          history
+        </Link>
+        .
+      </Placeholder>
+    );
+  }
+  return (
+    <GalaxyClassification
+      key={next.data.id}
+      galaxy={next.data}
+      loadingNext={next.isFetching}
+      onNext={() => void next.refetch()}
+    />
+  );
+}
+
+function Placeholder({ children }: { children: ReactNode }) {
+  return <Card className="mx-auto max-w-xl text-center text-slate-300">{children}</Card>;
+}
+
+function GalaxyClassification({ galaxy, loadingNext, onNext }: { galaxy: Galaxy; loadingNext: boolean; onNext: () => void }) {
+  const trpc = useTRPC();
+  const [answers, setAnswers] = useState<string[]>([]);
+  const [startedAt] = useState(() => new Date());
+  const submit = useMutation(trpc.classification.submit.mutationOptions());
+  const state = walk(answers);
+
+  const send = (walked: string[]) =>
+    submit.mutate({ galaxyId: galaxy.id, answers: walked, startedAt, finishedAt: new Date() });
+
+  const choose = (answerId: string) => {
+    if (state.status !== "in-progress") return;
+    const walked = [...answers, answerId];
+    setAnswers(walked);
+    if (walk(walked).status === "complete") send(walked);
+  };
+
+  // Back is open until the classification is stored (or while a failed one waits for a retry).
+  const canGoBack = answers.length > 0 && !submit.isPending && !submit.isSuccess;
+  const back = () => {
+    if (!canGoBack) return;
+    submit.reset();
+    setAnswers((a) => a.slice(0, -1));
+  };
+
+  const onKey = useEffectEvent((e: KeyboardEvent) => {
+    if (e.altKey || e.ctrlKey || e.metaKey) return;
+    const target = e.target as HTMLElement | null;
+    if (target?.closest("input, textarea, select, [contenteditable]")) return;
+    if (e.key === "Backspace") {
+      e.preventDefault();
+      back();
+    } else if (/^[1-9]$/.test(e.key) && state.status === "in-progress") {
+      const answer = state.question.answers[Number(e.key) - 1];
+      if (answer) choose(answer.id);
+    } else if (e.key === "Enter" && submit.isSuccess && !loadingNext && !target?.closest("button, a")) {
+      // A focused button or link handles Enter itself ("Next galaxy" has the focus after saving).
+      onNext();
+    }
+  });
+  useEffect(() => {
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, []);
+
+  return (
+    <div
+      className="grid gap-4 lg:grid-cols-[minmax(0,5fr)_minmax(0,6fr)] lg:grid-rows-[auto_1fr] lg:gap-x-6"
+      data-testid="classifier"
+      data-galaxy-id={galaxy.id}
+    >
+      <GalaxyViewer src={galaxyImageUrl(galaxy.id)} alt={`Galaxy ${galaxy.externalId}`} />
+      {/* Beside the image on wide screens; on a phone straight under it, before the model's guess. */}
+      <div className="space-y-4 lg:col-start-2 lg:row-span-2 lg:row-start-1">
+        {answers.length > 0 && <AnswerChips answers={answers} label="Your answers" />}
+        {state.status === "in-progress" && (
+          <QuestionPanel question={state.question} answered={answers.length} canGoBack={canGoBack} onChoose={choose} onBack={back} />
+        )}
+        {state.status === "complete" && (
+          <Card title={submit.isSuccess ? "Saved, thank you!" : "Your classification"}>
+            {submit.isPending && <p className="text-sm text-slate-400">Saving…</p>}
+            {submit.isError && (
+              <div className="space-y-3 text-sm">
+                <p className="text-rose-300">Could not save: {submit.error.message}</p>
+                <div className="flex gap-2">
+                  <button type="button" className={secondary} onClick={() => send(answers)}>
+                    Try again
+                  </button>
+                  <button type="button" className={secondary} onClick={back}>
+                    Back
+                  </button>
+                </div>
+              </div>
+            )}
+            {submit.data?.galaxy && (
+              <div className="space-y-5">
+                <CrowdSummary
+                  classificationCount={submit.data.galaxy.classificationCount}
+                  voteFractions={submit.data.galaxy.voteFractions}
+                  voteCounts={submit.data.galaxy.voteCounts}
+                />
+                <div className="flex flex-wrap items-center gap-3">
+                  <button type="button" autoFocus className={primary} disabled={loadingNext} onClick={onNext}>
+                    {loadingNext ? "Loading…" : "Next galaxy"}
+                  </button>
+                  <Link href={`/galaxies/${galaxy.id}`} className="text-sm text-slate-400 hover:text-white">
+                    About this galaxy
+                  </Link>
+                  <span className="ml-auto hidden text-xs text-slate-500 sm:inline">Enter: next galaxy</span>
+                </div>
+              </div>
+            )}
+          </Card>
+        )}
+        {state.status === "invalid" && <Card className="text-rose-300">{state.error}</Card>}
+      </div>
+      <div className="lg:col-start-1 lg:row-start-2">
+        <ModelPrediction />
+      </div>
+    </div>
+  );
+}
+
+function QuestionPanel(props: {
+  question: Question;
+  answered: number;
+  canGoBack: boolean;
+  onChoose: (answerId: string) => void;
+  onBack: () => void;
+}) {
+  const { question, answered, canGoBack, onChoose, onBack } = props;
+  const { min, max } = remainingQuestions(question.id);
+  const toGo = min === max ? `${min}` : `${min}–${max}`;
+  const share = answered / (answered + (min + max) / 2);
+  return (
+    <Card>
+      <div className="mb-4 space-y-2">
+        <div className="flex items-baseline justify-between text-xs text-slate-400">
+          <span>
+            Question {answered + 1} · {toGo} to go
+          </span>
+          <span className="hidden sm:inline">Keys 1–{question.answers.length} answer · Backspace goes back</span>
+        </div>
+        <div className="h-1 overflow-hidden rounded-full bg-white/10" role="progressbar" aria-valuenow={Math.round(share * 100)}>
+          <div className="h-full rounded-full bg-gradient-to-r from-indigo-400 to-cyan-300 transition-all" style={{ width: `${share * 100}%` }} />
+        </div>
+      </div>
+      <h1 className="mb-5 text-xl font-semibold text-balance text-white sm:text-2xl">{question.text}</h1>
+      <div className={`grid gap-3 ${ANSWER_COLUMNS[question.answers.length] ?? "grid-cols-2 sm:grid-cols-3"}`}>
+        {question.answers.map((a, i) => (
+          <AnswerButton
+            key={a.id}
+            label={a.label}
+            icon={a.icon}
+            shortcut={String(i + 1)}
+            onClick={() => onChoose(a.id)}
+          />
+        ))}
+      </div>
+      <div className="mt-5 flex items-center justify-between">
+        <button type="button" className={secondary} disabled={!canGoBack} onClick={onBack}>
+          ← Back
+        </button>
+      </div>
+    </Card>
+  );
+}
+
+// Rows that fill up: two answers side by side, four in a row (two on a phone), else threes.
+const ANSWER_COLUMNS: Record<number, string> = { 2: "grid-cols-2", 3: "grid-cols-3", 4: "grid-cols-2 sm:grid-cols-4" };
+
+const primary =
+  "rounded-xl bg-gradient-to-r from-indigo-500 to-cyan-500 px-5 py-2.5 font-semibold text-white shadow-lg shadow-indigo-900/40 hover:from-indigo-400 hover:to-cyan-400 disabled:opacity-60";
+const secondary =
+  "rounded-xl border border-white/15 px-4 py-2 text-sm text-slate-200 hover:border-white/30 hover:bg-white/5 disabled:opacity-40";

@@ -1,0 +1,1 @@
+export const galaxyImageUrl = (id: number) => `/api/galaxies/${id}/image`;

@@ -1,0 +1,60 @@
+import { getActiveModelVersion, listJobs, listModelVersions, queueTrainingJob } from "@hiwl/db";
+import { z } from "zod";
+import { createTRPCRouter, publicProcedure, researcherProcedure } from "../trpc.ts";
+
+const jsonObject = z.record(z.string(), z.unknown());
+
+/** Stored JSON written by another process (the trainer): a malformed value shows as empty, not as an error. */
+function parseObject(json: string | null): Record<string, unknown> {
+  if (!json) return {};
+  try {
+    return jsonObject.safeParse(JSON.parse(json)).data ?? {};
+  } catch {
+    return {};
+  }
+}
+
+export const trainingRouter = createTRPCRouter({
+  /** The model the site predicts with, or null before the first training run. */
+  activeModel: publicProcedure.query(async ({ ctx }) => {
+    const model = await getActiveModelVersion(ctx.db);
+    return model && { id: model.id, version: model.version, createdAt: model.createdAt };
+  }),
+
+  models: researcherProcedure.query(async ({ ctx }) => {
+    const models = await listModelVersions(ctx.db);
+    return models.map((m) => ({
+      id: m.id,
+      version: m.version,
+      active: m.active,
+      createdAt: m.createdAt,
+      trainingJobId: m.trainingJobId,
+      config: parseObject(m.config),
+      metrics: parseObject(m.metrics),
+    }));
+  }),
+
+  jobs: researcherProcedure.query(async ({ ctx }) => {
+    const jobs = await listJobs(ctx.db, { take: 20 });
+    return jobs.map((j) => ({
+      id: j.id,
+      status: j.status,
+      reason: j.reason,
+      error: j.error,
+      createdAt: j.createdAt,
+      startedAt: j.startedAt,
+      finishedAt: j.finishedAt,
+      heartbeatAt: j.heartbeatAt,
+      progress: parseObject(j.progress),
+      modelVersion: j.modelVersion,
+    }));
+  }),
+
+  /** Queues a training run; a second press while one is still queued returns that one. */
+  retrain: researcherProcedure.mutation(async ({ ctx }) => {
+    const [queued] = await listJobs(ctx.db, { status: "queued", take: 1 });
+    if (queued) return { jobId: queued.id, alreadyQueued: true };
+    const job = await queueTrainingJob(ctx.db, {}, { requestedById: ctx.researcher.id, reason: "Retrain now (dashboard)" });
+    return { jobId: job.id, alreadyQueued: false };
+  }),
+});

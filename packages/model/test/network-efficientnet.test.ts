@@ -1,0 +1,98 @@
+import "@tensorflow/tfjs-backend-cpu";
+import * as tf from "@tensorflow/tfjs-core";
+import * as tfl from "@tensorflow/tfjs-layers";
+import { beforeAll, describe, expect, it } from "vitest";
+import {
+  buildEfficientNet,
+  DropConnect,
+  EFFICIENTNET_LAYERS,
+  efficientNetBlocks,
+  roundFilters,
+  roundRepeats,
+} from "../src/network/efficientnet.ts";
+
+beforeAll(async () => {
+  await tf.setBackend("cpu");
+});
+
+/** Layers counted once per MBConv block: every block ends in a projection batch norm. */
+const blockCount = (model: tfl.LayersModel) => model.layers.filter((l) => l.name.endsWith("_project_bn")).length;
+
+describe("EfficientNet", { timeout: 120_000 }, () => {
+  it("rounds filters and repeats as Keras does", () => {
+    expect([32, 16, 24, 40, 80, 112, 192, 320, 1280].map((f) => roundFilters(f, 1.1))).toEqual([
+      32, 16, 24, 48, 88, 120, 208, 352, 1408,
+    ]);
+    expect(roundFilters(32, 0.25)).toBe(8);
+    expect(roundFilters(1280, 0.25)).toBe(320);
+    expect([1, 2, 2, 3, 3, 4, 1].map((r) => roundRepeats(r, 1.1))).toEqual([2, 3, 3, 4, 4, 5, 2]);
+  });
+
+  // Keras EfficientNetB0/B1 (include_top, 1000 classes) report 5,330,571 / 7,856,239 params,
+  // 7 of which belong to their input Normalization layer (mean 3, variance 3, count 1), which
+  // this model leaves to preprocess.ts.
+  it("B0 at 224 has Keras's parameter count and 16 MBConv blocks", () => {
+    const model = buildEfficientNet({ variant: "b0", numClasses: 1000, inputSize: 224 });
+    expect(model.countParams()).toBe(5_330_571 - 7);
+    expect(efficientNetBlocks("b0")).toHaveLength(16);
+    expect(blockCount(model)).toBe(16);
+    expect(model.outputs[0]!.shape).toEqual([null, 1000]);
+    expect(model.getLayer(EFFICIENTNET_LAYERS.lastConv).outputShape).toEqual([null, 7, 7, 1280]);
+    expect(model.getLayer(EFFICIENTNET_LAYERS.features).outputShape).toEqual([null, 1280]);
+    model.dispose();
+  });
+
+  it("B1 at 240 has Keras's parameter count and 23 MBConv blocks", () => {
+    const model = buildEfficientNet({ variant: "b1", numClasses: 1000, inputSize: 240 });
+    expect(model.countParams()).toBe(7_856_239 - 7);
+    expect(blockCount(model)).toBe(23);
+    model.dispose();
+  });
+
+  it("puts stochastic depth only on identity skips, rising linearly to the rate", () => {
+    const blocks = efficientNetBlocks("b0", 0.2);
+    expect(blocks.map((b) => b.name).slice(0, 4)).toEqual(["block1a", "block2a", "block2b", "block3a"]);
+    expect(blocks.filter((b) => b.skip).map((b) => b.name)).toEqual([
+      "block2b", "block3b", "block4b", "block4c", "block5b", "block5c", "block6b", "block6c", "block6d",
+    ]);
+    expect(blocks[15]!.dropRate).toBeCloseTo((0.2 * 15) / 16, 12);
+    const model = buildEfficientNet({ variant: "b0", numClasses: 5, inputSize: 32, dropConnectRate: 0.2 });
+    expect(model.layers.filter((l) => l instanceof DropConnect)).toHaveLength(9);
+    model.dispose();
+  });
+
+  it("builds the CPU variants with softmax outputs of the requested shape", () => {
+    for (const variant of ["tiny", "nano"] as const) {
+      const model = buildEfficientNet({ variant, numClasses: 5, inputSize: 32, seed: 1 });
+      const p = model.predict(tf.randomNormal([2, 32, 32, 3], 0, 1, "float32", 2)) as tf.Tensor2D;
+      expect(p.shape).toEqual([2, 5]);
+      for (const row of p.arraySync()) expect(row.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+      model.dispose();
+    }
+  });
+
+  it("builds identical weights from the same seed", () => {
+    const weights = (seed: number) => {
+      const model = buildEfficientNet({ variant: "nano", numClasses: 5, inputSize: 32, seed });
+      const values = model.getWeights().map((w) => Array.from(w.dataSync()));
+      model.dispose();
+      return values;
+    };
+    const a = weights(7);
+    expect(weights(7)).toEqual(a);
+    expect(weights(8)).not.toEqual(a);
+  });
+
+  it("DropConnect drops whole samples in training and is the identity at inference", () => {
+    const layer = new DropConnect({ rate: 0.5 });
+    const x = tf.ones([256, 2, 2, 1]);
+    expect((layer.apply(x) as tf.Tensor).arraySync()).toEqual(x.arraySync());
+    const y = layer.apply(x, { training: true }) as tf.Tensor4D;
+    const perSample = (tf.reshape(y, [256, 4]).arraySync() as number[][]).map((row) => new Set(row));
+    for (const values of perSample) expect([...values].length).toBe(1);
+    const kept = perSample.filter((v) => v.has(2)).length;
+    expect(perSample.every((v) => v.has(0) || v.has(2))).toBe(true);
+    expect(kept).toBeGreaterThan(90);
+    expect(kept).toBeLessThan(166);
+  });
+});

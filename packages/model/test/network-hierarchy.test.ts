@@ -1,0 +1,94 @@
+import "@tensorflow/tfjs-backend-cpu";
+import * as tf from "@tensorflow/tfjs-core";
+import { beforeAll, describe, expect, it } from "vitest";
+import { HIWL_CLASSES } from "../src/classes.ts";
+import { buildEfficientNet } from "../src/network/efficientnet.ts";
+import {
+  combineHierarchy,
+  hierarchyDecision,
+  LEVEL1_CLASSES,
+  LEVEL2_CLASSES,
+  LEVEL_CLASSES,
+  level1Target,
+  level2Target,
+  levelTarget,
+  NETWORKS,
+  predictProbabilities,
+} from "../src/network/hierarchy.ts";
+
+beforeAll(async () => {
+  await tf.setBackend("cpu");
+});
+
+describe("HIWL hierarchy", { timeout: 60_000 }, () => {
+  it("merges cigar and edge-on at level 1 and separates them at level 2", () => {
+    expect(LEVEL1_CLASSES).toEqual(["round", "in-between", "cigar+edge-on", "spiral"]);
+    expect(LEVEL2_CLASSES).toEqual(["cigar", "edge-on"]);
+    expect(LEVEL_CLASSES.flat).toEqual(HIWL_CLASSES);
+    expect(NETWORKS).toEqual({ hierarchical: ["level1", "level2"], flat: ["flat"] });
+  });
+
+  it("maps hard targets to each level, level 2 only for cigar and edge-on", () => {
+    const idx = (cls: (typeof HIWL_CLASSES)[number]) => HIWL_CLASSES.indexOf(cls);
+    expect(level1Target(idx("round"))).toEqual([1, 0, 0, 0]);
+    expect(level1Target(idx("cigar"))).toEqual([0, 0, 1, 0]);
+    expect(level1Target(idx("edge-on"))).toEqual([0, 0, 1, 0]);
+    expect(level1Target(idx("spiral"))).toEqual([0, 0, 0, 1]);
+    expect(level2Target(idx("cigar"))).toEqual([1, 0]);
+    expect(level2Target(idx("edge-on"))).toEqual([0, 1]);
+    expect(level2Target(idx("round"))).toBeNull();
+    expect(levelTarget("flat", idx("in-between"))).toEqual([0, 1, 0, 0, 0]);
+  });
+
+  it("maps soft targets: summed into the merged class, renormalised over the pair", () => {
+    const soft = [0.1, 0.2, 0.3, 0.1, 0.3];
+    level1Target(soft).forEach((p, i) => expect(p).toBeCloseTo([0.1, 0.2, 0.4, 0.3][i]!, 12));
+    level2Target(soft)!.forEach((p, i) => expect(p).toBeCloseTo([0.75, 0.25][i]!, 12));
+    expect(level2Target([0.5, 0.5, 0, 0, 0])).toBeNull();
+    expect(() => level1Target([0.5, 0.5])).toThrow(/5-class/);
+  });
+
+  it("combines level probabilities into five that sum to 1", () => {
+    const p1 = tf.tensor2d([
+      [0.1, 0.2, 0.6, 0.1],
+      [0.25, 0.25, 0.25, 0.25],
+    ]);
+    const p2 = tf.tensor2d([
+      [0.3, 0.7],
+      [1, 0],
+    ]);
+    const p = combineHierarchy(p1, p2).arraySync();
+    const expected = [
+      [0.1, 0.2, 0.18, 0.42, 0.1],
+      [0.25, 0.25, 0.25, 0, 0.25],
+    ];
+    p.forEach((row, r) => {
+      row.forEach((v, c) => expect(v).toBeCloseTo(expected[r]![c]!, 6));
+      expect(row.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 6);
+    });
+  });
+
+  it("decides like the authors: level 2 only when level 1 picks the merged class", () => {
+    expect(hierarchyDecision([0.3, 0.05, 0.4, 0.25], [0.5, 0.5])).toBe("cigar");
+    expect(hierarchyDecision([0.3, 0.05, 0.4, 0.25], [0.2, 0.8])).toBe("edge-on");
+    expect(hierarchyDecision([0.1, 0.6, 0.2, 0.1], [0.9, 0.1])).toBe("in-between");
+    expect(hierarchyDecision([0.1, 0.1, 0.2, 0.6], [0.9, 0.1])).toBe("spiral");
+  });
+
+  it("predicts 5-class probabilities with either mode", () => {
+    const net = (numClasses: number, seed: number) =>
+      buildEfficientNet({ variant: "nano", numClasses, inputSize: 32, seed });
+    const networks = { level1: net(4, 1), level2: net(2, 2), flat: net(5, 3) };
+    const x = tf.randomNormal([3, 32, 32, 3], 0, 1, "float32", 4) as tf.Tensor4D;
+    const hierarchical = predictProbabilities("hierarchical", networks, x);
+    const expected = combineHierarchy(
+      networks.level1.predict(x) as tf.Tensor2D,
+      networks.level2.predict(x) as tf.Tensor2D,
+    );
+    expect(hierarchical.shape).toEqual([3, 5]);
+    expect(hierarchical.arraySync()).toEqual(expected.arraySync());
+    const flat = predictProbabilities("flat", networks, x);
+    expect(flat.arraySync()).toEqual((networks.flat.predict(x) as tf.Tensor).arraySync());
+    expect(() => predictProbabilities("hierarchical", { flat: networks.flat }, x)).toThrow(/level1/);
+  });
+});

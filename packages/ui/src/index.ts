@@ -1,0 +1,5 @@
+export * from "./icons.tsx";
+export * from "./answer-button.tsx";
+export * from "./probability-bars.tsx";
+export * from "./vote-fraction-table.tsx";
+export * from "./card.tsx";
