@@ -3,3 +3,4 @@ export * from "./vote-fractions.ts";
 export * from "./classes.ts";
 export * from "./label-smoothing.ts";
 export * from "./metrics.ts";
+export * from "./random.ts";

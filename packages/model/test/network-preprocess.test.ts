@@ -10,7 +10,7 @@ import {
   sampleTrainingView,
   type View,
 } from "../src/network/preprocess.ts";
-import { createRng } from "../src/network/random.ts";
+import { createRng } from "../src/random.ts";
 import { selectBackend } from "../src/tf/backend.ts";
 
 beforeAll(async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createRng } from "../src/network/random.ts";
+import { createRng } from "../src/random.ts";
 import { classBalancedWeights, sampleWithReplacement, shuffledEpoch, weightedEpoch } from "../src/network/sampler.ts";
 
 describe("sampling", () => {

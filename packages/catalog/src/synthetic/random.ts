@@ -1,16 +1,10 @@
 /**
- * Seeded randomness for the synthetic galaxies: seedrandom's Alea for every decision (a
- * seed string or number always gives the same stream) and a cheap table-driven Gaussian for
- * the hundreds of thousands of noise samples an image needs.
+ * Distributions for the synthetic galaxies, drawn from the project's seeded generator, and a
+ * cheap table-driven Gaussian for the hundreds of thousands of noise samples an image needs.
  */
-import seedrandom from "seedrandom";
+import { createRng, type Rng } from "@hiwl/model";
 
-/** A source of uniform numbers in [0, 1). */
-export type Rng = () => number;
-
-export function createRng(seed: string | number): Rng {
-  return seedrandom.alea(String(seed));
-}
+export { createRng, type Rng };
 
 export const uniform = (rng: Rng, lo: number, hi: number): number => lo + (hi - lo) * rng();
 

@@ -10,7 +10,7 @@
  * pixels, sampled with tf.image.transform, so an augmented image costs one resampling.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import type { Rng } from "./random.ts";
+import type { Rng } from "../random.ts";
 
 export interface Preprocessing {
   /** Side of the training crop as a fraction of the cutout's side (256 of 424). */

@@ -4,7 +4,7 @@
  * samples as the dataset holds, with replacement, like PyTorch's WeightedRandomSampler.
  * Everything is driven by a seeded Rng so that a seed replays a run.
  */
-import type { Rng } from "./random.ts";
+import type { Rng } from "../random.ts";
 
 /** 1 / (number of samples sharing the label), so every class carries the same total weight. */
 export function classBalancedWeights<K>(labels: readonly K[]): number[] {
