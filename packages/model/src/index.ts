@@ -4,3 +4,5 @@ export * from "./classes.ts";
 export * from "./label-smoothing.ts";
 export * from "./metrics.ts";
 export * from "./random.ts";
+export * from "./acquisition.ts";
+export * from "./retirement.ts";
