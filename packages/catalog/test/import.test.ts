@@ -1,8 +1,8 @@
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { galaxyCounts, listGalaxies } from "@hiwl/db";
 import { useTestDb } from "@hiwl/db/testing";
 import { ANSWER_IDS, countAnswers, cumulativeFractions, kaggleColumn } from "@hiwl/model";
@@ -15,10 +15,12 @@ const gz1Ids = readdirSync(join(GZ1, "images"))
   .map((f) => f.replace(/\.jpg$/, ""));
 
 const t = useTestDb();
+const scratch = mkdtempSync(join(tmpdir(), "hiwl-import-test-"));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 /** A folder of real galaxy JPEGs named by made-up Kaggle GalaxyIDs. */
 function kaggleImages(ids: string[]): string {
-  const dir = mkdtempSync(join(tmpdir(), "hiwl-kaggle-"));
+  const dir = mkdtempSync(join(scratch, "kaggle-"));
   ids.forEach((id, i) => copyFileSync(join(GZ1, "images", `${gz1Ids[i]}.jpg`), join(dir, `${id}.jpg`)));
   return dir;
 }
@@ -33,7 +35,7 @@ const EDGE_ON = ["1.2", "2.1", "9.1", "6.2"];
 const ROUND = ["1.1", "7.1", "6.2"];
 
 function kaggleCsv(rows: Array<[string, number[]]>, header = ["GalaxyID", ...ANSWER_IDS.map(kaggleColumn)]): string {
-  const file = join(mkdtempSync(join(tmpdir(), "hiwl-csv-")), "training_solutions_rev1.csv");
+  const file = join(mkdtempSync(join(scratch, "csv-")), "training_solutions_rev1.csv");
   const lines = [header.join(","), ...rows.map(([id, values]) => [id, ...values.map((v) => v.toFixed(6))].join(","))];
   writeFileSync(file, lines.join("\n") + "\n");
   return file;
@@ -91,7 +93,7 @@ describe("hiwl import kaggle", () => {
   it("rejects a header without the 37 columns", async () => {
     const header = ["GalaxyID", ...ANSWER_IDS.map(kaggleColumn).filter((c) => c !== "Class7.3")];
     const csv = kaggleCsv([], header);
-    await expect(importKaggle(t.db, { solutions: csv, images: tmpdir() })).rejects.toThrow(/line 1: missing column\(s\) Class7.3/);
+    await expect(importKaggle(t.db, { solutions: csv, images: scratch })).rejects.toThrow(/line 1: missing column\(s\) Class7.3/);
   });
 
   it("names missing and corrupt images, and leaves no galaxy and no file behind", async () => {
@@ -116,7 +118,7 @@ describe("hiwl import kaggle", () => {
 
 describe("hiwl import catalog", () => {
   const labels = (rows: string[][]) => {
-    const file = join(mkdtempSync(join(tmpdir(), "gz1-")), "labels.csv");
+    const file = join(mkdtempSync(join(scratch, "gz1-")), "labels.csv");
     writeFileSync(file, ["objid,gz1_class,label", ...rows.map((r) => r.join(","))].join("\n"));
     return file;
   };
