@@ -96,7 +96,8 @@ export async function seedSynthetic(db: Db, options: SeedOptions, root = dataDir
           finishedAt: startedAt,
           userAgent: "hiwl simulated volunteer",
         });
-        progress?.("votes", ++classifications, total);
+        classifications++;
+        progress?.("votes", classifications, total);
       }
     }
   }
