@@ -1,6 +1,8 @@
 import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import {
+  activateModelVersion,
+  createModelVersion,
   createResearcher,
   ensureVolunteer,
   insertGalaxies,
@@ -10,6 +12,7 @@ import {
   submitClassification,
 } from "@hiwl/db";
 import { GZ1_DIR, RESEARCHER, dataDir, testDb } from "./env.ts";
+import { TEST_MODELS, modelDir, writeTestModel } from "./models.ts";
 
 /** Galaxy Zoo 1 labels -> the catalogue label stored with the galaxy. */
 const GZ1_LABELS: Record<string, string> = { "0": "smooth", "1": "spiral", "2": "spiral", "3": "edge-on", "5": "merger" };
@@ -76,6 +79,19 @@ export default async function globalSetup() {
     }
     await retireGalaxy(db, galaxies[0]!.id, "consensus");
     await createResearcher(db, RESEARCHER.username, RESEARCHER.password, { displayName: RESEARCHER.displayName });
+
+    // Model versions as the trainer leaves them; the first one is the active model.
+    for (const [i, model] of TEST_MODELS.entries()) {
+      await writeTestModel(dir, model);
+      const version = await createModelVersion(db, {
+        version: model.version,
+        // One absolute and one relative to the data directory: the site must serve both.
+        path: i === 0 ? modelDir(dir, model.version) : join("models", model.version),
+        config: { hierarchy: model.hierarchy, variant: "nano", seed: model.seed },
+        metrics: { accuracy: 0.2 },
+      });
+      if (i === 0) await activateModelVersion(db, version.id);
+    }
   } finally {
     await db.$disconnect();
   }

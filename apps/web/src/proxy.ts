@@ -23,6 +23,6 @@ export function proxy(request: NextRequest) {
 }
 
 export const config = {
-  // Images and build assets need no identity.
-  matcher: ["/((?!_next/static|_next/image|favicon.ico|api/galaxies/).*)"],
+  // Images, model files and build assets need no identity.
+  matcher: ["/((?!_next/static|_next/image|favicon.ico|api/galaxies/|api/models/|tfjs/).*)"],
 };

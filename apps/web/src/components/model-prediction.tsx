@@ -1,26 +1,51 @@
 "use client";
 
-import { useQuery } from "@tanstack/react-query";
-import { Card } from "@hiwl/ui";
-import { useTRPC } from "~/trpc/react.tsx";
+import { CLASS_LABELS, HIWL_CLASSES } from "@hiwl/model";
+import { Card, ProbabilityBars } from "@hiwl/ui";
+import type { ReactNode } from "react";
+import { useLiveModel } from "~/lib/model/use-model.ts";
+import { classItems } from "~/lib/votes.ts";
 
 /**
- * Slot for the active model's in-browser prediction of the galaxy on screen. Until the
- * TensorFlow.js step exists it only says whether a model has been trained; that step gives it
- * the galaxy's image and shows the five class probabilities here.
+ * The active model's guess for the galaxy on screen, computed in the browser as soon as the
+ * galaxy appears but shown only once the volunteer has answered, so that it cannot sway the
+ * answers the next model learns from.
  */
-export function ModelPrediction() {
-  const trpc = useTRPC();
-  const model = useQuery(trpc.training.activeModel.queryOptions());
+export function ModelPrediction({ imageUrl, revealed }: { imageUrl: string; revealed: boolean }) {
+  const model = useLiveModel(imageUrl);
+  const ready = model.status === "ready" && revealed;
   return (
-    <Card title="Model's guess" data-testid="model-prediction">
-      <p className="text-sm text-slate-400">
-        {model.isPending
-          ? "…"
-          : model.data
-            ? `Model ${model.data.version} is trained; predictions in the browser are coming soon.`
-            : "No model yet. Your classifications will train the first one."}
-      </p>
+    <Card
+      title="Model's guess"
+      action={model.status === "ready" && <span className="text-xs text-slate-500">model {model.version}</span>}
+      data-testid="model-prediction"
+      data-status={model.status}
+      {...(ready && {
+        "data-model-version": model.version,
+        "data-backend": model.backend,
+        "data-probabilities": JSON.stringify(HIWL_CLASSES.map((c) => model.probabilities[c])),
+        "data-ms": model.ms.toFixed(1),
+      })}
+    >
+      {model.status === "no-model" && <Note>No model yet. Your classifications will train the first one.</Note>}
+      {model.status === "loading" && <Note>Loading the model…</Note>}
+      {model.status === "error" && <Note>The model could not run in this browser: {model.message}</Note>}
+      {model.status === "ready" && !revealed && <Note>Answer the questions to see what the model thinks.</Note>}
+      {ready && (
+        <div className="space-y-3">
+          <p className="text-sm text-slate-300">
+            The model says <strong className="text-white">{CLASS_LABELS[model.predicted]}</strong>.
+          </p>
+          <ProbabilityBars items={classItems(model.probabilities)} highlight={model.predicted} />
+          <p className="text-xs text-slate-500">
+            Computed in your browser in {Math.max(1, Math.round(model.ms))} ms ({model.backend}).
+          </p>
+        </div>
+      )}
     </Card>
   );
+}
+
+function Note({ children }: { children: ReactNode }) {
+  return <p className="text-sm text-slate-400">{children}</p>;
 }

@@ -145,7 +145,7 @@ function GalaxyClassification({ galaxy, loadingNext, onNext }: { galaxy: Galaxy;
         {state.status === "invalid" && <Card className="text-rose-300">{state.error}</Card>}
       </div>
       <div className="lg:col-start-1 lg:row-start-2">
-        <ModelPrediction />
+        <ModelPrediction imageUrl={galaxyImageUrl(galaxy.id)} revealed={state.status === "complete"} />
       </div>
     </div>
   );

@@ -6,6 +6,7 @@ import Link from "next/link";
 import { notFound } from "next/navigation";
 import { GalaxyViewer } from "~/components/classify/galaxy-viewer.tsx";
 import { CrowdSummary } from "~/components/crowd-summary.tsx";
+import { ModelExplanation } from "~/components/model-explanation.tsx";
 import { galaxyImageUrl } from "~/lib/urls.ts";
 import { classItems, voteGroups } from "~/lib/votes.ts";
 import { serverApi } from "~/trpc/server.ts";
@@ -78,6 +79,7 @@ export default async function GalaxyPage({ params }: Props) {
           </Card>
         </div>
         <div className="space-y-4">
+          <ModelExplanation imageUrl={galaxyImageUrl(g.id)} alt={`Galaxy ${g.externalId} with the model's attention`} />
           <Card title="What the volunteers said">
             <CrowdSummary classificationCount={g.classificationCount} voteFractions={g.voteFractions} voteCounts={g.voteCounts} full />
           </Card>

@@ -1,0 +1,144 @@
+import { readFile, stat } from "node:fs/promises";
+import { join } from "node:path";
+import { activateModelVersion, listGalaxies } from "@hiwl/db";
+import { HIWL_CLASSES, type HiwlClass } from "@hiwl/model";
+import { LEVEL_CLASSES, type Level } from "@hiwl/model/network";
+import { expect, test, type Page } from "@playwright/test";
+import { dataDir, testDb } from "./env.ts";
+import { TEST_MODELS, expectedCam, expectedProbabilities, loadTestModel, modelDir, type Pixels } from "./models.ts";
+
+const [HIERARCHICAL, FLAT] = TEST_MODELS.map((m) => m.version) as [string, string];
+
+async function activate(version: string) {
+  const db = testDb();
+  try {
+    const model = await db.modelVersion.findUniqueOrThrow({ where: { version } });
+    await activateModelVersion(db, model.id);
+  } finally {
+    await db.$disconnect();
+  }
+}
+
+// Other spec files expect the first model to be the active one.
+test.beforeEach(() => activate(HIERARCHICAL));
+test.afterEach(() => activate(HIERARCHICAL));
+
+/** A galaxy image as this browser decodes it (RGB bytes), read apart from the page's own code. */
+function decodeInBrowser(page: Page, galaxyId: number): Promise<Pixels> {
+  return page
+    .evaluate(async (url) => {
+      const blob = await (await fetch(url)).blob();
+      const bitmap = await createImageBitmap(blob, { colorSpaceConversion: "none", premultiplyAlpha: "none" });
+      const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+      const context = canvas.getContext("2d")!;
+      context.drawImage(bitmap, 0, 0);
+      const rgba = context.getImageData(0, 0, bitmap.width, bitmap.height).data;
+      const rgb = rgba.filter((_, i) => i % 4 !== 3);
+      return { width: bitmap.width, height: bitmap.height, rgb: Array.from(rgb) };
+    }, `/api/galaxies/${galaxyId}/image`)
+    .then((p) => ({ ...p, rgb: Uint8Array.from(p.rgb) }));
+}
+
+function expectClose(actual: readonly number[], expected: readonly number[], tolerance: number) {
+  expect(actual).toHaveLength(expected.length);
+  actual.forEach((v, i) => expect(Math.abs(v - expected[i]!), `value ${i}: ${v} vs ${expected[i]}`).toBeLessThan(tolerance));
+}
+
+test("the classify page shows the browser's prediction, equal to the model's in Node, and picks up a new model without a reload", async ({ page }) => {
+  const models = { [HIERARCHICAL]: await loadTestModel(dataDir(), HIERARCHICAL), [FLAT]: await loadTestModel(dataDir(), FLAT) };
+  await page.goto("/classify");
+  const classifier = page.getByTestId("classifier");
+  const card = page.getByTestId("model-prediction");
+
+  async function classifyAndCheck(version: string) {
+    const galaxyId = Number(await classifier.getAttribute("data-galaxy-id"));
+    // Ready before the volunteer answers, but not shown: it must not sway the answer.
+    await expect(card).toContainText("Answer the questions to see what the model thinks.");
+    await expect(card).not.toHaveAttribute("data-probabilities");
+    await page.getByRole("button", { name: "Star or artifact", exact: true }).click();
+
+    await expect(card).toHaveAttribute("data-model-version", version);
+    await expect(card).toHaveAttribute("data-backend", "wasm");
+    const shown = JSON.parse((await card.getAttribute("data-probabilities"))!) as number[];
+    expect(shown).toHaveLength(HIWL_CLASSES.length);
+    expect(shown.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+    expectClose(shown, expectedProbabilities(models[version]!, await decodeInBrowser(page, galaxyId)), 1e-3);
+    await expect(card.locator("li[data-id]")).toHaveCount(HIWL_CLASSES.length);
+    return galaxyId;
+  }
+
+  const first = await classifyAndCheck(HIERARCHICAL);
+  await page.evaluate(() => Object.assign(window, { hiwlSamePage: true }));
+
+  await activate(FLAT);
+  await page.getByRole("button", { name: "Next galaxy" }).click();
+  await expect(classifier).not.toHaveAttribute("data-galaxy-id", String(first));
+  await classifyAndCheck(FLAT);
+  expect(await page.evaluate(() => "hiwlSamePage" in window), "the page was not reloaded").toBe(true);
+});
+
+test("the galaxy page shows Grad-CAM for the predicted class and for a class the researcher picks", async ({ page }) => {
+  const model = await loadTestModel(dataDir(), HIERARCHICAL);
+  const db = testDb();
+  const galaxyId = await listGalaxies(db, { pageSize: 1 })
+    .then((r) => r.galaxies[0]!.id)
+    .finally(() => db.$disconnect());
+  await page.goto(`/galaxies/${galaxyId}`);
+  const heatmap = page.getByTestId("heatmap");
+  const select = page.getByRole("combobox", { name: "Class to explain" });
+  const pixels = await decodeInBrowser(page, galaxyId);
+  const probabilities = expectedProbabilities(model, pixels);
+  const predicted = HIWL_CLASSES[probabilities.indexOf(Math.max(...probabilities))]!;
+
+  async function expectCam(cls: HiwlClass, level: Level) {
+    await expect(heatmap).toHaveAttribute("data-class", cls);
+    await expect(heatmap).toHaveAttribute("data-level", level);
+    const cam = JSON.parse((await heatmap.getAttribute("data-cam"))!) as number[];
+    expectClose(cam, expectedCam(model, pixels, level, LEVEL_CLASSES[level].indexOf(cls)), 1e-3);
+    return cam;
+  }
+
+  await expect(select).toHaveValue(predicted);
+  const cam = await expectCam(predicted, predicted === "cigar" || predicted === "edge-on" ? "level2" : "level1");
+  expect(Math.max(...cam)).toBeCloseTo(1, 5);
+  expect(Math.min(...cam)).toBeLessThan(1);
+  const drawn = await heatmap.evaluate((canvas: HTMLCanvasElement) => {
+    const { data } = canvas.getContext("2d")!.getImageData(0, 0, canvas.width, canvas.height);
+    const alphas = new Set<number>();
+    for (let i = 3; i < data.length; i += 4) alphas.add(data[i]!);
+    return { width: canvas.width, alphas: alphas.size, maxAlpha: Math.max(...alphas) };
+  });
+  expect(drawn.width).toBe(256);
+  expect(drawn.maxAlpha, "the heatmap is not empty").toBeGreaterThan(100);
+  expect(drawn.alphas, "the heatmap varies across the image").toBeGreaterThan(20);
+
+  // Cigar and edge-on are explained by level 2, which tells them apart; the others by level 1.
+  const other = (["edge-on", "round"] as const).find((c) => c !== predicted)!;
+  await select.selectOption(other);
+  await expectCam(other, other === "edge-on" ? "level2" : "level1");
+});
+
+test("model files are served from the version's directory only, with long caching", async ({ request }) => {
+  const [version] = TEST_MODELS;
+  const metadata = await request.get(`/api/models/${version!.version}/metadata.json`);
+  expect(metadata.status()).toBe(200);
+  expect(metadata.headers()["content-type"]).toBe("application/json");
+  expect(metadata.headers()["cache-control"]).toBe("public, max-age=31536000, immutable");
+  expect(await metadata.text()).toBe(await readFile(join(modelDir(dataDir(), version!.version), "metadata.json"), "utf8"));
+
+  // The second version's path is stored relative to the data directory.
+  const weights = await request.get(`/api/models/${FLAT}/flat/weights.bin`);
+  expect(weights.status()).toBe(200);
+  expect(weights.headers()["content-type"]).toBe("application/octet-stream");
+  expect((await weights.body()).length).toBe((await stat(join(modelDir(dataDir(), FLAT), "flat", "weights.bin"))).size);
+
+  for (const path of [
+    `${FLAT}/..%2F${HIERARCHICAL}%2Fmetadata.json`,
+    `${FLAT}/%2E%2E/%2E%2E/hiwl.db`,
+    `${FLAT}/flat`,
+    `${FLAT}/missing.json`,
+    `no-such-version/metadata.json`,
+  ]) {
+    expect((await request.get(`/api/models/${path}`)).status(), path).toBe(404);
+  }
+});
