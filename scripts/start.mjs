@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `npm start`: migrate, seed the embedded default catalogue if the database is empty, build
-// the site, then serve it on $PORT (3000). Ctrl-C stops everything it started.
+// the site, then serve it on $PORT (3000) beside the training worker (`hiwl watch`). Ctrl-C
+// stops everything it started.
 import { spawn, spawnSync } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -25,8 +26,11 @@ step("Building the site", "npx", ["turbo", "run", "build", "--filter=@hiwl/web"]
 const port = process.env.PORT ?? "3000";
 const children = [
   spawn("npx", ["next", "start", "-p", port], { cwd: join(root, "apps/web"), env, stdio: "inherit" }),
+  // Spawned directly (not through npx) so that SIGTERM reaches the worker, which fails its
+  // current job with a clear error instead of leaving it running.
+  spawn(process.execPath, [hiwl, "watch"], { cwd: root, env, stdio: "inherit" }),
 ];
-console.log(`\n✔ HIWL is running on http://localhost:${port} (Ctrl-C to stop)`);
+console.log(`\n✔ HIWL is running on http://localhost:${port} with the training worker (Ctrl-C to stop)`);
 
 let stopping = false;
 function stop(code = 0) {

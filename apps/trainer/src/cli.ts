@@ -3,10 +3,15 @@
  * only assembles them and turns errors into one readable line and a non-zero exit.
  */
 import { Command } from "commander";
+import { registerBench } from "./commands/bench.ts";
 import { registerDb } from "./commands/db.ts";
+import { registerEvaluate } from "./commands/evaluate.ts";
 import { registerImports } from "./commands/imports.ts";
+import { registerPredict } from "./commands/predict.ts";
 import { registerResearcher } from "./commands/researcher.ts";
 import { registerSeed } from "./commands/seed.ts";
+import { registerTrain } from "./commands/train.ts";
+import { registerWatch } from "./commands/watch.ts";
 
 const program = new Command("hiwl")
   .description("HIWL galaxy classification platform: data, training and the active-learning loop")
@@ -16,6 +21,11 @@ registerDb(program);
 registerResearcher(program);
 registerSeed(program);
 registerImports(program);
+registerTrain(program);
+registerEvaluate(program);
+registerPredict(program);
+registerBench(program);
+registerWatch(program);
 
 try {
   await program.parseAsync();

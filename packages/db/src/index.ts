@@ -8,6 +8,8 @@ export * from "./queue.ts";
 export * from "./volunteers.ts";
 export * from "./training-jobs.ts";
 export * from "./model-versions.ts";
+export * from "./training-data.ts";
+export * from "./scoring.ts";
 export * from "./aggregates.ts";
 export type * from "./generated/prisma/client.ts";
 export { Prisma } from "./generated/prisma/client.ts";

@@ -8,7 +8,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 import { z } from "zod";
-import { HIWL_CLASSES } from "../classes.ts";
+import { COARSE_CLASSES, HIWL_CLASSES } from "../classes.ts";
 import { EFFICIENTNET_VARIANT_NAMES } from "./efficientnet.ts";
 import { HIERARCHY_MODES, type Level } from "./hierarchy.ts";
 import type { Preprocessing } from "./preprocess.ts";
@@ -80,32 +80,56 @@ export const PreprocessingSchema = z.object({
 
 const count = z.number().int().nonnegative();
 
-export const ModelMetadataSchema = z.object({
-  formatVersion: z.literal(1),
-  /** The model version's name (its directory under models/). */
-  version: z.string().min(1),
-  createdAt: z.iso.datetime(),
-  /** Output order of the 5-class probabilities; a model from a different class list is refused. */
-  classes: z
-    .array(z.enum(HIWL_CLASSES))
-    .refine((c) => c.length === HIWL_CLASSES.length && c.every((cls, i) => cls === HIWL_CLASSES[i]), {
-      message: `classes must be ${HIWL_CLASSES.join(", ")} in that order`,
+/** Exactly these classes in this order. */
+function classList<const T extends readonly [string, ...string[]]>(classes: T) {
+  return z
+    .array(z.enum(classes))
+    .refine((c) => c.length === classes.length && c.every((cls, i) => cls === classes[i]), {
+      message: `classes must be ${classes.join(", ")} in that order`,
+    });
+}
+
+export const ModelMetadataSchema = z
+  .object({
+    formatVersion: z.literal(1),
+    /** The model version's name (its directory under models/). */
+    version: z.string().min(1),
+    createdAt: z.iso.datetime(),
+    /**
+     * Output order of the probabilities: the five HIWL classes, or the three coarse ones
+     * (smooth / edge-on / spiral) of a model trained on a catalogue like Galaxy Zoo 1. Code
+     * that needs one of them refuses the other.
+     */
+    classes: z.union([classList(HIWL_CLASSES), classList(COARSE_CLASSES)], {
+      error: `classes must be ${HIWL_CLASSES.join(", ")} or ${COARSE_CLASSES.join(", ")}, in that order`,
     }),
-  /** "hierarchical": level1/ and level2/ networks combined by combineHierarchy; "flat": flat/. */
-  hierarchy: z.enum(HIERARCHY_MODES),
-  variant: z.enum(EFFICIENTNET_VARIANT_NAMES),
-  inputSize: z.number().int().positive(),
-  preprocessing: PreprocessingSchema,
-  /** Held-out results, e.g. accuracy and per-class recall, keyed by metric name. */
-  metrics: z.record(z.string(), z.number()),
-  trainingData: z.object({
-    galaxies: count,
-    perClass: z.record(z.enum(HIWL_CLASSES), count),
-    labelMode: z.enum(CROWD_LABEL_MODES),
-    weightedSampling: z.boolean(),
-    /** Where the labels came from, e.g. "kaggle", "crowd". */
-    sources: z.array(z.string()),
-  }),
-});
+    /** "hierarchical": level1/ and level2/ networks combined by combineHierarchy; "flat": flat/. */
+    hierarchy: z.enum(HIERARCHY_MODES),
+    variant: z.enum(EFFICIENTNET_VARIANT_NAMES),
+    inputSize: z.number().int().positive(),
+    preprocessing: PreprocessingSchema,
+    /** Held-out results, e.g. accuracy and per-class recall, keyed by metric name. */
+    metrics: z.record(z.string(), z.number()),
+    trainingData: z.object({
+      galaxies: count,
+      /** Training galaxies per class, keyed by the model's classes. */
+      perClass: z.record(z.string(), count),
+      labelMode: z.enum(CROWD_LABEL_MODES),
+      weightedSampling: z.boolean(),
+      /** Where the labels came from, e.g. "kaggle", "crowd". */
+      sources: z.array(z.string()),
+    }),
+  })
+  .superRefine((m, ctx) => {
+    const classes: readonly string[] = m.classes;
+    if (classes.length !== HIWL_CLASSES.length && m.hierarchy !== "flat") {
+      ctx.addIssue({ code: "custom", path: ["hierarchy"], message: "the hierarchy splits the five HIWL classes only" });
+    }
+    for (const cls of Object.keys(m.trainingData.perClass)) {
+      if (!classes.includes(cls)) {
+        ctx.addIssue({ code: "custom", path: ["trainingData", "perClass", cls], message: `"${cls}" is not one of the model's classes` });
+      }
+    }
+  });
 
 export type ModelMetadata = z.infer<typeof ModelMetadataSchema>;

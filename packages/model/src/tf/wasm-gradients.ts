@@ -4,11 +4,14 @@
  * TensorInfos: composing engine-level tf ops inside a kernel crashes within tf.grads and
  * model.fit, and tfjs-layers trains through tf.fused.* whose gradients call these kernels by
  * name, so registering gradients alone would not help.
+ *
+ * Where the hand-written SIMD kernels of wasm-simd-kernels.ts are available and faster, the
+ * kernels below hand over to them; the XNNPACK-based versions remain the fallback (browsers'
+ * threaded wasm build, no SIMD) and the choice for the few shapes where they win.
  */
 import "@tensorflow/tfjs-backend-wasm";
 import {
   backend_util,
-  BatchMatMul,
   Conv2D,
   Conv2DBackpropFilter,
   Conv2DBackpropInput,
@@ -18,11 +21,8 @@ import {
   getKernel,
   PadV2,
   registerKernel,
-  Reshape,
   Reverse,
-  Slice,
   Sum,
-  Transpose,
   unregisterKernel,
   type Conv2DBackpropFilterAttrs,
   type Conv2DBackpropInputAttrs,
@@ -31,93 +31,14 @@ import {
   type KernelBackend,
   type KernelConfig,
   type KernelFunc,
-  type NamedAttrMap,
-  type NamedTensorInfoMap,
   type TensorInfo,
 } from "@tensorflow/tfjs-core";
+import { registerWasmFastKernels } from "./wasm-fast-kernels.ts";
+import { withScratch } from "./wasm-scratch.ts";
+import { allocate, simdKernels, type ConvGeometry } from "./wasm-simd-kernels.ts";
 
 type Shape4 = [number, number, number, number];
 type KernelArgs = Parameters<KernelFunc>[0];
-
-/**
- * Runs wasm kernels and remembers every TensorInfo they return: anything not handed back to
- * the engine must be released with disposeData, or wasm heap memory (and XNNPACK operators
- * cached per filter tensor) leak on every training step.
- */
-class WasmScratch {
-  private readonly intermediates: TensorInfo[] = [];
-
-  constructor(private readonly backend: KernelBackend) {}
-
-  run(kernelName: string, inputs: NamedTensorInfoMap, attrs: object): TensorInfo {
-    const out = wasmKernel(kernelName)({
-      inputs,
-      backend: this.backend,
-      attrs: attrs as NamedAttrMap,
-    }) as TensorInfo;
-    this.intermediates.push(out);
-    return out;
-  }
-
-  reshape(x: TensorInfo, shape: number[]): TensorInfo {
-    return this.run(Reshape, { x }, { shape });
-  }
-
-  transpose(x: TensorInfo, perm: number[]): TensorInfo {
-    return this.run(Transpose, { x }, { perm });
-  }
-
-  /**
-   * a [m,k] times b [k,n]. wasm hands BatchMatMul to XNNPACK only without transpose flags
-   * and batch 1; with either flag it runs a scalar loop (~10x slower here), so callers
-   * transpose explicitly.
-   */
-  matMul(a: TensorInfo, b: TensorInfo): TensorInfo {
-    return this.run(BatchMatMul, { a, b }, { transposeA: false, transposeB: false });
-  }
-
-  /**
-   * Rows [top, top+height) and columns [left, left+width) of an NHWC tensor. Viewed as
-   * [B, H, W*C] each kept row is one contiguous run, which keeps wasm's JavaScript Slice fast.
-   */
-  cropRowsCols(x: TensorInfo, top: number, left: number, height: number, width: number): TensorInfo {
-    const [batch, h, w, c] = x.shape as Shape4;
-    if (top === 0 && left === 0 && height === h && width === w) return x;
-    const rows = this.reshape(x, [batch, h, w * c]);
-    const cropped = this.run(
-      Slice,
-      { x: rows },
-      { begin: [0, top, left * c], size: [batch, height, width * c] },
-    );
-    return this.reshape(cropped, [batch, height, width, c]);
-  }
-
-  /** Frees every intermediate except `result`, which the engine takes over. */
-  release(result: TensorInfo | undefined): void {
-    for (const info of this.intermediates) {
-      if (info !== result) this.backend.disposeData(info.dataId);
-    }
-  }
-}
-
-function wasmKernel(kernelName: string): KernelFunc {
-  const config = getKernel(kernelName, "wasm") as KernelConfig | undefined;
-  if (config === undefined) {
-    throw new Error(`wasm gradient kernels need wasm's ${kernelName} kernel, which is not registered`);
-  }
-  return config.kernelFunc;
-}
-
-function withScratch(backend: KernelBackend, body: (ops: WasmScratch) => TensorInfo): TensorInfo {
-  const ops = new WasmScratch(backend);
-  let result: TensorInfo | undefined;
-  try {
-    result = body(ops);
-    return result;
-  } finally {
-    ops.release(result);
-  }
-}
 
 function requireNHWC(kernelName: string, dataFormat: string): void {
   if (dataFormat !== "NHWC") {
@@ -140,6 +61,18 @@ function explicitPadding(top: number, bottom: number, left: number, right: numbe
     [left, right],
     [0, 0],
   ];
+}
+
+/** The window geometry the SIMD kernels take. */
+function geometry(info: backend_util.Conv2DInfo): ConvGeometry {
+  return {
+    kh: info.filterHeight,
+    kw: info.filterWidth,
+    strideH: info.strideHeight,
+    strideW: info.strideWidth,
+    padTop: info.padInfo.top,
+    padLeft: info.padInfo.left,
+  };
 }
 
 /** A 1x1, stride-1, unpadded convolution is a plain matrix product over the N*H*W pixels. */
@@ -193,6 +126,14 @@ function conv2DBackpropFilter({ inputs, backend, attrs }: KernelArgs): TensorInf
     false,
     "channelsLast",
   );
+  // The SIMD kernel wins for 1x1 convolutions and for few input channels (a network's stem);
+  // XNNPACK's Conv2D below for wider k x k ones.
+  const simd = simdKernels(backend as KernelBackend);
+  if (simd !== undefined && x.dtype === "float32" && dy.dtype === "float32" && (isPointwise(info) || info.inChannels <= 8)) {
+    const out = allocate(backend as KernelBackend, filterShape);
+    simd.convFilterGradient(x, dy, out, geometry(info));
+    return out;
+  }
   return withScratch(backend as KernelBackend, (ops) => {
     if (isPointwise(info)) {
       const pixels = info.batchSize * info.inHeight * info.inWidth;
@@ -237,6 +178,12 @@ function depthwiseConv2dNativeBackpropFilter({ inputs, backend, attrs }: KernelA
   requireNoDilation(DepthwiseConv2dNativeBackpropFilter, info);
   const [kh, kw, channels, multiplier] = filterShape;
   const batch = info.batchSize;
+  const simd = simdKernels(backend as KernelBackend);
+  if (simd !== undefined && multiplier === 1 && x.dtype === "float32" && dy.dtype === "float32") {
+    const out = allocate(backend as KernelBackend, filterShape);
+    simd.depthwiseFilterGradient(x, dy, out, geometry(info));
+    return out;
+  }
   return withScratch(backend as KernelBackend, (ops) => {
     const window = filterGradientWindow(info);
     const xWindow = ops.cropRowsCols(x, 0, 0, window.rows, window.cols);
@@ -290,6 +237,15 @@ function depthwiseConv2dNativeBackpropInput({ inputs, backend, attrs }: KernelAr
   requireNoDilation(DepthwiseConv2dNativeBackpropInput, info);
   const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels } = info;
   const { strideHeight: sh, strideWidth: sw, filterHeight: kh, filterWidth: kw } = info;
+  // The SIMD kernel wins for strided convolutions and for 64+ channels; below that the
+  // per-tap overhead of scattering few channels makes XNNPACK's depthwise convolution faster.
+  const simd = simdKernels(backend as KernelBackend);
+  const simdWins = sh > 1 || sw > 1 || inChannels >= 64;
+  if (simd !== undefined && simdWins && outChannels === inChannels && dy.dtype === "float32" && filter.dtype === "float32") {
+    const dx = allocate(backend as KernelBackend, inputShape);
+    simd.depthwiseInputGradient(dy, filter, dx, geometry(info));
+    return dx;
+  }
   return withScratch(backend as KernelBackend, (ops) => {
     let spread = dy;
     if (sh > 1 || sw > 1) {
@@ -370,6 +326,12 @@ function conv2DBackpropInput(args: KernelArgs): TensorInfo | TensorInfo[] {
           "channelsLast",
         )
       : undefined;
+  const simd = simdKernels(backend as KernelBackend);
+  if (info !== undefined && !isPointwise(info) && simd !== undefined && dy.dtype === "float32" && filter.dtype === "float32") {
+    const dx = allocate(backend as KernelBackend, inputShape);
+    simd.convInputGradient(dy, filter, dx, geometry(info));
+    return dx;
+  }
   if (info === undefined || !isPointwise(info)) {
     if (generalConv2DBackpropInput === undefined) {
       throw new Error("registerWasmGradientKernels() has not captured wasm's Conv2DBackpropInput");
@@ -390,10 +352,12 @@ const MISSING_KERNELS: ReadonlyArray<readonly [string, KernelFunc]> = [
 ];
 
 /**
- * Registers the missing wasm gradient kernels and the faster pointwise Conv2DBackpropInput.
+ * Registers the missing wasm gradient kernels, the faster pointwise Conv2DBackpropInput and
+ * the faster kernels and gradients of wasm-fast-kernels.ts: everything training on wasm needs.
  * Idempotent; may run before or after the wasm backend is initialised.
  */
 export function registerWasmGradientKernels(): void {
+  registerWasmFastKernels();
   for (const [kernelName, kernelFunc] of MISSING_KERNELS) {
     if (getKernel(kernelName, "wasm") === undefined) {
       registerKernel({ kernelName, backendName: "wasm", kernelFunc });

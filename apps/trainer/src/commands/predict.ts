@@ -1,0 +1,113 @@
+import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { basename, extname, join, resolve } from "node:path";
+import type { Command } from "commander";
+import { dataDir, db, listGalaxyImages, upsertPredictions, type Db } from "@hiwl/db";
+import { selectBackend, type BackendChoice } from "@hiwl/model/node";
+import { backendOption, cliHooks, resolveModel } from "../training/cli.ts";
+import { loadExampleCutouts } from "../training/dataset.ts";
+import { classifyCutouts } from "../training/evaluate.ts";
+import { ImagePipeline } from "../training/image-pipeline.ts";
+import { disposeModel, loadModelDir, writeFileAtomic, type LoadedModel } from "../training/model-dir.ts";
+import { predictGalaxies } from "../worker/scoring.ts";
+
+const IMAGE_EXTENSIONS = new Set([".jpg", ".jpeg", ".png"]);
+
+interface PredictOptions {
+  model?: string;
+  source?: string;
+  images?: string;
+  out?: string;
+  backend: BackendChoice;
+}
+
+export function registerPredict(program: Command) {
+  program
+    .command("predict")
+    .description("score the database's galaxies into Prediction rows, or a folder of images into a CSV (--images DIR --out FILE.csv)")
+    .option("--model <version|dir>", "model version or directory (default: the active model)")
+    .option("--source <name>", "only score galaxies of this source")
+    .option("--images <dir>", "a folder of .jpg/.jpeg/.png images to classify instead of the database")
+    .option("--out <file>", "CSV to write for --images: id,p_<class>,... (id = file name without extension)")
+    .addOption(backendOption())
+    .action(async (opts: PredictOptions) => {
+      if ((opts.images === undefined) !== (opts.out === undefined)) throw new Error("--images and --out go together");
+      const hooks = cliHooks();
+      const database = db();
+      const { dir, modelVersion } = await resolveModel(database, opts.model);
+      await selectBackend({ backend: opts.backend, log: console.log });
+      const model = await loadModelDir(dir);
+      const pipeline = await ImagePipeline.start();
+      try {
+        if (opts.images !== undefined) {
+          const { csv, count } = await predictFolder(model, pipeline, opts.images, hooks.onPhase!);
+          await writeFileAtomic(resolve(opts.out!), csv);
+          hooks.stop();
+          console.log(`${count} images classified with ${model.metadata.version} -> ${resolve(opts.out!)}`);
+        } else {
+          if (!modelVersion) throw new Error(`${dir} is not a model version in the database: register it by training, or use --images`);
+          const written = await predictDatabase(database, model, modelVersion.id, pipeline, opts.source, hooks.onPhase!);
+          hooks.stop();
+          console.log(`${written} predictions stored for model version ${modelVersion.version}`);
+        }
+      } finally {
+        hooks.stop();
+        disposeModel(model);
+        await pipeline.close();
+      }
+    });
+}
+
+type OnPhase = (phase: string, done: number, total: number) => void;
+
+/** CSV column of a class: p_round, p_in_between, p_edge_on, ... */
+const column = (cls: string) => `p_${cls.replace(/-/g, "_")}`;
+
+/**
+ * Decodes the folder's images through the cutout cache code into a temporary directory (so
+ * they get exactly the pixels training saw) and returns the CSV text.
+ */
+async function predictFolder(
+  model: LoadedModel,
+  pipeline: ImagePipeline,
+  folder: string,
+  onPhase: OnPhase,
+): Promise<{ csv: string; count: number }> {
+  const files = (await readdir(folder)).filter((f) => IMAGE_EXTENSIONS.has(extname(f).toLowerCase())).sort();
+  if (files.length === 0) throw new Error(`no .jpg, .jpeg or .png images in ${folder}`);
+  const scratch = await mkdtemp(join(tmpdir(), "hiwl-predict-"));
+  try {
+    const images = files.map((f, i) => ({ galaxyId: i, imagePath: resolve(folder, f) }));
+    const cutouts = await loadExampleCutouts(images, model.metadata.inputSize, scratch, (d, t) => onPhase("decode", d, t));
+    const { probabilities } = await classifyCutouts(
+      model.set,
+      model.metadata.hierarchy,
+      model.networks,
+      pipeline,
+      cutouts,
+      images.map((_, i) => i),
+      model.metadata.inputSize,
+      (d, t) => onPhase("classify", d, t),
+    );
+    const lines = [
+      ["id", ...model.set.classes.map(column)].join(","),
+      ...files.map((f, i) => [basename(f, extname(f)), ...probabilities[i]!.map((p) => p.toFixed(6))].join(",")),
+    ];
+    return { csv: `${lines.join("\n")}\n`, count: files.length };
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+async function predictDatabase(
+  database: Db,
+  model: LoadedModel,
+  modelVersionId: number,
+  pipeline: ImagePipeline,
+  source: string | undefined,
+  onPhase: OnPhase,
+): Promise<number> {
+  const galaxies = await listGalaxyImages(database, source === undefined ? {} : { source });
+  const rows = await predictGalaxies(model, pipeline, galaxies, { dataDir: dataDir(), acquisition: null, passes: 1, onPhase });
+  return upsertPredictions(database, modelVersionId, rows);
+}

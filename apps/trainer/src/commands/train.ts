@@ -1,0 +1,83 @@
+import { Option, type Command } from "commander";
+import { dataDir, db } from "@hiwl/db";
+import { formatMetrics } from "@hiwl/model";
+import { CROWD_LABEL_MODES } from "@hiwl/model/network";
+import { CLASS_SET_NAMES } from "@hiwl/model/training";
+import { addModelOptions, cliHooks, modelConfig, onOff, type ModelCliOptions } from "../training/cli.ts";
+import { TRAIN_DEFAULTS, type TrainConfigInput } from "../training/config.ts";
+import { trainModel } from "../training/train.ts";
+
+interface TrainCliOptions extends ModelCliOptions {
+  targets: TrainConfigInput["targets"];
+  hierarchy?: boolean;
+  weightedSampling: boolean;
+  classes: TrainConfigInput["classes"];
+  source?: string;
+  resume?: string | true;
+  activate?: boolean;
+}
+
+export function registerTrain(program: Command) {
+  const command = program
+    .command("train")
+    .description(
+      "train a HIWL classifier on the labelled galaxies; saves $HIWL_DATA_DIR/models/<version>/ and records a model version",
+    );
+  addModelOptions(command)
+    .addOption(
+      new Option("--targets <mode>", "crowd labels: hard, smooth (HIWL label smoothing) or votes (crowd vote distributions)")
+        .choices(CROWD_LABEL_MODES)
+        .default(TRAIN_DEFAULTS.targets),
+    )
+    .addOption(
+      new Option("--classes <set>", "hiwl: the five HIWL classes; coarse: smooth / edge-on / spiral (Galaxy Zoo 1 labels, flat only)")
+        .choices(CLASS_SET_NAMES)
+        .default(TRAIN_DEFAULTS.classes),
+    )
+    .option("--hierarchy <on|off>", "on: level 1 (4-way, cigar+edge-on merged) + level 2 (cigar vs edge-on); off: one flat network (default on for hiwl)", onOff("--hierarchy"))
+    .addOption(
+      new Option("--weighted-sampling <on|off>", "class-balanced sampling for level 2 (or the flat network)")
+        .argParser(onOff("--weighted-sampling"))
+        .default(true, "on"),
+    )
+    .option("--source <name>", "only galaxies of this source (e.g. gz1, synthetic, kaggle)")
+    .option("--resume [version]", "continue an interrupted run (default: the latest) with its own settings")
+    .addOption(new Option("--activate", "make the new model the active one"))
+    .addOption(
+      new Option(
+        "--no-activate",
+        "keep the active model (default: activate a 5-class model when none is active, or when it beats the active one on the same test galaxies)",
+      ),
+    )
+    .action(async (opts: TrainCliOptions) => {
+      const hooks = cliHooks();
+      try {
+        const result = await trainModel(
+          db(),
+          dataDir(),
+          {
+            ...modelConfig(opts),
+            targets: opts.targets,
+            classes: opts.classes,
+            hierarchy: opts.hierarchy === undefined ? undefined : opts.hierarchy ? "hierarchical" : "flat",
+            weightedSampling: opts.weightedSampling,
+            source: opts.source ?? null,
+            backend: opts.backend,
+            resume: opts.resume,
+            activate: opts.activate,
+          },
+          hooks,
+        );
+        hooks.stop();
+        console.log("");
+        console.log(formatMetrics(result.metrics));
+        console.log("");
+        console.log(`model saved to ${result.dir}`);
+        console.log(
+          `model version ${result.version} (id ${result.modelVersion.id}) ${result.activated ? "is now active" : "is not active"}: ${result.activation}`,
+        );
+      } finally {
+        hooks.stop();
+      }
+    });
+}

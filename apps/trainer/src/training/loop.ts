@@ -1,0 +1,263 @@
+/**
+ * Trains one network of a model: epochs of (weighted or shuffled) batches, augmented on the
+ * image worker one batch ahead, a cosine-annealed learning rate per step, validation after
+ * every epoch, the best epoch kept, early stopping, and a checkpoint after every epoch.
+ *
+ * Every random choice of an epoch comes from a generator seeded by (seed, network, epoch):
+ * the order, each batch's augmentation and the dropout masks. An epoch therefore does not
+ * depend on how the run got there, and resuming after epoch k replays epoch k+1 exactly.
+ */
+import { createRng } from "@hiwl/model";
+import {
+  buildEfficientNet,
+  loadModelFromFiles,
+  serializeModel,
+  shuffledEpoch,
+  weightedEpoch,
+  type Level,
+  type ModelFiles,
+} from "@hiwl/model/network";
+import { argmax, cosineLearningRate, NetworkTrainer, predictRows, type Network, type OptimizerState } from "@hiwl/model/training";
+import type { BestEpoch, EpochRecord, NetworkProgress, StopReason } from "./checkpoint.ts";
+import type { TrainConfig } from "./config.ts";
+import { chunk, INFERENCE_BATCH, renderBatches } from "./evaluate.ts";
+import type { Cutouts, ImagePipeline } from "./image-pipeline.ts";
+
+/** One network's share of the data: indices into the run's examples and cutouts. */
+export interface NetworkData {
+  level: Level;
+  classes: readonly string[];
+  train: { indices: number[]; targets: number[][] };
+  /** Validation galaxies with their targets (for the loss) and true output index (for accuracy). */
+  val: { indices: number[]; targets: number[][]; truth: number[] };
+  weighted: boolean;
+}
+
+export interface StepProgress {
+  level: Level;
+  epoch: number;
+  epochs: number;
+  step: number;
+  steps: number;
+  /** Running means over the epoch so far. */
+  loss: number;
+  accuracy: number;
+  imagesPerSec: number;
+}
+
+export interface EpochProgress extends EpochRecord {
+  level: Level;
+  epochs: number;
+  seconds: number;
+  /** Until this network has trained all its epochs, at this session's pace (early stopping may end it sooner). */
+  etaSeconds: number;
+  imagesPerSec: number;
+  improved: boolean;
+  stopped: StopReason | null;
+}
+
+export interface TrainHooks {
+  log?: (line: string) => void;
+  /** Work outside the epochs: "cutouts" (decoding into the cache), "test" (final evaluation). */
+  onPhase?: (phase: string, done: number, total: number) => void;
+  onStep?: (progress: StepProgress) => void;
+  onEpoch?: (progress: EpochProgress) => void;
+  /**
+   * Asked after each epoch's checkpoint: true ends the run there, as a crash would, and
+   * `--resume` continues it (the tests interrupt runs this way).
+   */
+  stopAfterCheckpoint?: (progress: EpochProgress) => boolean;
+}
+
+export class TrainingInterrupted extends Error {
+  override readonly name = "TrainingInterrupted";
+
+  /** The run's version, to resume it by. */
+  version?: string;
+}
+
+export interface NetworkRun {
+  config: TrainConfig;
+  data: NetworkData;
+  progress: NetworkProgress;
+  cutouts: Cutouts;
+  pipeline: ImagePipeline;
+  hooks: TrainHooks;
+  /** Training seconds of the run before this network's current session began (for the time limit). */
+  secondsBefore: number;
+  /** The interrupted state of this network, when resuming it. */
+  resume: { model: ModelFiles; optimizer: OptimizerState } | null;
+  best: ModelFiles | null;
+  /** Persists the run after an epoch (checkpoint.ts); `current` is null once the network has stopped. */
+  checkpoint: (
+    epoch: EpochProgress,
+    best: ModelFiles | null,
+    current: { model: ModelFiles; optimizer: OptimizerState } | null,
+  ) => Promise<void>;
+}
+
+/** Batches of an epoch's order; a last batch of one is dropped (batch norm needs two). */
+export function batchesOf(order: readonly number[], batch: number): number[][] {
+  const batches = chunk(order, batch);
+  if (batches.length > 1 && batches.at(-1)!.length < 2) batches.pop();
+  return batches;
+}
+
+/**
+ * An epoch's order of training examples (by their class labels): HIWL's class-balanced draws
+ * with replacement (weightedEpoch), or a shuffle of every example once.
+ */
+export function epochOrder(labels: readonly number[], weighted: boolean, seed: string): number[] {
+  const rng = createRng(`order:${seed}`);
+  return weighted ? weightedEpoch(labels, rng) : shuffledEpoch(labels.length, rng);
+}
+
+/** Initial weights differ per network but follow from the seed (seed 0 would mean unseeded to tfjs). */
+function initSeed(seed: number, level: Level): number {
+  return 1 + Math.floor(createRng(`init:${seed}:${level}`)() * 2 ** 30);
+}
+
+/** Trains until the network stops; returns its best weights. Updates `run.progress` in place. */
+export async function trainNetwork(run: NetworkRun): Promise<ModelFiles> {
+  const { config, data, progress, hooks } = run;
+  const { level } = data;
+  if (data.train.indices.length === 0) throw new Error(`no training galaxies for the ${level} network (${data.classes.join(", ")})`);
+  const model = run.resume
+    ? await loadModelFromFiles(run.resume.model)
+    : buildEfficientNet({ variant: config.variant, numClasses: data.classes.length, inputSize: config.inputSize, seed: initSeed(config.seed, level) });
+  const trainer = new NetworkTrainer(model, { optimizer: config.optimizer, learningRate: config.lr, weightDecay: config.weightDecay });
+  if (run.resume) await trainer.loadState(run.resume.optimizer);
+  const labels = data.train.targets.map(argmax);
+  const stepsPerEpoch = batchesOf(data.train.indices, config.batch).length;
+  const totalSteps = config.epochs * stepsPerEpoch;
+  let best = run.best;
+  let sessionSeconds = 0;
+  const firstEpoch = progress.epochsDone + 1;
+  try {
+    while (progress.stopped === null) {
+      const epoch = progress.epochsDone + 1;
+      const started = performance.now();
+      const batches = batchesOf(epochOrder(labels, data.weighted, `${config.seed}:${level}:${epoch}`), config.batch);
+      const dropout = createRng(`dropout:${config.seed}:${level}:${epoch}`);
+      let lossSum = 0;
+      let correct = 0;
+      let seen = 0;
+      let learningRate = config.lr;
+      await renderBatches(
+        run.pipeline,
+        run.cutouts,
+        batches.map((b) => b.map((i) => data.train.indices[i]!)),
+        config.inputSize,
+        (b) => `augment:${config.seed}:${level}:${epoch}:${b}`,
+        async (images, b) => {
+          const batch = batches[b]!;
+          learningRate = cosineLearningRate(config.lr, (epoch - 1) * stepsPerEpoch + b, totalSteps);
+          const step = await trainer.step(images, batch.map((i) => data.train.targets[i]!), learningRate, dropout);
+          if (!Number.isFinite(step.loss)) {
+            throw new Error(`the ${level} loss diverged (${step.loss}) in epoch ${epoch}, step ${b + 1}: train again with a lower --lr`);
+          }
+          lossSum += step.loss * batch.length;
+          correct += step.correct;
+          seen += batch.length;
+          hooks.onStep?.({
+            level,
+            epoch,
+            epochs: config.epochs,
+            step: b + 1,
+            steps: batches.length,
+            loss: lossSum / seen,
+            accuracy: correct / seen,
+            imagesPerSec: seen / ((performance.now() - started) / 1000),
+          });
+        },
+      );
+      const trainSeconds = (performance.now() - started) / 1000;
+      const val = await validate(run, model);
+      const seconds = (performance.now() - started) / 1000;
+      sessionSeconds += seconds;
+      const record: EpochRecord = {
+        epoch,
+        learningRate,
+        trainLoss: lossSum / seen,
+        trainAccuracy: correct / seen,
+        valLoss: val.loss,
+        valAccuracy: val.accuracy,
+      };
+      const improved = isBetter(record, progress.best);
+      if (improved) {
+        progress.best = { epoch, valLoss: val.loss, valAccuracy: val.accuracy };
+        best = await serializeModel(model);
+      }
+      progress.history.push(record);
+      progress.epochsDone = epoch;
+      progress.stopped = stopReason(config, progress, run.secondsBefore + sessionSeconds, seconds);
+      const report: EpochProgress = {
+        ...record,
+        level,
+        epochs: config.epochs,
+        seconds,
+        etaSeconds: progress.stopped === null ? (config.epochs - epoch) * (sessionSeconds / (epoch - firstEpoch + 1)) : 0,
+        imagesPerSec: seen / trainSeconds,
+        improved,
+        stopped: progress.stopped,
+      };
+      hooks.onEpoch?.(report);
+      const current = progress.stopped === null ? { model: await serializeModel(model), optimizer: await trainer.saveState() } : null;
+      await run.checkpoint(report, best, current);
+      if (hooks.stopAfterCheckpoint?.(report)) throw new TrainingInterrupted(`interrupted after ${level} epoch ${epoch}`);
+    }
+  } finally {
+    trainer.dispose();
+    model.dispose();
+  }
+  if (!best) throw new Error(`the ${level} network finished without a best epoch`);
+  return best;
+}
+
+/**
+ * Better validation accuracy wins, ties go to the lower loss. Without validation galaxies
+ * (a class too small to give any) each epoch replaces the last.
+ */
+function isBetter(record: EpochRecord, best: BestEpoch | null): boolean {
+  if (best === null || record.valAccuracy === null || best.valAccuracy === null) return true;
+  return (
+    record.valAccuracy > best.valAccuracy ||
+    (record.valAccuracy === best.valAccuracy && record.valLoss! < best.valLoss!)
+  );
+}
+
+function stopReason(config: TrainConfig, progress: NetworkProgress, totalSeconds: number, epochSeconds: number): StopReason | null {
+  if (progress.epochsDone >= config.epochs) return "epochs";
+  if (progress.best && progress.epochsDone - progress.best.epoch >= config.patience) return "early-stopping";
+  if (config.maxMinutes !== null && totalSeconds + epochSeconds > config.maxMinutes * 60) return "time-limit";
+  return null;
+}
+
+async function validate(run: NetworkRun, model: Network): Promise<{ loss: number | null; accuracy: number | null }> {
+  const { val } = run.data;
+  if (val.indices.length === 0) return { loss: null, accuracy: null };
+  let lossSum = 0;
+  let correct = 0;
+  let offset = 0;
+  await renderBatches(
+    run.pipeline,
+    run.cutouts,
+    chunk(val.indices, INFERENCE_BATCH),
+    run.config.inputSize,
+    () => null,
+    async (images) => {
+      const rows = await predictRows(model, images);
+      rows.forEach((p, i) => {
+        lossSum += crossEntropy(val.targets[offset + i]!, p);
+        if (argmax(p) === val.truth[offset + i]) correct++;
+      });
+      offset += rows.length;
+    },
+  );
+  return { loss: lossSum / val.indices.length, accuracy: correct / val.indices.length };
+}
+
+/** As tfjs computes it in training: probabilities clipped to [1e-7, 1 - 1e-7]. */
+function crossEntropy(target: readonly number[], probs: readonly number[]): number {
+  return -target.reduce((sum, t, k) => sum + t * Math.log(Math.min(1 - 1e-7, Math.max(1e-7, probs[k]!))), 0);
+}

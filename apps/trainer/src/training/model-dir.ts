@@ -1,0 +1,95 @@
+/**
+ * Model version directories under $HIWL_DATA_DIR/models/<version>/: metadata.json plus one
+ * tfjs folder (model.json + weights.bin) per network, the layout the browser loads (see
+ * @hiwl/model/network export.ts). Every file is written under a temporary name and renamed,
+ * so a crash never leaves a half-written file where a reader expects a whole one.
+ */
+import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import {
+  loadModelFromFiles,
+  METADATA_FILE,
+  MODEL_JSON_FILE,
+  ModelMetadataSchema,
+  networkModelPath,
+  WEIGHTS_FILE,
+  type ModelFiles,
+  type ModelMetadata,
+} from "@hiwl/model/network";
+import { classSetOf, type ClassSet, type LevelModels } from "@hiwl/model/training";
+
+export function modelsDir(dataDir: string): string {
+  return join(dataDir, "models");
+}
+
+export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
+  await mkdir(dirname(file), { recursive: true });
+  await writeFile(`${file}.tmp`, data);
+  await rename(`${file}.tmp`, file);
+}
+
+export function writeJsonAtomic(file: string, value: unknown): Promise<void> {
+  return writeFileAtomic(file, `${JSON.stringify(value, null, 2)}\n`);
+}
+
+export async function readJson<T>(file: string): Promise<T> {
+  return JSON.parse(await readFile(file, "utf8")) as T;
+}
+
+/** Writes model.json and weights.bin into `dir`, weights first so that model.json never names missing weights. */
+export async function writeModelFiles(dir: string, files: ModelFiles): Promise<void> {
+  await writeFileAtomic(join(dir, WEIGHTS_FILE), files.weights);
+  await writeJsonAtomic(join(dir, MODEL_JSON_FILE), files.modelJson);
+}
+
+export async function readModelFiles(dir: string): Promise<ModelFiles> {
+  const [modelJson, weights] = await Promise.all([
+    readJson<ModelFiles["modelJson"]>(join(dir, MODEL_JSON_FILE)),
+    readFile(join(dir, WEIGHTS_FILE)),
+  ]);
+  return { modelJson, weights: new Uint8Array(weights) };
+}
+
+/**
+ * Creates a fresh version directory named after the time and the model, e.g.
+ * "20261127-101500-nano64-hiwl"; a second run in the same second gets "-2", "-3", ...
+ */
+export async function createVersionDir(dataDir: string, label: string, now = new Date()): Promise<{ version: string; dir: string }> {
+  const stamp = now.toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
+  await mkdir(modelsDir(dataDir), { recursive: true });
+  for (let n = 1; ; n++) {
+    const version = `${stamp}-${label}${n > 1 ? `-${n}` : ""}`;
+    const dir = join(modelsDir(dataDir), version);
+    try {
+      await mkdir(dir);
+      return { version, dir };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    }
+  }
+}
+
+export interface LoadedModel {
+  dir: string;
+  metadata: ModelMetadata;
+  set: ClassSet;
+  networks: LevelModels;
+}
+
+export async function loadModelDir(dir: string): Promise<LoadedModel> {
+  const parsed = ModelMetadataSchema.safeParse(await readJson(join(dir, METADATA_FILE)).catch((error: Error) => {
+    throw new Error(`${dir} is not a trained model: ${error.message}`);
+  }));
+  if (!parsed.success) throw new Error(`${join(dir, METADATA_FILE)} is invalid: ${parsed.error.message}`);
+  const metadata = parsed.data;
+  const set = classSetOf(metadata.classes);
+  const networks: LevelModels = {};
+  for (const level of set.networks(metadata.hierarchy)) {
+    networks[level] = await loadModelFromFiles(await readModelFiles(join(dir, dirname(networkModelPath(level)))));
+  }
+  return { dir, metadata, set, networks };
+}
+
+export function disposeModel(model: LoadedModel): void {
+  for (const network of Object.values(model.networks)) network?.dispose();
+}

@@ -1,0 +1,332 @@
+/**
+ * `hiwl train` as a function: loads the labelled galaxies, splits them, trains each network of
+ * the model (loop.ts), scores the result on the held-out test split, writes the model version
+ * directory and records it as a ModelVersion.
+ *
+ * A run lives in $HIWL_DATA_DIR/models/<version>/ once its data is loaded: run.json (settings
+ * and a fingerprint of the data) is written first, checkpoints follow each epoch, and the
+ * finished model replaces the checkpoints. A directory with run.json and no metadata.json is an
+ * interrupted run that `resume` continues.
+ */
+import { existsSync } from "node:fs";
+import { readdir } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import {
+  activateModelVersion,
+  createModelVersion,
+  getActiveModelVersion,
+  type Db,
+  type ModelVersion,
+} from "@hiwl/db";
+import { classificationMetrics, type ClassificationMetrics } from "@hiwl/model";
+import {
+  loadModelFromFiles,
+  METADATA_FILE,
+  networkModelPath,
+  PREPROCESSING,
+  type Level,
+  type ModelFiles,
+  type ModelMetadata,
+} from "@hiwl/model/network";
+import { selectBackend, type BackendChoice } from "@hiwl/model/node";
+import type { LevelModels } from "@hiwl/model/training";
+import {
+  loadCheckpoint,
+  removeCheckpoints,
+  saveCheckpoint,
+  type BestEpoch,
+  type EpochRecord,
+  type StopReason,
+  type TrainingState,
+} from "./checkpoint.ts";
+import { resolveTrainConfig, type TrainConfig, type TrainConfigInput } from "./config.ts";
+import { galaxySetHash, loadDataset, loadExampleCutouts, type Dataset } from "./dataset.ts";
+import { classifyCutouts } from "./evaluate.ts";
+import { ImagePipeline } from "./image-pipeline.ts";
+import { TrainingInterrupted, trainNetwork, type NetworkData, type TrainHooks } from "./loop.ts";
+import { createVersionDir, modelsDir, readJson, writeJsonAtomic, writeModelFiles } from "./model-dir.ts";
+
+export interface TrainOptions extends TrainConfigInput {
+  backend?: BackendChoice;
+  /** Continue an interrupted run: its version, or true for the latest. Its stored settings apply. */
+  resume?: string | true;
+  /** true: make the model active; false: never; absent: see decideActivation. */
+  activate?: boolean;
+  trainingJobId?: number | null;
+}
+
+export interface TrainResult {
+  version: string;
+  dir: string;
+  modelVersion: ModelVersion;
+  config: TrainConfig;
+  metrics: ClassificationMetrics;
+  activated: boolean;
+  /** Why the model was or was not activated. */
+  activation: string;
+}
+
+/** The contents of run.json. */
+export interface RunFile {
+  version: string;
+  createdAt: string;
+  config: TrainConfig;
+  /** Dataset.fingerprint when the run started. */
+  dataset: string;
+}
+
+export const RUN_FILE = "run.json";
+
+/** What ModelVersion.metrics holds: the test scores, the split and the learning curves. */
+export interface RunMetrics extends ClassificationMetrics {
+  macroF1: number;
+  testGalaxies: number;
+  split: { seed: number; train: number; val: number; test: number; testSetHash: string };
+  curves: Partial<Record<Level, EpochRecord[]>>;
+  best: Partial<Record<Level, BestEpoch | null>>;
+  stopped: Partial<Record<Level, StopReason | null>>;
+  sampling: Partial<Record<Level, "class-balanced" | "shuffled">>;
+  timing: { trainSeconds: number; epochs: TrainingState["timing"] };
+}
+
+export async function trainModel(db: Db, dataDir: string, options: TrainOptions, hooks: TrainHooks = {}): Promise<TrainResult> {
+  const log = hooks.log ?? (() => {});
+  const interrupted = options.resume ? await openRun(dataDir, options.resume) : null;
+  const config = interrupted?.config ?? resolveTrainConfig(options);
+  if (options.activate === true && config.classes !== "hiwl") {
+    throw new Error("only models of the five HIWL classes can be active: the site stores 5-class predictions");
+  }
+  const { backend } = await selectBackend({ backend: options.backend ?? "auto", log });
+
+  const dataset = await loadDataset(db, config);
+  const { set, examples, split } = dataset;
+  if (interrupted && interrupted.dataset !== dataset.fingerprint) {
+    throw new Error(`the labelled galaxies changed since ${interrupted.version} started: its split cannot be rebuilt, start a new run`);
+  }
+  if (split.test.length === 0) throw new Error("no galaxies for the test split: the catalogue has too few labelled galaxies");
+  const { version, dir } = interrupted ?? (await newRun(dataDir, config, dataset));
+  log(`${interrupted ? "resuming" : "training"} ${version} in ${dir}`);
+  log(
+    `${examples.length} galaxies (${set.classes.map((c, k) => `${c} ${examples.filter((e) => e.cls === k).length}`).join(", ")}); ` +
+      `split ${split.train.length}/${split.val.length}/${split.test.length}`,
+  );
+
+  const cutouts = await loadExampleCutouts(examples, config.inputSize, dataDir, (done, total) =>
+    hooks.onPhase?.("cutouts", done, total),
+  );
+  const levels = set.networks(config.hierarchy);
+  const checkpoint = await loadCheckpoint(dir);
+  const state: TrainingState = checkpoint?.state ?? {
+    networks: levels.map((level) => ({ level, epochsDone: 0, history: [], best: null, stopped: null })),
+    timing: [],
+  };
+  const best: Partial<Record<Level, ModelFiles>> = { ...checkpoint?.best };
+  const pipeline = await ImagePipeline.start();
+  try {
+    for (const progress of state.networks) {
+      if (progress.stopped !== null) continue;
+      const data = networkData(dataset, config, progress.level);
+      log(
+        `${progress.level}: ${data.classes.join(" / ")}, ${data.train.indices.length} training and ${data.val.indices.length} validation galaxies` +
+          `${data.weighted ? ", class-balanced sampling" : ""}${progress.epochsDone > 0 ? `, from epoch ${progress.epochsDone + 1}` : ""}`,
+      );
+      best[progress.level] = await trainNetwork({
+        config,
+        data,
+        progress,
+        cutouts,
+        pipeline,
+        hooks,
+        secondsBefore: state.timing.reduce((sum, t) => sum + t.seconds, 0),
+        resume: progress.epochsDone > 0 ? checkpoint?.current ?? null : null,
+        best: best[progress.level] ?? null,
+        checkpoint: async (epoch, bestFiles, current) => {
+          state.timing.push({ level: progress.level, epoch: epoch.epoch, seconds: epoch.seconds, imagesPerSec: epoch.imagesPerSec });
+          if (bestFiles) best[progress.level] = bestFiles;
+          await saveCheckpoint(dir, { state, best, current });
+        },
+      });
+    }
+
+    const networks: LevelModels = {};
+    for (const level of levels) networks[level] = await loadModelFromFiles(best[level]!);
+    const test = split.test;
+    const classified = await classifyCutouts(set, config.hierarchy, networks, pipeline, cutouts, test, config.inputSize, (done, total) =>
+      hooks.onPhase?.("test", done, total),
+    );
+    for (const network of Object.values(networks)) network.dispose();
+    if (!classified.probabilities.flat().every(Number.isFinite)) {
+      // Typically batch-norm statistics that did not settle in a run of a few steps at a high learning rate.
+      throw new Error(`the trained ${version} outputs non-finite probabilities: train longer or with a lower --lr`);
+    }
+    const scores = classificationMetrics(set.classes, test.map((i) => examples[i]!.cls!), classified.decisions);
+    const metrics = runMetrics(scores, dataset, config, state);
+
+    for (const level of levels) await writeModelFiles(join(dir, dirname(networkModelPath(level))), best[level]!);
+    await writeJsonAtomic(join(dir, METADATA_FILE), modelMetadata(version, config, dataset, scores));
+    await removeCheckpoints(dir);
+
+    const modelVersion = await createModelVersion(db, {
+      version,
+      path: dir,
+      config: { ...config, backend },
+      metrics: { ...metrics },
+      trainingJobId: options.trainingJobId ?? null,
+    });
+    const activation = await decideActivation(db, config, metrics, options.activate);
+    if (activation.activate) await activateModelVersion(db, modelVersion.id);
+    return { version, dir, modelVersion, config, metrics: scores, activated: activation.activate, activation: activation.reason };
+  } catch (error) {
+    if (error instanceof TrainingInterrupted) {
+      error.version = version;
+      error.message = `${version} ${error.message}; continue it with --resume ${version}`;
+    }
+    throw error;
+  } finally {
+    await pipeline.close();
+  }
+}
+
+interface OpenRun {
+  version: string;
+  dir: string;
+  config: TrainConfig;
+  /** Dataset.fingerprint when the run started. */
+  dataset: string;
+}
+
+async function newRun(dataDir: string, config: TrainConfig, dataset: Dataset): Promise<OpenRun> {
+  const { version, dir } = await createVersionDir(dataDir, `${config.variant}${config.inputSize}-${config.classes}`);
+  const run: RunFile = { version, createdAt: new Date().toISOString(), config, dataset: dataset.fingerprint };
+  await writeJsonAtomic(join(dir, RUN_FILE), run);
+  return { version, dir, config, dataset: dataset.fingerprint };
+}
+
+/** An interrupted run: by version, or the newest one. */
+async function openRun(dataDir: string, resume: string | true): Promise<OpenRun> {
+  const root = modelsDir(dataDir);
+  const interrupted = (version: string) =>
+    existsSync(join(root, version, RUN_FILE)) && !existsSync(join(root, version, METADATA_FILE));
+  let version: string;
+  if (resume === true) {
+    const candidates = existsSync(root) ? (await readdir(root)).filter(interrupted).sort() : [];
+    if (candidates.length === 0) throw new Error(`no interrupted training run in ${root}`);
+    version = candidates.at(-1)!;
+  } else {
+    if (!existsSync(join(root, resume, RUN_FILE))) throw new Error(`no training run ${resume} in ${root}`);
+    if (!interrupted(resume)) throw new Error(`${resume} has already finished`);
+    version = resume;
+  }
+  const dir = join(root, version);
+  const run = await readJson<RunFile>(join(dir, RUN_FILE));
+  return { version, dir, config: run.config, dataset: run.dataset };
+}
+
+/** Which galaxies a network trains and validates on, with their targets, and whether it samples class-balanced. */
+export function networkData(dataset: Dataset, config: TrainConfig, level: Level): NetworkData {
+  const { set, examples, split } = dataset;
+  const targetOf = (i: number) => set.target(examples[i]!, examples[i]!.cls, config.targets, level);
+  const train: NetworkData["train"] = { indices: [], targets: [] };
+  for (const i of split.train) {
+    const target = targetOf(i);
+    if (target) {
+      train.indices.push(i);
+      train.targets.push(target);
+    }
+  }
+  const val: NetworkData["val"] = { indices: [], targets: [], truth: [] };
+  for (const i of split.val) {
+    const target = targetOf(i);
+    const truth = set.levelIndex(level, examples[i]!.cls!);
+    if (target && truth !== null) {
+      val.indices.push(i);
+      val.targets.push(target);
+      val.truth.push(truth);
+    }
+  }
+  return { level, classes: set.outputs(level), train, val, weighted: samplesBalanced(config, level) };
+}
+
+/** HIWL balances level 2 only; level 1's four classes keep their natural shares. */
+function samplesBalanced(config: TrainConfig, level: Level): boolean {
+  return config.weightedSampling && level !== "level1";
+}
+
+function runMetrics(scores: ClassificationMetrics, dataset: Dataset, config: TrainConfig, state: TrainingState): RunMetrics {
+  const f1 = Object.values(scores.perClass).map((c) => c.f1);
+  const byLevel = <T>(pick: (n: TrainingState["networks"][number]) => T) =>
+    Object.fromEntries(state.networks.map((n) => [n.level, pick(n)])) as Partial<Record<Level, T>>;
+  return {
+    ...scores,
+    macroF1: f1.reduce((a, b) => a + b, 0) / f1.length,
+    testGalaxies: scores.count,
+    split: {
+      seed: config.splitSeed,
+      train: dataset.split.train.length,
+      val: dataset.split.val.length,
+      test: dataset.split.test.length,
+      testSetHash: galaxySetHash(dataset.split.test.map((i) => dataset.examples[i]!)),
+    },
+    curves: byLevel((n) => n.history),
+    best: byLevel((n) => n.best),
+    stopped: byLevel((n) => n.stopped),
+    sampling: byLevel((n) => (samplesBalanced(config, n.level) ? "class-balanced" : "shuffled")),
+    timing: { trainSeconds: state.timing.reduce((sum, t) => sum + t.seconds, 0), epochs: state.timing },
+  };
+}
+
+function modelMetadata(version: string, config: TrainConfig, dataset: Dataset, scores: ClassificationMetrics): ModelMetadata {
+  const { set, examples, split } = dataset;
+  const perClassMetric = Object.entries(scores.perClass).flatMap(([cls, m]) => [
+    [`precision.${cls}`, m.precision],
+    [`recall.${cls}`, m.recall],
+    [`f1.${cls}`, m.f1],
+  ]);
+  const trainExamples = split.train.map((i) => examples[i]!);
+  return {
+    formatVersion: 1,
+    version,
+    createdAt: new Date().toISOString(),
+    classes: set.classes as ModelMetadata["classes"],
+    hierarchy: config.hierarchy,
+    variant: config.variant,
+    inputSize: config.inputSize,
+    preprocessing: PREPROCESSING,
+    metrics: { accuracy: scores.accuracy, ...Object.fromEntries(perClassMetric) },
+    trainingData: {
+      galaxies: trainExamples.length,
+      perClass: Object.fromEntries(set.classes.map((c, k) => [c, trainExamples.filter((e) => e.cls === k).length])),
+      labelMode: config.targets,
+      weightedSampling: config.weightedSampling,
+      sources: [...new Set(examples.map((e) => e.source))].sort(),
+    },
+  };
+}
+
+/**
+ * The default keeps the site on the best model it has seen, simply: a new 5-class model becomes
+ * active when there is no active model, or when it scores a higher accuracy than the active one
+ * on exactly the same test galaxies (same data, class set and split seed). Anything else needs
+ * an explicit --activate. Coarse models never become active: the site shows 5-class predictions.
+ */
+async function decideActivation(
+  db: Db,
+  config: TrainConfig,
+  metrics: RunMetrics,
+  explicit: boolean | undefined,
+): Promise<{ activate: boolean; reason: string }> {
+  if (explicit === false) return { activate: false, reason: "--no-activate" };
+  if (config.classes !== "hiwl") return { activate: false, reason: `${config.classes} models cannot be the site's model` };
+  if (explicit === true) return { activate: true, reason: "--activate" };
+  const active = await getActiveModelVersion(db);
+  if (!active) return { activate: true, reason: "first model" };
+  const previous = JSON.parse(active.metrics) as Partial<RunMetrics>;
+  if (previous.split?.testSetHash !== metrics.split.testSetHash || typeof previous.accuracy !== "number") {
+    return { activate: false, reason: `the active model ${active.version} was tested on other galaxies: use --activate to switch` };
+  }
+  const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
+  const versus = `${pct(metrics.accuracy)} vs ${pct(previous.accuracy)} for ${active.version} on the same test galaxies`;
+  return metrics.accuracy > previous.accuracy
+    ? { activate: true, reason: `better: ${versus}` }
+    : { activate: false, reason: `not better: ${versus}` };
+}

@@ -1,0 +1,307 @@
+/**
+ * The training worker behind `hiwl watch`: runs queued TrainingJobs one at a time and queues
+ * its own after enough new classifications or on a schedule.
+ *
+ * A job trains a model version without activating it, reloads it from its directory and checks
+ * that it gives valid probabilities on a few galaxies, and only then makes it the active
+ * version (one atomic switch: until then the previous model keeps serving). Then it scores the
+ * active galaxies for the active-learning queue. Progress and a heartbeat go to the job's row
+ * throughout; a worker that dies leaves a job whose heartbeat stops, and the next worker to
+ * start (or any running one, periodically) fails it.
+ */
+import {
+  activateModelVersion,
+  activeGalaxiesForScoring,
+  claimNextJob,
+  countClassificationsAfter,
+  failStaleJobs,
+  finishJob,
+  hasPendingJob,
+  latestClassificationId,
+  listGalaxyImages,
+  listJobs,
+  queueTrainingJob,
+  type Db,
+  type ModelVersion,
+  type TrainingJob,
+} from "@hiwl/db";
+import type { AcquisitionFunction, RetirementRules } from "@hiwl/model";
+import type { BackendChoice } from "@hiwl/model/node";
+import { TRAIN_DEFAULTS, type TrainConfigInput } from "../training/config.ts";
+import { loadExampleCutouts } from "../training/dataset.ts";
+import { classifyCutouts } from "../training/evaluate.ts";
+import { ImagePipeline } from "../training/image-pipeline.ts";
+import { disposeModel, loadModelDir, type LoadedModel } from "../training/model-dir.ts";
+import { trainModel, type TrainResult } from "../training/train.ts";
+import { JobReporter } from "./progress.ts";
+import { checkPasses, scoreActiveGalaxies, type ScoreSummary } from "./scoring.ts";
+
+export interface WorkerOptions {
+  workerId: string;
+  dataDir: string;
+  /** Training settings of every job; a job's config overrides them. */
+  training: TrainConfigInput & { backend?: BackendChoice };
+  scoring: { acquisition: AcquisitionFunction; passes: number; seed?: number; retirement?: RetirementRules };
+  /** Queue a job once this many classifications arrived since the last one started (null: never). */
+  every: number | null;
+  /** Queue a job when the newest job is this many minutes old (null: never). */
+  intervalMinutes: number | null;
+  /** How long to wait for work when there is none. */
+  pollMs?: number;
+  heartbeatMs?: number;
+  /** A running job whose heartbeat is older than this is failed: its worker is gone. */
+  staleAfterMs?: number;
+  /** How many galaxies a new model must classify validly before it becomes active. */
+  verifyGalaxies?: number;
+  log?: (line: string) => void;
+  /** Awaited at each step of a job. */
+  onEvent?: (event: WorkerEvent) => void | Promise<void>;
+}
+
+export type WorkerEvent =
+  | { type: "stale"; count: number }
+  | { type: "queued"; job: TrainingJob }
+  | { type: "claimed"; job: TrainingJob }
+  | { type: "trained"; job: TrainingJob; result: TrainResult }
+  | { type: "activated"; job: TrainingJob; modelVersion: ModelVersion }
+  | { type: "finished"; outcome: JobOutcome };
+
+export type JobOutcome =
+  | { job: TrainingJob; status: "succeeded"; modelVersion: ModelVersion; scoring: ScoreSummary }
+  | { job: TrainingJob; status: "failed"; error: string };
+
+/** What a job's config may set: the training settings (TrainConfigInput). */
+const JOB_OPTIONS: ReadonlySet<string> = new Set([...Object.keys(TRAIN_DEFAULTS), "lr", "hierarchy"]);
+
+export class TrainingWorker {
+  private readonly pollMs: number;
+  private readonly heartbeatMs: number;
+  private readonly staleAfterMs: number;
+  private readonly log: (line: string) => void;
+  /** Classifications up to this id are in the last job this worker queued or started. */
+  private mark = 0;
+  private lastStaleCheck = 0;
+  private current: JobReporter | null = null;
+  private stopReason: string | null = null;
+  private wake: (() => void) | null = null;
+
+  constructor(
+    private readonly db: Db,
+    private readonly options: WorkerOptions,
+  ) {
+    if (options.every !== null && !(Number.isInteger(options.every) && options.every >= 1)) {
+      throw new Error(`every must be a positive integer or null, got ${options.every}`);
+    }
+    if (options.intervalMinutes !== null && !(options.intervalMinutes > 0)) {
+      throw new Error(`the interval must be positive minutes or null, got ${options.intervalMinutes}`);
+    }
+    // Here rather than after a whole training run.
+    checkPasses(options.scoring.acquisition, options.scoring.passes);
+    this.pollMs = options.pollMs ?? 5_000;
+    this.heartbeatMs = options.heartbeatMs ?? 15_000;
+    this.staleAfterMs = options.staleAfterMs ?? 120_000;
+    if (this.heartbeatMs * 2 > this.staleAfterMs) {
+      throw new Error(`the heartbeat (${this.heartbeatMs} ms) must be under half the stale limit (${this.staleAfterMs} ms)`);
+    }
+    this.log = options.log ?? (() => {});
+  }
+
+  /** Fails the jobs that dead workers left running and starts counting new classifications. */
+  async start(): Promise<void> {
+    await this.failStale(true);
+    this.mark = await latestClassificationId(this.db);
+  }
+
+  /** Works until stop(): start(), then tick() whenever there may be work. */
+  async run(): Promise<void> {
+    await this.start();
+    while (this.stopReason === null) {
+      let worked = false;
+      try {
+        worked = (await this.tick()) !== null;
+      } catch (error) {
+        this.log(`worker ${this.options.workerId}: ${message(error)}`);
+      }
+      if (worked || this.stopReason !== null) continue;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, this.pollMs);
+        this.wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.wake = null;
+    }
+  }
+
+  /**
+   * Ends run() after the current job, which stops at its next progress callback and is failed
+   * with `reason` (its last checkpoint stays, for `hiwl train --resume`).
+   */
+  stop(reason: string): void {
+    this.stopReason ??= reason;
+    this.current?.abort(`interrupted: ${reason}`);
+    this.wake?.();
+  }
+
+  /** One round of upkeep, then the next queued job if there is one. */
+  async tick(): Promise<JobOutcome | null> {
+    await this.failStale(false);
+    await this.autoQueue();
+    return this.runNextJob();
+  }
+
+  /** Queues a job when enough classifications arrived or the schedule says so, unless one is pending. */
+  async autoQueue(): Promise<TrainingJob | null> {
+    const { every, intervalMinutes } = this.options;
+    if ((every === null && intervalMinutes === null) || (await hasPendingJob(this.db))) return null;
+    let reason: string | null = null;
+    if (every !== null) {
+      const n = await countClassificationsAfter(this.db, this.mark);
+      if (n >= every) reason = `${n} new classifications`;
+    }
+    if (reason === null && intervalMinutes !== null) {
+      const [newest] = await listJobs(this.db, { take: 1 });
+      if (!newest) reason = "schedule: no model trained yet";
+      else if (Date.now() - newest.createdAt.getTime() >= intervalMinutes * 60_000) reason = `schedule: every ${intervalMinutes} min`;
+    }
+    if (reason === null) return null;
+    this.mark = await latestClassificationId(this.db);
+    const job = await queueTrainingJob(this.db, {}, { reason: `${reason} (hiwl watch)` });
+    await this.emit({ type: "queued", job });
+    return job;
+  }
+
+  /** Claims the oldest queued job (no other worker gets it) and runs it. */
+  async runNextJob(): Promise<JobOutcome | null> {
+    if (this.stopReason !== null) return null;
+    const job = await claimNextJob(this.db, this.options.workerId);
+    if (!job) return null;
+    this.mark = await latestClassificationId(this.db);
+    return this.runJob(job);
+  }
+
+  private async failStale(now: boolean): Promise<void> {
+    if (!now && Date.now() - this.lastStaleCheck < this.staleAfterMs / 2) return;
+    this.lastStaleCheck = Date.now();
+    const count = await failStaleJobs(this.db, this.staleAfterMs);
+    if (count > 0) await this.emit({ type: "stale", count });
+  }
+
+  private async runJob(job: TrainingJob): Promise<JobOutcome> {
+    const { db } = this;
+    const { workerId, dataDir } = this.options;
+    const reporter = new JobReporter(db, job.id, workerId, { heartbeatMs: this.heartbeatMs, minWriteMs: 1_000, log: this.log });
+    this.current = reporter;
+    if (this.stopReason !== null) reporter.abort(`interrupted: ${this.stopReason}`);
+    let stage = "training";
+    let model: LoadedModel | null = null;
+    let pipeline: ImagePipeline | null = null;
+    let outcome: JobOutcome;
+    try {
+      await this.emit({ type: "claimed", job });
+      const result = await trainModel(
+        db,
+        dataDir,
+        { ...this.options.training, ...jobTraining(job), activate: false, trainingJobId: job.id },
+        reporter.trainHooks((line) => this.log(`job ${job.id}: ${line}`)),
+      );
+      reporter.set({ ...reporter.current, phase: "verify", version: result.version }, true);
+      await this.emit({ type: "trained", job, result });
+
+      stage = `verifying ${result.version}`;
+      pipeline = await ImagePipeline.start();
+      model = await this.loadVerified(result, pipeline);
+      reporter.check();
+      const modelVersion = await activateModelVersion(db, result.modelVersion.id);
+      await this.emit({ type: "activated", job, modelVersion });
+
+      stage = `scoring with ${result.version} (active)`;
+      const scoring = await scoreActiveGalaxies(db, model, modelVersion.id, pipeline, {
+        ...this.options.scoring,
+        dataDir,
+        onPhase: (phase, done, total) => {
+          reporter.check();
+          reporter.set({ ...reporter.current, phase: `${phase} ${done}/${total}` });
+        },
+      });
+      reporter.set({ ...reporter.current, phase: "done" }, true);
+      await reporter.close();
+      outcome = { job, status: "succeeded", modelVersion, scoring };
+      if (!(await finishJob(db, job.id, workerId, { status: "succeeded" }))) {
+        this.log(`job ${job.id}: finished, but it was no longer this worker's job (taken for a stale heartbeat)`);
+      }
+    } catch (error) {
+      const text = `${stage} failed: ${message(error)}`;
+      reporter.set({ ...reporter.current, phase: "failed" }, true);
+      await reporter.close();
+      outcome = { job, status: "failed", error: text };
+      await finishJob(db, job.id, workerId, { status: "failed", error: text });
+    } finally {
+      this.current = null;
+      if (model) disposeModel(model);
+      await pipeline?.close();
+    }
+    await this.emit({ type: "finished", outcome });
+    return outcome;
+  }
+
+  /**
+   * The trained model as the site will load it: from its directory, giving finite
+   * probabilities that sum to 1 on a few galaxies. Throws otherwise, and the model is not
+   * activated.
+   */
+  private async loadVerified(result: TrainResult, pipeline: ImagePipeline): Promise<LoadedModel> {
+    const take = this.options.verifyGalaxies ?? 8;
+    let galaxies: { id: number; imagePath: string }[] = await activeGalaxiesForScoring(this.db, { take });
+    // Every galaxy retired: the model still has to work before it is served.
+    if (galaxies.length === 0) galaxies = (await listGalaxyImages(this.db)).slice(0, take);
+    if (galaxies.length === 0) throw new Error("no galaxies to check the model on");
+    const model = await loadModelDir(result.dir);
+    try {
+      if (model.set.name !== "hiwl") throw new Error(`only models of the five HIWL classes can be active, not ${model.set.name}`);
+      if (model.metadata.version !== result.version) {
+        throw new Error(`${result.dir} holds ${model.metadata.version}, not ${result.version}`);
+      }
+      const { inputSize, hierarchy } = model.metadata;
+      const examples = galaxies.map((g) => ({ galaxyId: g.id, imagePath: g.imagePath }));
+      const cutouts = await loadExampleCutouts(examples, inputSize, this.options.dataDir);
+      const { probabilities } = await classifyCutouts(
+        model.set,
+        hierarchy,
+        model.networks,
+        pipeline,
+        cutouts,
+        galaxies.map((_, i) => i),
+        inputSize,
+      );
+      probabilities.forEach((p, i) => {
+        const sum = p.reduce((a, b) => a + b, 0);
+        if (!p.every(Number.isFinite) || Math.abs(sum - 1) > 1e-3) {
+          throw new Error(`the reloaded model gives invalid probabilities for galaxy ${galaxies[i]!.id}: [${p.join(", ")}]`);
+        }
+      });
+      return model;
+    } catch (error) {
+      disposeModel(model);
+      throw error;
+    }
+  }
+
+  private async emit(event: WorkerEvent): Promise<void> {
+    await this.options.onEvent?.(event);
+  }
+}
+
+/** The training settings a job's config sets; unknown keys fail the job rather than being ignored. */
+function jobTraining(job: TrainingJob): TrainConfigInput {
+  const config = JSON.parse(job.config) as unknown;
+  if (typeof config !== "object" || config === null || Array.isArray(config)) throw new Error("the job config is not a JSON object");
+  const unknown = Object.keys(config).filter((key) => !JOB_OPTIONS.has(key));
+  if (unknown.length > 0) throw new Error(`unknown training option(s) in the job config: ${unknown.join(", ")}`);
+  return config as TrainConfigInput;
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,169 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { seedSynthetic } from "@hiwl/catalog";
+import {
+  activeGalaxiesForScoring,
+  applyScores,
+  createModelVersion,
+  getGalaxy,
+  retireGalaxies,
+  retireGalaxy,
+  type ModelVersion,
+} from "@hiwl/db";
+import { useTestDb } from "@hiwl/db/testing";
+import { DEFAULT_RETIREMENT, HIWL_CLASSES, retirementReason, type RetirementRules } from "@hiwl/model";
+import { ImagePipeline } from "../src/training/image-pipeline.ts";
+import { disposeModel, loadModelDir, type LoadedModel } from "../src/training/model-dir.ts";
+import { trainModel } from "../src/training/train.ts";
+import { predictGalaxies, scoreActiveGalaxies } from "../src/worker/scoring.ts";
+
+const t = useTestDb();
+let pipeline: ImagePipeline;
+let version: ModelVersion;
+let dir: string;
+const loaded: LoadedModel[] = [];
+
+const load = async () => {
+  const model = await loadModelDir(dir);
+  loaded.push(model);
+  return model;
+};
+const galaxyIds = async () => (await t.db.galaxy.findMany({ select: { id: true }, orderBy: { id: "asc" } })).map((g) => g.id);
+const weightsOf = (model: LoadedModel) =>
+  Object.values(model.networks).flatMap((network) => network!.getWeights().map((w) => Array.from(w.dataSync())));
+
+beforeAll(async () => {
+  await seedSynthetic(t.db, { count: 60, votes: 5, votedFraction: 0.5, seed: "scoring", crowd: 20 }, t.dataDir);
+  const result = await trainModel(t.db, t.dataDir, { variant: "nano", inputSize: 32, batch: 8, epochs: 2, seed: 5, backend: "wasm" });
+  version = result.modelVersion;
+  dir = result.dir;
+  pipeline = await ImagePipeline.start();
+});
+
+afterAll(async () => {
+  loaded.forEach(disposeModel);
+  await pipeline?.close();
+});
+
+describe("scoring the active galaxies", () => {
+  // Lenient enough that this small catalogue retires galaxies for each reason.
+  const rules: RetirementRules = { ...DEFAULT_RETIREMENT, count: 6, consensusShare: 0.8, modelConfidence: 0.25 };
+
+  it("stores one prediction per active galaxy, BALD from MC dropout, priorities from the scores, and retires by the rules", async () => {
+    const [flagged, ...active] = await galaxyIds();
+    await retireGalaxy(t.db, flagged!, "flagged");
+    // A sixth classification for one galaxy: retired on count.
+    const counted = (await t.db.galaxy.findFirstOrThrow({ where: { classificationCount: 5 }, orderBy: { id: "desc" } })).id;
+    await t.db.galaxy.update({ where: { id: counted }, data: { classificationCount: 6 } });
+
+    const model = await load();
+    const before = weightsOf(model);
+    const summary = await scoreActiveGalaxies(t.db, model, version.id, pipeline, {
+      dataDir: t.dataDir,
+      acquisition: "bald",
+      passes: 4,
+      retirement: rules,
+    });
+    // MC passes leave the model as it was (batch norm kept its moving statistics).
+    expect(weightsOf(model)).toEqual(before);
+
+    const predictions = await t.db.prediction.findMany({ where: { modelVersionId: version.id }, orderBy: { galaxyId: "asc" } });
+    expect(predictions.map((p) => p.galaxyId)).toEqual(active);
+    expect(summary.scored).toBe(active.length);
+    for (const p of predictions) {
+      const probabilities = [p.pRound, p.pInBetween, p.pCigar, p.pEdgeOn, p.pSpiral];
+      expect(probabilities.every((x) => x >= 0 && x <= 1)).toBe(true);
+      expect(probabilities.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+      expect(HIWL_CLASSES).toContain(p.predictedClass);
+    }
+    const scores = predictions.map((p) => p.acquisition!);
+    // BALD is 0 (to rounding) when every pass agrees: clearly positive scores show that they differ.
+    expect(scores.filter((s) => s > 1e-8).length).toBeGreaterThan(active.length / 2);
+    expect(summary.acquisition!.min).toBeCloseTo(Math.min(...scores), 12);
+    expect(summary.acquisition!.max).toBeCloseTo(Math.max(...scores), 12);
+
+    const galaxies = await t.db.galaxy.findMany({ where: { id: { in: active } }, orderBy: { id: "asc" } });
+    const spread = Math.max(...scores) - Math.min(...scores);
+    galaxies.forEach((g, i) => {
+      expect(g.priority - scores[i]!).toBeGreaterThanOrEqual(0);
+      expect(g.priority - scores[i]!).toBeLessThanOrEqual(0.02 * spread);
+    });
+    const top = galaxies.reduce((a, b) => (b.priority > a.priority ? b : a));
+    expect(scores[galaxies.indexOf(top)]).toBeGreaterThanOrEqual(Math.max(...scores) - 0.02 * spread);
+
+    const reasons = new Map<string, number>();
+    for (const [i, g] of galaxies.entries()) {
+      const p = predictions[i]!;
+      const detail = (await getGalaxy(t.db, g.id))!;
+      const expected = retirementReason(
+        {
+          classifications: g.classificationCount,
+          voteFractions: detail.voteFractions,
+          prediction: { round: p.pRound, "in-between": p.pInBetween, cigar: p.pCigar, "edge-on": p.pEdgeOn, spiral: p.pSpiral },
+          acquisition: p.acquisition,
+        },
+        rules,
+      );
+      expect(g.retirementReason).toBe(expected);
+      expect(g.retiredAt === null).toBe(expected === null);
+      if (expected) reasons.set(expected, (reasons.get(expected) ?? 0) + 1);
+    }
+    expect(Object.fromEntries(reasons)).toEqual(summary.retired);
+    expect([...reasons.keys()].sort()).toEqual(["consensus", "count", "model-confident"]);
+    expect((await t.db.galaxy.findUniqueOrThrow({ where: { id: counted } })).retirementReason).toBe("count");
+    expect((await t.db.galaxy.findUniqueOrThrow({ where: { id: flagged! } })).retirementReason).toBe("flagged");
+  });
+
+  it("predicts without MC dropout the same every time, as `hiwl predict` needs", async () => {
+    const galaxies = await activeGalaxiesForScoring(t.db, { take: 6 });
+    const options = { dataDir: t.dataDir, acquisition: null, passes: 1 };
+    const once = await predictGalaxies(await load(), pipeline, galaxies, options);
+    expect(once.map((p) => p.galaxyId)).toEqual(galaxies.map((g) => g.id));
+    expect(once.every((p) => p.acquisition === null)).toBe(true);
+    expect(await predictGalaxies(await load(), pipeline, galaxies, options)).toEqual(once);
+    await expect(predictGalaxies(await load(), pipeline, galaxies, { ...options, acquisition: "bald" })).rejects.toThrow(
+      "BALD needs at least 2 passes",
+    );
+  });
+});
+
+describe("the scoring queries", () => {
+  it("lists the active galaxies with their vote fractions, optionally the first few or of one source", async () => {
+    const galaxies = await activeGalaxiesForScoring(t.db);
+    const active = await t.db.galaxy.findMany({ where: { retiredAt: null }, orderBy: { id: "asc" } });
+    expect(galaxies.map((g) => g.id)).toEqual(active.map((g) => g.id));
+    for (const g of galaxies) {
+      const detail = (await getGalaxy(t.db, g.id))!;
+      expect(g).toEqual({
+        id: detail.id,
+        imagePath: detail.imagePath,
+        classificationCount: detail.classificationCount,
+        voteFractions: detail.voteFractions,
+      });
+    }
+    expect((await activeGalaxiesForScoring(t.db, { take: 3 })).map((g) => g.id)).toEqual(active.slice(0, 3).map((g) => g.id));
+    expect(await activeGalaxiesForScoring(t.db, { source: "elsewhere" })).toEqual([]);
+    expect(await activeGalaxiesForScoring(t.db, { source: "synthetic" })).toEqual(galaxies);
+  });
+
+  it("writes predictions, priorities and retirements together; the first retirement stands", async () => {
+    const other = await createModelVersion(t.db, { version: "other", path: "/nowhere", config: {}, metrics: {} });
+    const [a, b] = (await activeGalaxiesForScoring(t.db, { take: 2 })).map((g) => g.id);
+    const probabilities = { round: 0.5, "in-between": 0.2, cigar: 0.1, "edge-on": 0.1, spiral: 0.1 };
+    const written = await applyScores(t.db, other.id, [
+      { galaxyId: a!, probabilities, predictedClass: "round", acquisition: 0.7, priority: 0.71, retirement: null },
+      { galaxyId: b!, probabilities, predictedClass: "round", acquisition: 0.2, priority: 0.2, retirement: "consensus" },
+    ]);
+    expect(written).toEqual({ predictions: 2, priorities: 2, retired: 1 });
+    const rows = await t.db.prediction.findMany({ where: { modelVersionId: other.id }, orderBy: { galaxyId: "asc" } });
+    expect(rows.map((r) => [r.galaxyId, r.pRound, r.acquisition])).toEqual([
+      [a, 0.5, 0.7],
+      [b, 0.5, 0.2],
+    ]);
+    const [ga, gb] = await Promise.all([a, b].map((id) => t.db.galaxy.findUniqueOrThrow({ where: { id: id! } })));
+    expect([ga!.priority, ga!.retiredAt, gb!.priority, gb!.retirementReason]).toEqual([0.71, null, 0.2, "consensus"]);
+    expect(await retireGalaxies(t.db, [{ galaxyId: b!, reason: "count" }, { galaxyId: a!, reason: "count" }])).toBe(1);
+    expect((await t.db.galaxy.findUniqueOrThrow({ where: { id: b! } })).retiredAt).toEqual(gb!.retiredAt);
+    expect((await getGalaxy(t.db, b!))!.retirementReason).toBe("consensus");
+    expect((await getGalaxy(t.db, a!))!.retirementReason).toBe("count");
+  });
+});

@@ -1,0 +1,188 @@
+import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
+import { copyFile, mkdir, readFile, readdir } from "node:fs/promises";
+import { basename, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { beforeAll, describe, expect, it } from "vitest";
+import { seedSynthetic } from "@hiwl/catalog";
+import { getActiveModelVersion, listModelVersions, listTrainingGalaxies } from "@hiwl/db";
+import { useTestDb } from "@hiwl/db/testing";
+import { HIWL_CLASSES } from "@hiwl/model";
+import { METADATA_FILE, ModelMetadataSchema, networkModelPath, WEIGHTS_FILE } from "@hiwl/model/network";
+import { loadDataset } from "../src/training/dataset.ts";
+import { TrainingInterrupted } from "../src/training/loop.ts";
+import { trainModel, type RunMetrics, type TrainOptions } from "../src/training/train.ts";
+
+const t = useTestDb();
+const HIWL = fileURLToPath(new URL("../bin/hiwl.mjs", import.meta.url));
+
+/** Small enough for a 2-core machine: nano at 32 px, a few seconds per epoch. */
+const SMALL: TrainOptions = { variant: "nano", inputSize: 32, batch: 8, epochs: 2, seed: 3, backend: "wasm" };
+
+const stored = async (version: string) => {
+  const row = (await listModelVersions(t.db)).find((v) => v.version === version)!;
+  return { row, metrics: JSON.parse(row.metrics) as RunMetrics, config: JSON.parse(row.config) as Record<string, unknown> };
+};
+
+/** Everything a seed must reproduce: all metrics but the wall-clock timings. */
+const reproducible = ({ timing: _timing, ...rest }: RunMetrics) => rest;
+
+const weights = (dir: string, level: "level1" | "level2") => readFile(join(dir, level, WEIGHTS_FILE));
+
+function hiwl(...args: string[]): Promise<{ stdout: string; stderr: string }> {
+  return promisify(execFile)(process.execPath, [HIWL, ...args], {
+    env: { ...process.env, HIWL_DATA_DIR: t.dataDir },
+    timeout: 300_000,
+  });
+}
+
+beforeAll(async () => {
+  // 60 galaxies, all voted: about 45 get a HIWL class (every class present) and the rest votes only.
+  await seedSynthetic(t.db, { count: 60, votes: 5, seed: "trainer", crowd: 20 }, t.dataDir);
+});
+
+describe("training data", () => {
+  it("reads labels and vote fractions in one query and splits each class 80/10/10, the same way every time", async () => {
+    const galaxies = await listTrainingGalaxies(t.db);
+    expect(galaxies).toHaveLength(60);
+    expect(galaxies.every((g) => g.voteFractions?.length === 37 && g.classificationCount === 5)).toBe(true);
+    expect(await listTrainingGalaxies(t.db, { source: "elsewhere" })).toEqual([]);
+
+    const dataset = await loadDataset(t.db, { classes: "hiwl", targets: "smooth", source: null, limit: null, splitSeed: 0 });
+    expect(dataset.examples.every((e) => e.cls !== null)).toBe(true);
+    for (const [k] of HIWL_CLASSES.entries()) {
+      const n = dataset.examples.filter((e) => e.cls === k).length;
+      const inPart = (part: number[]) => part.filter((i) => dataset.examples[i]!.cls === k).length;
+      expect(inPart(dataset.split.val)).toBe(Math.round(n * 0.1));
+      expect(inPart(dataset.split.test)).toBe(Math.round(n * 0.1));
+      expect(inPart(dataset.split.train)).toBe(n - 2 * Math.round(n * 0.1));
+    }
+    const again = await loadDataset(t.db, { classes: "hiwl", targets: "smooth", source: null, limit: null, splitSeed: 0 });
+    expect(again.split).toEqual(dataset.split);
+    expect(again.fingerprint).toBe(dataset.fingerprint);
+    // "votes" targets also train on galaxies that pass no selection rule.
+    const votes = await loadDataset(t.db, { classes: "hiwl", targets: "votes", source: null, limit: null, splitSeed: 0 });
+    expect(votes.examples.length).toBe(60);
+    expect(votes.split.test).toEqual(dataset.split.test.map((i) => votes.examples.findIndex((e) => e.galaxyId === dataset.examples[i]!.galaxyId)));
+  });
+});
+
+describe("hiwl train", () => {
+  let first: Awaited<ReturnType<typeof trainModel>>;
+
+  beforeAll(async () => {
+    first = await trainModel(t.db, t.dataDir, SMALL);
+  });
+
+  it("saves a model directory whose metadata validates, and records an active model version", async () => {
+    expect(first.dir).toBe(join(t.dataDir, "models", first.version));
+    const metadata = ModelMetadataSchema.parse(JSON.parse(await readFile(join(first.dir, METADATA_FILE), "utf8")));
+    expect(metadata).toMatchObject({ version: first.version, hierarchy: "hierarchical", variant: "nano", inputSize: 32, classes: [...HIWL_CLASSES] });
+    for (const level of ["level1", "level2"] as const) expect(existsSync(join(first.dir, networkModelPath(level)))).toBe(true);
+    expect((await readdir(first.dir)).filter((f) => f.startsWith("checkpoint"))).toEqual([]);
+
+    const { row, metrics, config } = await stored(first.version);
+    expect(row.path).toBe(first.dir);
+    expect(config).toMatchObject({ variant: "nano", inputSize: 32, optimizer: "sgd", lr: 0.005, targets: "smooth", backend: "wasm" });
+    expect((await getActiveModelVersion(t.db))?.id).toBe(row.id);
+    expect(first.activation).toBe("first model");
+
+    const confusionTotal = metrics.confusion.flat().reduce((a, b) => a + b, 0);
+    expect(confusionTotal).toBe(metrics.split.test);
+    expect(metrics.testGalaxies).toBe(metrics.split.test);
+    expect(metrics.split.test).toBeGreaterThan(0);
+    expect(Object.keys(metrics.perClass)).toEqual([...HIWL_CLASSES]);
+    expect(metrics.accuracy).toBeCloseTo(metrics.confusion.reduce((s, r, i) => s + r[i]!, 0) / metrics.split.test, 12);
+    expect(metrics.curves.level1!.map((e) => e.epoch)).toEqual([1, 2]);
+    expect(metrics.curves.level2!).toHaveLength(2);
+    expect(metrics.sampling).toEqual({ level1: "shuffled", level2: "class-balanced" });
+    expect(Number.isFinite(metrics.curves.level1![0]!.trainLoss)).toBe(true);
+    expect(metrics.curves.level1![1]!.learningRate).toBeLessThan(metrics.curves.level1![0]!.learningRate);
+  });
+
+  it("gives identical metrics and weights for the same seed", async () => {
+    const again = await trainModel(t.db, t.dataDir, { ...SMALL, activate: false });
+    expect(again.activation).toBe("--no-activate");
+    expect(reproducible((await stored(again.version)).metrics)).toEqual(reproducible((await stored(first.version)).metrics));
+    expect(Buffer.compare(await weights(again.dir, "level1"), await weights(first.dir, "level1"))).toBe(0);
+    expect(Buffer.compare(await weights(again.dir, "level2"), await weights(first.dir, "level2"))).toBe(0);
+
+    const otherSeed = await trainModel(t.db, t.dataDir, { ...SMALL, seed: 4, epochs: 1, activate: false });
+    expect(Buffer.compare(await weights(otherSeed.dir, "level1"), await weights(first.dir, "level1"))).not.toBe(0);
+  });
+
+  it("resumes an interrupted run from its checkpoint and ends exactly where the uninterrupted run does", async () => {
+    let interrupted: TrainingInterrupted | undefined;
+    await trainModel(t.db, t.dataDir, { ...SMALL, activate: false }, { stopAfterCheckpoint: (e) => e.level === "level1" && e.epoch === 1 }).catch(
+      (error: unknown) => {
+        if (!(error instanceof TrainingInterrupted)) throw error;
+        interrupted = error;
+      },
+    );
+    expect(interrupted?.version).toBeDefined();
+    const dir = join(t.dataDir, "models", interrupted!.version!);
+    expect(existsSync(join(dir, METADATA_FILE))).toBe(false);
+    const pointer = JSON.parse(await readFile(join(dir, "checkpoint.json"), "utf8")) as { dir: string };
+    const state = JSON.parse(await readFile(join(dir, pointer.dir, "state.json"), "utf8")) as { networks: { level: string; epochsDone: number }[] };
+    expect(state.networks.map((n) => [n.level, n.epochsDone])).toEqual([
+      ["level1", 1],
+      ["level2", 0],
+    ]);
+
+    const epochs: string[] = [];
+    const resumed = await trainModel(t.db, t.dataDir, { resume: true, backend: "wasm", activate: false }, { onEpoch: (e) => epochs.push(`${e.level}:${e.epoch}`) });
+    expect(resumed.version).toBe(interrupted!.version);
+    expect(epochs).toEqual(["level1:2", "level2:1", "level2:2"]);
+    expect(reproducible((await stored(resumed.version)).metrics)).toEqual(reproducible((await stored(first.version)).metrics));
+    expect(Buffer.compare(await weights(resumed.dir, "level1"), await weights(first.dir, "level1"))).toBe(0);
+    await expect(trainModel(t.db, t.dataDir, { resume: resumed.version })).rejects.toThrow(/already finished/);
+  });
+
+  it("trains the coarse classes flat and never activates them", async () => {
+    const coarse = await trainModel(t.db, t.dataDir, { ...SMALL, epochs: 1, classes: "coarse" });
+    const { metrics } = await stored(coarse.version);
+    expect(Object.keys(metrics.perClass)).toEqual(["smooth", "edge-on", "spiral"]);
+    expect(metrics.confusion.flat().reduce((a, b) => a + b, 0)).toBe(metrics.split.test);
+    expect(metrics.sampling).toEqual({ flat: "class-balanced" });
+    expect(coarse.activated).toBe(false);
+    expect(ModelMetadataSchema.parse(JSON.parse(await readFile(join(coarse.dir, METADATA_FILE), "utf8"))).hierarchy).toBe("flat");
+    await expect(trainModel(t.db, t.dataDir, { ...SMALL, classes: "coarse", activate: true })).rejects.toThrow(/five HIWL classes/);
+  });
+});
+
+describe("hiwl predict and evaluate", () => {
+  it("writes one CSV row per image with probabilities that sum to 1", async () => {
+    const images = join(t.dataDir, "predict-in");
+    await mkdir(images);
+    const sources = (await readdir(join(t.dataDir, "images", "synthetic"))).filter((f) => !f.includes(".thumb.")).slice(0, 5);
+    for (const f of sources) await copyFile(join(t.dataDir, "images", "synthetic", f), join(images, f));
+    const out = join(t.dataDir, "predictions.csv");
+    await hiwl("predict", "--images", images, "--out", out);
+    const [header, ...rows] = (await readFile(out, "utf8")).trim().split("\n");
+    expect(header).toBe("id,p_round,p_in_between,p_cigar,p_edge_on,p_spiral");
+    expect(rows.map((r) => r.split(",")[0]).sort()).toEqual(sources.map((f) => basename(f, ".jpg")).sort());
+    for (const row of rows) {
+      const p = row.split(",").slice(1).map(Number);
+      expect(p).toHaveLength(5);
+      expect(p.every((x) => x >= 0 && x <= 1)).toBe(true);
+      expect(p.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
+    }
+  });
+
+  it("stores a prediction for every galaxy, and evaluate reproduces the recorded test accuracy", async () => {
+    const active = (await getActiveModelVersion(t.db))!;
+    const { stdout } = await hiwl("predict");
+    expect(stdout).toContain(`60 predictions stored for model version ${active.version}`);
+    const predictions = await t.db.prediction.findMany({ where: { modelVersionId: active.id } });
+    expect(predictions).toHaveLength(60);
+    for (const p of predictions) {
+      expect(p.pRound + p.pInBetween + p.pCigar + p.pEdgeOn + p.pSpiral).toBeCloseTo(1, 5);
+      expect(HIWL_CLASSES).toContain(p.predictedClass);
+    }
+
+    const metrics = JSON.parse(active.metrics) as RunMetrics;
+    const evaluated = await hiwl("evaluate");
+    expect(evaluated.stdout).toContain(`overall accuracy ${(100 * metrics.accuracy).toFixed(2)}% on ${metrics.split.test} held-out galaxies`);
+  });
+});

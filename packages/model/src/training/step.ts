@@ -1,0 +1,169 @@
+/**
+ * Training steps and inference on batches handed over as plain arrays (the trainer's image
+ * worker produces Float32Arrays), so callers need no tensors of their own.
+ *
+ * The loss is HIWL's: categorical cross-entropy of the network's softmax against the
+ * (possibly smoothed or crowd) target, averaged over the batch.
+ *
+ * Dropout and drop-connect draw their masks from tf.randomUniform without a seed, which seeds
+ * itself from Math.random. A step therefore runs with Math.random replaced by the caller's
+ * seeded generator: the same seed replays the same masks, so a training run is reproducible
+ * on a deterministic backend (cpu, wasm). The step body is synchronous, so nothing else can
+ * observe the replacement.
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import * as tfl from "@tensorflow/tfjs-layers";
+import { combineHierarchy, type HierarchyMode, type Level } from "../network/hierarchy.ts";
+import type { Rng } from "../random.ts";
+import type { ClassSet } from "./class-sets.ts";
+import {
+  applyWeightDecay,
+  createOptimizer,
+  decayedWeights,
+  loadOptimizerState,
+  saveOptimizerState,
+  setLearningRate,
+  type OptimizerName,
+  type OptimizerState,
+} from "./optimizer.ts";
+
+export type Network = tfl.LayersModel;
+
+/** The trained networks of one model, keyed by level. */
+export type LevelModels = Partial<Record<Level, Network>>;
+
+export function withMathRandom<T>(rng: Rng, run: () => T): T {
+  const original = Math.random;
+  Math.random = rng;
+  try {
+    return run();
+  } finally {
+    Math.random = original;
+  }
+}
+
+/** [N, size, size, 3] normalised pixels as one array. */
+function imageTensor(images: Float32Array, inputSize: number): tf.Tensor4D {
+  const pixels = inputSize * inputSize * 3;
+  if (images.length % pixels !== 0) throw new Error(`${images.length} values are not whole ${inputSize}x${inputSize}x3 images`);
+  return tf.tensor4d(images, [images.length / pixels, inputSize, inputSize, 3]);
+}
+
+export interface StepResult {
+  /** Mean loss over the batch. */
+  loss: number;
+  /** How many of the batch have their target's top class as the network's top class. */
+  correct: number;
+}
+
+export interface TrainerOptions {
+  optimizer: OptimizerName;
+  learningRate: number;
+  /** Decoupled, on the kernels (see optimizer.ts). */
+  weightDecay: number;
+}
+
+/** A network with its optimizer: steps on batches and saves or restores the optimizer's state. */
+export class NetworkTrainer {
+  private readonly optimizer: tf.Optimizer;
+  private readonly variables: tf.Variable[];
+  private readonly decayed: tf.Variable[];
+
+  constructor(
+    readonly model: Network,
+    private readonly options: TrainerOptions,
+  ) {
+    this.optimizer = createOptimizer(options.optimizer, options.learningRate);
+    // Passed explicitly: minimize would otherwise update every trainable variable in the
+    // process, other networks' included.
+    this.variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+    this.decayed = decayedWeights(this.variables);
+  }
+
+  /** One step on `images` (N images of inputSize) with one target row per image. */
+  async step(images: Float32Array, targets: readonly (readonly number[])[], learningRate: number, rng: Rng): Promise<StepResult> {
+    const size = this.model.inputs[0]!.shape[1]!;
+    const x = imageTensor(images, size);
+    const y = tf.tensor2d(targets as number[][]);
+    let correct: tf.Tensor | undefined;
+    setLearningRate(this.optimizer, learningRate);
+    const loss = withMathRandom(rng, () => {
+      const cost = this.optimizer.minimize(
+        () => {
+          const probs = this.model.apply(x, { training: true }) as tf.Tensor2D;
+          correct = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(probs, 1), tf.argMax(y, 1)), "int32")));
+          return tf.mean(tfl.metrics.categoricalCrossentropy(y, probs)) as tf.Scalar;
+        },
+        true,
+        this.variables,
+      )!;
+      applyWeightDecay(this.decayed, learningRate, this.options.weightDecay);
+      return cost;
+    });
+    try {
+      const [lossValue, correctValue] = await Promise.all([loss.data(), correct!.data()]);
+      return { loss: lossValue[0]!, correct: correctValue[0]! };
+    } finally {
+      tf.dispose([x, y, loss, correct!]);
+    }
+  }
+
+  saveState(): Promise<OptimizerState> {
+    return saveOptimizerState(this.optimizer);
+  }
+
+  loadState(state: OptimizerState): Promise<void> {
+    return loadOptimizerState(this.optimizer, state);
+  }
+
+  /** Releases the optimizer's state; the model stays with the caller. */
+  dispose(): void {
+    this.optimizer.dispose();
+  }
+}
+
+/** Softmax outputs of one network for N preprocessed images, one row per image. */
+export async function predictRows(model: Network, images: Float32Array): Promise<number[][]> {
+  const x = imageTensor(images, model.inputs[0]!.shape[1]!);
+  const probs = model.predict(x) as tf.Tensor2D;
+  try {
+    return (await probs.array()) as number[][];
+  } finally {
+    tf.dispose([x, probs]);
+  }
+}
+
+export interface Classified {
+  /** Per image, the probability of each class of the class set. */
+  probabilities: number[][];
+  /** Per image, the decided class index (hierarchyDecision for the hierarchical model). */
+  decisions: number[];
+}
+
+/** Classifies N preprocessed images with a saved model's networks. */
+export async function classifyImages(
+  set: ClassSet,
+  mode: HierarchyMode,
+  networks: LevelModels,
+  images: Float32Array,
+  inputSize: number,
+): Promise<Classified> {
+  const levels = set.networks(mode);
+  const x = imageTensor(images, inputSize);
+  const outputs = levels.map((level) => {
+    const model = networks[level];
+    if (!model) throw new Error(`the ${mode} model needs a ${level} network`);
+    return model.predict(x) as tf.Tensor2D;
+  });
+  const combined = mode === "hierarchical" ? combineHierarchy(outputs[0]!, outputs[1]!) : outputs[0]!;
+  try {
+    const perLevel = (await Promise.all(outputs.map((o) => o.array()))) as number[][][];
+    const probabilities = (await combined.array()) as number[][];
+    const decisions = probabilities.map((_, i) =>
+      set.decide(Object.fromEntries(levels.map((level, l) => [level, perLevel[l]![i]!]))),
+    );
+    return { probabilities, decisions };
+  } finally {
+    tf.dispose([x, ...outputs, combined]);
+  }
+}
