@@ -150,6 +150,24 @@ describe("optimisation", () => {
     expect(cosineLearningRate(0.005, 100, 100)).toBeCloseTo(0);
   });
 
+  it("warms up linearly to the base rate, then spans the cosine over the remaining steps", () => {
+    [0.0008, 0.0016, 0.0024, 0.0032].forEach((lr, step) => expect(cosineLearningRate(0.004, step, 104, 4)).toBeCloseTo(lr, 15));
+    expect(cosineLearningRate(0.004, 4, 104, 4)).toBe(0.004);
+    expect(cosineLearningRate(0.004, 54, 104, 4)).toBeCloseTo(0.002, 12);
+    expect(cosineLearningRate(0.004, 104, 104, 4)).toBeCloseTo(0, 12);
+    expect(cosineLearningRate(0.004, 30, 100, 0)).toBe(cosineLearningRate(0.004, 30, 100));
+  });
+
+  it("builds the network with the small classifier init and batch-norm momentum 0.9 unless told otherwise", () => {
+    const byDefault = resolveTrainConfig({});
+    expect([byDefault.batchNormMomentum, byDefault.classifierInitScale, byDefault.warmupEpochs]).toEqual([0.9, 0.05, 0]);
+    const keras = resolveTrainConfig({ batchNormMomentum: 0.99, classifierInitScale: 1, warmupEpochs: 2 });
+    expect([keras.batchNormMomentum, keras.classifierInitScale, keras.warmupEpochs]).toEqual([0.99, 1, 2]);
+    expect(() => resolveTrainConfig({ batchNormMomentum: 1 })).toThrow(/batch-norm momentum must be in \[0, 1\), got 1/);
+    expect(() => resolveTrainConfig({ classifierInitScale: 0 })).toThrow(/classifier init scale must be positive, got 0/);
+    expect(() => resolveTrainConfig({ warmupEpochs: -1 })).toThrow(/warm-up epochs must be >= 0, got -1/);
+  });
+
   it("sets the learning rate of SGD and Adam (which answers instanceof SGDOptimizer too)", () => {
     const sgd = createOptimizer("sgd", 0.1);
     const adam = createOptimizer("adam", 0.1);

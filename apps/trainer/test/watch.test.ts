@@ -93,6 +93,9 @@ describe("running jobs", () => {
     // Scoring ran with the new model: every galaxy was active, so every one has a prediction.
     expect(outcome.scoring.scored).toBe(60);
     expect(await t.db.prediction.count({ where: { modelVersionId: trained.id, acquisition: { not: null } } })).toBe(60);
+    // Then mapped their features for the dashboard.
+    expect(outcome.featureMap).toMatchObject({ points: 60, scored: 60, level: "level1" });
+    expect(await t.db.featurePoint.count({ where: { modelVersionId: trained.id } })).toBe(60);
   });
 
   it("keeps the active model when the new one fails verification", async () => {
@@ -231,6 +234,20 @@ describe("queueing by itself", () => {
     expect(await w.autoQueue()).toMatchObject({ reason: "3 new classifications (hiwl watch)" });
     await t.db.trainingJob.deleteMany({ where: { status: "queued" } });
     expect(await w.autoQueue()).toBeNull();
+  });
+
+  it("queues the first model's job at once when there is no model and no job yet, and only then", async () => {
+    await t.db.trainingJob.deleteMany();
+    const w = worker("first", { firstModel: true });
+    await w.start();
+    const first = await w.autoQueue();
+    expect(first).toMatchObject({ status: "queued", reason: "no model yet (hiwl watch)" });
+    expect(await w.autoQueue()).toBeNull();
+    await claimNextJob(t.db, "elsewhere");
+    await finishJob(t.db, first!.id, "elsewhere", { status: "failed", error: "test over" });
+    // A job was tried: the next one waits for classifications or the schedule, not a retry loop.
+    expect(await w.autoQueue()).toBeNull();
+    expect(await worker("off", {}).autoQueue()).toBeNull();
   });
 
   it("queues a job when the newest one is older than the interval", async () => {

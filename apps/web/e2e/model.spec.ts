@@ -1,8 +1,10 @@
-import { readFile, stat } from "node:fs/promises";
-import { join } from "node:path";
-import { activateModelVersion, listGalaxies } from "@hiwl/db";
+import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { isAbsolute, join } from "node:path";
+import { buildCutoutCache, loadCutouts } from "@hiwl/catalog";
+import { activateModelVersion, getGalaxy, listGalaxies } from "@hiwl/db";
 import { HIWL_CLASSES, type HiwlClass } from "@hiwl/model";
-import { LEVEL_CLASSES, type Level } from "@hiwl/model/network";
+import { cutoutSide, LEVEL_CLASSES, toCutout, type Level } from "@hiwl/model/network";
 import { expect, test, type Page } from "@playwright/test";
 import { dataDir, testDb } from "./env.ts";
 import { TEST_MODELS, expectedCam, expectedProbabilities, loadTestModel, modelDir, type Pixels } from "./models.ts";
@@ -39,6 +41,20 @@ function decodeInBrowser(page: Page, galaxyId: number): Promise<Pixels> {
     .then((p) => ({ ...p, rgb: Uint8Array.from(p.rgb) }));
 }
 
+/** The cutout the trainer caches for a galaxy (sharp's decode), for comparison with the page's. */
+async function trainerCutout(galaxyId: number, side: number): Promise<Uint8Array> {
+  const db = testDb();
+  const scratch = await mkdtemp(join(tmpdir(), "hiwl-e2e-cutout-"));
+  try {
+    const { imagePath } = (await getGalaxy(db, galaxyId))!;
+    await buildCutoutCache([{ id: galaxyId, imagePath: isAbsolute(imagePath) ? imagePath : join(dataDir(), imagePath) }], side, undefined, scratch);
+    return await loadCutouts([galaxyId], side, scratch);
+  } finally {
+    await db.$disconnect();
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
+
 function expectClose(actual: readonly number[], expected: readonly number[], tolerance: number) {
   expect(actual).toHaveLength(expected.length);
   actual.forEach((v, i) => expect(Math.abs(v - expected[i]!), `value ${i}: ${v} vs ${expected[i]}`).toBeLessThan(tolerance));
@@ -62,7 +78,11 @@ test("the classify page shows the browser's prediction, equal to the model's in 
     const shown = JSON.parse((await card.getAttribute("data-probabilities"))!) as number[];
     expect(shown).toHaveLength(HIWL_CLASSES.length);
     expect(shown.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
-    expectClose(shown, expectedProbabilities(models[version]!, await decodeInBrowser(page, galaxyId)), 1e-3);
+    const pixels = await decodeInBrowser(page, galaxyId);
+    expectClose(shown, expectedProbabilities(models[version]!, pixels), 1e-3);
+    // The network sees the same bytes here as when the trainer trained on and scored this galaxy.
+    const side = cutoutSide(models[version]!.metadata.inputSize);
+    expect(toCutout({ ...pixels, channels: 3, data: pixels.rgb }, side)).toEqual(await trainerCutout(galaxyId, side));
     await expect(card.locator("li[data-id]")).toHaveCount(HIWL_CLASSES.length);
     return galaxyId;
   }

@@ -12,6 +12,7 @@ import { HIWL_CLASSES } from "@hiwl/model";
 import {
   buildEfficientNet,
   EFFICIENTNET_LAYERS,
+  inferenceInput,
   LEVEL_CLASSES,
   loadModelFromFiles,
   METADATA_FILE,
@@ -19,7 +20,6 @@ import {
   NETWORKS,
   networkModelPath,
   predictProbabilities,
-  preprocessForInference,
   PREPROCESSING,
   serializeModel,
   WEIGHTS_FILE,
@@ -128,10 +128,7 @@ export interface Pixels {
 }
 
 const input = (model: NodeClassifier, pixels: Pixels) =>
-  tf.tidy(() => {
-    const image = tf.tensor4d(Int32Array.from(pixels.rgb), [1, pixels.height, pixels.width, 3], "int32");
-    return preprocessForInference(image, model.metadata.inputSize, model.metadata.preprocessing);
-  });
+  inferenceInput({ width: pixels.width, height: pixels.height, channels: 3, data: pixels.rgb }, model.metadata.inputSize, model.metadata.preprocessing);
 
 /** The five probabilities in HIWL_CLASSES order. */
 export function expectedProbabilities(model: NodeClassifier, pixels: Pixels): number[] {

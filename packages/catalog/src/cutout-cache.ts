@@ -3,28 +3,27 @@
  * JPEGs every epoch: one raw RGB file per galaxy under $HIWL_DATA_DIR/cache/cutouts-<side>/.
  * The whole cutout is kept (not just the crop) because training rotates it and a rotated crop
  * reaches beyond the crop's square; the side is just large enough that the smallest crop
- * still covers the network input at full resolution.
+ * still covers the network input at full resolution. The resampling is @hiwl/model's toCutout,
+ * the same code the browser runs on the image it shows, so both feed the network the same bytes.
  */
 import { existsSync } from "node:fs";
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { isAbsolute, join } from "node:path";
 import sharp from "sharp";
 import { dataDir } from "@hiwl/db";
-import { PREPROCESSING } from "@hiwl/model/network";
+import { toCutout } from "@hiwl/model/network";
 import { mapLimited } from "./images.ts";
-
-/** Cutout side that gives `inputSize` network inputs without upsampling the test crop. */
-export function cutoutSide(inputSize: number): number {
-  return Math.ceil(inputSize / Math.min(PREPROCESSING.testCropRatio, PREPROCESSING.trainCropRatio * Math.sqrt(PREPROCESSING.cropScale[0])));
-}
 
 export interface CachedGalaxy {
   readonly id: number;
   readonly imagePath: string;
 }
 
+/** Named for the resampling too: caches made by an earlier resampling are not reused. */
+const cacheDir = (root: string, side: number) => join(root, "cache", `cutouts-area-${side}`);
+
 function cacheFile(root: string, side: number, galaxyId: number): string {
-  return join(root, "cache", `cutouts-${side}`, `${galaxyId}.rgb`);
+  return join(cacheDir(root, side), `${galaxyId}.rgb`);
 }
 
 /**
@@ -37,13 +36,14 @@ export async function buildCutoutCache(
   onProgress?: (done: number, total: number) => void,
   root = dataDir(),
 ): Promise<void> {
-  await mkdir(join(root, "cache", `cutouts-${side}`), { recursive: true });
+  await mkdir(cacheDir(root, side), { recursive: true });
   const missing = galaxies.filter((g) => !existsSync(cacheFile(root, side, g.id)));
   const results = await mapLimited(
     missing,
     async (g) => {
       const source = isAbsolute(g.imagePath) ? g.imagePath : join(root, g.imagePath);
-      const pixels = await sharp(source).removeAlpha().resize(side, side, { fit: "fill", kernel: "lanczos3" }).raw().toBuffer();
+      const { data, info } = await sharp(source).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+      const pixels = toCutout({ width: info.width, height: info.height, channels: 3, data }, side);
       const file = cacheFile(root, side, g.id);
       await writeFile(`${file}.tmp`, pixels);
       await rename(`${file}.tmp`, file);

@@ -2,7 +2,7 @@
  * Whole-table reads for the researcher dashboard and the CSV exports: the vote fractions of
  * every classified galaxy, each galaxy's latest prediction, and how many volunteers there are.
  */
-import { cumulativeFractions } from "@hiwl/model";
+import { cumulativeFractions, selectClass, type HiwlClass } from "@hiwl/model";
 import type { Db } from "./client.ts";
 import type { Prediction, Prisma } from "./generated/prisma/client.ts";
 
@@ -47,6 +47,21 @@ export async function listVoteFractions(
     retired: g.retiredAt !== null,
     voteFractions: cumulativeFractions(counts.get(g.id) ?? {}, g.classificationCount),
   }));
+}
+
+/** Consensus of the volunteers: a class, "none" (votes, but no class passes its rules) or null (no votes). */
+export type Consensus = HiwlClass | "none" | null;
+
+export const consensusOf = (g: Pick<GalaxyVoteFractions, "voteFractions">): Exclude<Consensus, null> =>
+  selectClass(g.voteFractions) ?? "none";
+
+/** The consensus of each galaxy of `galaxyIds` (or of every classified galaxy); unclassified ones are absent. */
+export async function consensusById(
+  db: Db,
+  options: { retired?: boolean; galaxyIds?: readonly number[] } = {},
+): Promise<Map<number, Exclude<Consensus, null>>> {
+  const votes = await listVoteFractions(db, options);
+  return new Map(votes.map((v) => [v.galaxyId, consensusOf(v)]));
 }
 
 /** Each galaxy's most recent prediction (whichever model version made it), by galaxy id. */

@@ -80,7 +80,9 @@ class SharedSQLite3 extends PrismaBetterSQLite3 {
  * commit, and both stall until the busy timeout.
  */
 export function createDb(options: { dataDir?: string } = {}): Db {
-  const dir = options.dataDir === undefined ? defaultDataDir() : resolve(options.dataDir);
+  // The data directory is chosen at run time: without the ignore comment Next's build would
+  // trace the whole repository into the server bundle.
+  const dir = options.dataDir === undefined ? defaultDataDir() : resolve(/*turbopackIgnore: true*/ options.dataDir);
   mkdirSync(dir, { recursive: true });
   return new PrismaClient({ adapter: new SharedSQLite3({ url: databaseUrl(dir), timeout: BUSY_TIMEOUT_MS }) });
 }

@@ -1,5 +1,6 @@
-import { ANSWER_IDS, cumulativeFractions } from "@hiwl/model";
+import { ANSWER_IDS, cumulativeFractions, HIWL_CLASSES } from "@hiwl/model";
 import { z } from "zod";
+import { consensusById, type Consensus } from "./aggregates.ts";
 import { chunks } from "./batch.ts";
 import type { Db } from "./client.ts";
 import { InvalidInputError } from "./errors.ts";
@@ -96,38 +97,85 @@ export async function galaxyCounts(db: Db): Promise<{ active: number; retired: n
   return { active: total - retired, retired, total };
 }
 
+const fraction = z.number().min(0).max(1);
+
+export const GALLERY_SORTS = ["newest", "most-uncertain", "least-uncertain"] as const;
+export type GallerySort = (typeof GALLERY_SORTS)[number];
+
 export const galaxyListQuery = z.object({
   /** true: only retired, false: only active, absent: both. */
   retired: z.boolean().optional(),
   source: z.string().min(1).optional(),
+  /** The volunteers' consensus class, or "none": classified, but no class passes its rules. */
+  consensus: z.enum([...HIWL_CLASSES, "none"]).optional(),
+  /** The class the active model predicts. */
+  predicted: z.enum(HIWL_CLASSES).optional(),
+  /** The active model's Prediction.uncertainty, at least `min` and below `max`. */
+  uncertainty: z.object({ min: fraction.optional(), max: fraction.optional() }).optional(),
+  /** By uncertainty: galaxies the active model has not scored come last. */
+  sort: z.enum(GALLERY_SORTS).default("newest"),
   page: z.number().int().min(1).default(1),
   pageSize: z.number().int().min(1).max(200).default(48),
 });
 export type GalaxyListQuery = z.input<typeof galaxyListQuery>;
 
-/** A page of galaxies for the gallery, newest first, with the total for the pager. */
-export async function listGalaxies(
-  db: Db,
-  query: GalaxyListQuery = {},
-): Promise<{ galaxies: GalaxyWithPrediction[]; total: number }> {
+export type GalleryGalaxy = GalaxyWithPrediction & {
+  consensus: Consensus;
+  /** The active model version's prediction (latestPrediction may come from another version). */
+  activePrediction: Prediction | null;
+};
+
+const ORDER: Record<GallerySort, Prisma.Sql> = {
+  newest: Prisma.sql`g."id" DESC`,
+  "most-uncertain": Prisma.sql`p."uncertainty" IS NULL, p."uncertainty" DESC, g."id" DESC`,
+  "least-uncertain": Prisma.sql`p."uncertainty" IS NULL, p."uncertainty" ASC, g."id" DESC`,
+};
+
+/** A page of galaxies for the gallery, newest first unless sorted otherwise, with the total for the pager. */
+export async function listGalaxies(db: Db, query: GalaxyListQuery = {}): Promise<{ galaxies: GalleryGalaxy[]; total: number }> {
   const parsed = galaxyListQuery.safeParse(query);
   if (!parsed.success) throw new InvalidInputError(`invalid gallery query: ${z.prettifyError(parsed.error)}`);
-  const { retired, source, page, pageSize } = parsed.data;
-  const where: Prisma.GalaxyWhereInput = {
-    ...(retired === undefined ? {} : { retiredAt: retired ? { not: null } : null }),
-    ...(source === undefined ? {} : { source }),
-  };
-  const [galaxies, total] = await Promise.all([
-    db.galaxy.findMany({
-      where,
-      include: latestPrediction,
-      orderBy: { id: "desc" },
-      skip: (page - 1) * pageSize,
-      take: pageSize,
-    }),
-    db.galaxy.count({ where }),
+  const { retired, source, consensus, predicted, uncertainty, sort, page, pageSize } = parsed.data;
+  // A consensus needs every vote of a galaxy, which SQL cannot turn into a class: the matching
+  // ids come from the tallies and go in as one JSON parameter, whatever their number.
+  const consensusMap = consensus === undefined ? null : await consensusById(db, { retired });
+  const conditions = [
+    retired === undefined ? null : retired ? Prisma.sql`g."retiredAt" IS NOT NULL` : Prisma.sql`g."retiredAt" IS NULL`,
+    source === undefined ? null : Prisma.sql`g."source" = ${source}`,
+    consensusMap === null
+      ? null
+      : Prisma.sql`g."id" IN (SELECT "value" FROM json_each(${JSON.stringify(
+          [...consensusMap].flatMap(([id, c]) => (c === consensus ? [id] : [])),
+        )}))`,
+    predicted === undefined ? null : Prisma.sql`p."predictedClass" = ${predicted}`,
+    uncertainty?.min === undefined ? null : Prisma.sql`p."uncertainty" >= ${uncertainty.min}`,
+    uncertainty?.max === undefined ? null : Prisma.sql`p."uncertainty" < ${uncertainty.max}`,
+  ].filter((c) => c !== null);
+  const from = Prisma.sql`FROM "Galaxy" g
+    LEFT JOIN "Prediction" p ON p."galaxyId" = g."id"
+      AND p."modelVersionId" = (SELECT "id" FROM "ModelVersion" WHERE "active" LIMIT 1)
+    ${conditions.length > 0 ? Prisma.sql`WHERE ${Prisma.join(conditions, " AND ")}` : Prisma.empty}`;
+  const [rows, [count]] = await db.$transaction([
+    db.$queryRaw<{ id: number | bigint }[]>`SELECT g."id" ${from} ORDER BY ${ORDER[sort]}
+      LIMIT ${pageSize} OFFSET ${(page - 1) * pageSize}`,
+    db.$queryRaw<{ total: number | bigint }[]>`SELECT COUNT(*) AS "total" ${from}`,
   ]);
-  return { galaxies: galaxies.map(withLatestPrediction), total };
+  const ids = rows.map((r) => Number(r.id));
+  const [galaxies, active, pageConsensus] = await Promise.all([
+    db.galaxy.findMany({ where: { id: { in: ids } }, include: latestPrediction }),
+    db.prediction.findMany({ where: { galaxyId: { in: ids }, modelVersion: { active: true } } }),
+    consensusMap ?? consensusById(db, { galaxyIds: ids }),
+  ]);
+  const byId = new Map(galaxies.map((g) => [g.id, withLatestPrediction(g)]));
+  const activeById = new Map(active.map((p) => [p.galaxyId, p]));
+  return {
+    galaxies: ids.flatMap((id) => {
+      const galaxy = byId.get(id);
+      // Deleted between the two reads: the page is one shorter.
+      return galaxy ? [{ ...galaxy, consensus: pageConsensus.get(id) ?? null, activePrediction: activeById.get(id) ?? null }] : [];
+    }),
+    total: Number(count!.total),
+  };
 }
 
 /** Writes the active-learning priorities of a scoring run in one transaction. */

@@ -1,8 +1,9 @@
-import type { HiwlClass } from "@hiwl/model";
+import { entropy, HIWL_CLASSES, type HiwlClass } from "@hiwl/model";
+import { z } from "zod";
 import { chunks } from "./batch.ts";
 import type { Db } from "./client.ts";
 import { NotFoundError } from "./errors.ts";
-import { Prisma, type ModelVersion } from "./generated/prisma/client.ts";
+import { Prisma, type ModelVersion, type Prediction } from "./generated/prisma/client.ts";
 import { isPrismaError } from "./prisma-errors.ts";
 
 export interface ModelVersionInput {
@@ -61,6 +62,26 @@ export interface PredictionInput {
   acquisition?: number | null;
 }
 
+const hiwlClass = z.enum(HIWL_CLASSES);
+
+/** A stored prediction's class, typed; null for a value no HIWL model writes. */
+export const predictedClassOf = (p: Pick<Prediction, "predictedClass">): HiwlClass | null =>
+  hiwlClass.safeParse(p.predictedClass).data ?? null;
+
+/** A stored prediction's five probabilities keyed by class, in the shape @hiwl/model uses. */
+export function predictionProbabilities(
+  p: Pick<Prediction, "pRound" | "pInBetween" | "pCigar" | "pEdgeOn" | "pSpiral">,
+): Record<HiwlClass, number> {
+  return { round: p.pRound, "in-between": p.pInBetween, cigar: p.pCigar, "edge-on": p.pEdgeOn, spiral: p.pSpiral };
+}
+
+const MAX_ENTROPY = Math.log(HIWL_CLASSES.length);
+
+/** Prediction.uncertainty: the entropy of the five probabilities scaled to [0, 1]. */
+export function predictionUncertainty(probabilities: Readonly<Record<HiwlClass, number>>): number {
+  return entropy(HIWL_CLASSES.map((c) => probabilities[c])) / MAX_ENTROPY;
+}
+
 /**
  * Stores a scoring run's predictions in one transaction; scoring a galaxy again with the same
  * model version replaces its prediction.
@@ -75,16 +96,17 @@ export async function upsertPredictions(
     chunks(predictions).map((chunk) => {
       const values = chunk.map(({ galaxyId, probabilities: p, predictedClass, acquisition }) => {
         return Prisma.sql`(${galaxyId}, ${modelVersionId}, ${p.round}, ${p["in-between"]}, ${p.cigar},
-          ${p["edge-on"]}, ${p.spiral}, ${predictedClass}, ${acquisition ?? null}, ${now})`;
+          ${p["edge-on"]}, ${p.spiral}, ${predictedClass}, ${acquisition ?? null}, ${predictionUncertainty(p)}, ${now})`;
       });
       return db.$executeRaw`
         INSERT INTO "Prediction" ("galaxyId", "modelVersionId", "pRound", "pInBetween", "pCigar", "pEdgeOn",
-          "pSpiral", "predictedClass", "acquisition", "createdAt")
+          "pSpiral", "predictedClass", "acquisition", "uncertainty", "createdAt")
         VALUES ${Prisma.join(values)}
         ON CONFLICT ("galaxyId", "modelVersionId") DO UPDATE SET
           "pRound" = "excluded"."pRound", "pInBetween" = "excluded"."pInBetween", "pCigar" = "excluded"."pCigar",
           "pEdgeOn" = "excluded"."pEdgeOn", "pSpiral" = "excluded"."pSpiral",
-          "predictedClass" = "excluded"."predictedClass", "acquisition" = "excluded"."acquisition"`;
+          "predictedClass" = "excluded"."predictedClass", "acquisition" = "excluded"."acquisition",
+          "uncertainty" = "excluded"."uncertainty"`;
     }),
   );
   return written.reduce((sum, n) => sum + n, 0);

@@ -3,12 +3,12 @@
  * galaxies with their votes), what it writes back (predictions, queue priorities,
  * retirements) and what the training worker watches to decide when to retrain.
  */
-import { cumulativeFractions } from "@hiwl/model";
+import { cumulativeFractions, DEFAULT_RETIREMENT, retirementReason, type RetirementRules } from "@hiwl/model";
 import { chunks } from "./batch.ts";
 import type { Db } from "./client.ts";
 import { Prisma } from "./generated/prisma/client.ts";
-import { setPriorities } from "./galaxies.ts";
-import { upsertPredictions, type PredictionInput } from "./model-versions.ts";
+import { getGalaxy, retireGalaxy, setPriorities } from "./galaxies.ts";
+import { predictionProbabilities, upsertPredictions, type PredictionInput } from "./model-versions.ts";
 
 export interface ScoringGalaxy {
   id: number;
@@ -98,6 +98,28 @@ export async function retireGalaxies(db: Db, retirements: readonly { galaxyId: n
     }),
   );
   return updated.reduce((sum, n) => sum + n, 0);
+}
+
+/**
+ * The retirement rules applied to one galaxy right after a classification, with the prediction
+ * and acquisition score of the latest scoring run. Scoring runs alone retire only when a model
+ * is retrained: in between, the head of the queue would keep collecting votes far past its
+ * count. Returns the reason the galaxy was retired for now, or null.
+ */
+export async function retireIfDone(db: Db, galaxyId: number, rules: RetirementRules = DEFAULT_RETIREMENT): Promise<string | null> {
+  const galaxy = await getGalaxy(db, galaxyId);
+  if (!galaxy || galaxy.retiredAt !== null) return null;
+  const p = galaxy.latestPrediction;
+  const reason = retirementReason(
+    {
+      classifications: galaxy.classificationCount,
+      voteFractions: galaxy.voteFractions,
+      prediction: p && predictionProbabilities(p),
+      acquisition: p?.acquisition ?? null,
+    },
+    rules,
+  );
+  return reason !== null && (await retireGalaxy(db, galaxyId, reason)) ? reason : null;
 }
 
 /** The id of the newest classification (0 when there is none): a mark to count new ones from. */

@@ -4,6 +4,7 @@ import * as tfl from "@tensorflow/tfjs-layers";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
   buildEfficientNet,
+  DEFAULT_BATCH_NORM_MOMENTUM,
   DropConnect,
   EFFICIENTNET_LAYERS,
   efficientNetBlocks,
@@ -81,6 +82,51 @@ describe("EfficientNet", { timeout: 120_000 }, () => {
     const a = weights(7);
     expect(weights(7)).toEqual(a);
     expect(weights(8)).not.toEqual(a);
+  });
+
+  it("scales the classifier's initial weights from Keras' and leaves every other weight as Keras builds it", () => {
+    const build = (classifierInitScale: number) =>
+      buildEfficientNet({ variant: "nano", numClasses: 3, inputSize: 32, seed: 5, classifierInitScale });
+    const keras = build(1);
+    const small = build(0.05);
+    const kernel = (model: tfl.LayersModel) => Array.from(model.getLayer(EFFICIENTNET_LAYERS.predictions).getWeights()[0]!.dataSync());
+    const k1 = kernel(keras);
+    const k005 = kernel(small);
+    // Keras: uniform within sqrt(3 * (1/3) / fanOut), fanOut the 3 classes.
+    const limit = 1 / Math.sqrt(3);
+    expect(Math.max(...k1.map(Math.abs))).toBeLessThanOrEqual(limit);
+    expect(Math.max(...k1.map(Math.abs))).toBeGreaterThan(0.95 * limit);
+    k005.forEach((w, i) => expect(w).toBeCloseTo(0.05 * k1[i]!, 6));
+    const others = (model: tfl.LayersModel) =>
+      model.layers.filter((l) => l.name !== EFFICIENTNET_LAYERS.predictions).flatMap((l) => l.getWeights().map((w) => Array.from(w.dataSync())));
+    expect(others(small)).toEqual(others(keras));
+    keras.dispose();
+    small.dispose();
+  });
+
+  it("gives every batch norm the requested moving-average momentum, PyTorch's 0.9 by default", () => {
+    const momenta = (model: tfl.LayersModel) => {
+      const bns = model.layers.filter((l) => l.getClassName() === "BatchNormalization");
+      const values = new Set(bns.map((l) => l.getConfig()["momentum"]));
+      model.dispose();
+      return { count: bns.length, values: [...values] };
+    };
+    expect(DEFAULT_BATCH_NORM_MOMENTUM).toBe(0.9);
+    const byDefault = momenta(buildEfficientNet({ variant: "nano", numClasses: 3, inputSize: 32 }));
+    expect(byDefault.count).toBeGreaterThan(10);
+    expect(byDefault.values).toEqual([0.9]);
+    expect(momenta(buildEfficientNet({ variant: "nano", numClasses: 3, inputSize: 32, batchNormMomentum: 0.99 })).values).toEqual([0.99]);
+  });
+
+  it("moves the moving statistics by (1 - momentum) of the batch's per step", () => {
+    const input = tfl.input({ shape: [4] });
+    const layer = tfl.layers.batchNormalization({ momentum: DEFAULT_BATCH_NORM_MOMENTUM });
+    tfl.model({ inputs: input, outputs: layer.apply(input) as tfl.SymbolicTensor });
+    const x = tf.tensor2d([[2, 2, 2, 2], [4, 4, 4, 4]]);
+    tf.dispose(layer.apply(x, { training: true }) as tf.Tensor);
+    // The moving mean starts at 0; the batch mean is 3.
+    expect(Array.from(layer.getWeights()[2]!.dataSync()).map((v) => +v.toFixed(6))).toEqual([0.3, 0.3, 0.3, 0.3]);
+    x.dispose();
   });
 
   it("DropConnect drops whole samples in training and is the identity at inference", () => {

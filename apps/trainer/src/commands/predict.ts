@@ -4,11 +4,13 @@ import { basename, extname, join, resolve } from "node:path";
 import type { Command } from "commander";
 import { dataDir, db, listGalaxyImages, upsertPredictions, type Db } from "@hiwl/db";
 import { selectBackend, type BackendChoice } from "@hiwl/model/node";
-import { backendOption, cliHooks, resolveModel } from "../training/cli.ts";
+import { cliHooks, resolveModel } from "../training/cli.ts";
+import { backendOption, integer } from "../training/option-parsers.ts";
 import { loadExampleCutouts } from "../training/dataset.ts";
 import { classifyCutouts } from "../training/evaluate.ts";
 import { ImagePipeline } from "../training/image-pipeline.ts";
 import { disposeModel, loadModelDir, writeFileAtomic, type LoadedModel } from "../training/model-dir.ts";
+import { buildFeatureMap, FEATURE_MAP_DEFAULTS } from "../worker/feature-map.ts";
 import { predictGalaxies } from "../worker/scoring.ts";
 
 const IMAGE_EXTENSIONS = new Set([".jpg", ".jpeg", ".png"]);
@@ -18,6 +20,7 @@ interface PredictOptions {
   source?: string;
   images?: string;
   out?: string;
+  featureMap: number;
   backend: BackendChoice;
 }
 
@@ -29,6 +32,12 @@ export function registerPredict(program: Command) {
     .option("--source <name>", "only score galaxies of this source")
     .option("--images <dir>", "a folder of .jpg/.jpeg/.png images to classify instead of the database")
     .option("--out <file>", "CSV to write for --images: id,p_<class>,... (id = file name without extension)")
+    .option(
+      "--feature-map <n>",
+      "then map the features of at most n of the version's scored galaxies for the dashboard (0: no map)",
+      integer("--feature-map"),
+      FEATURE_MAP_DEFAULTS.limit,
+    )
     .addOption(backendOption())
     .action(async (opts: PredictOptions) => {
       if ((opts.images === undefined) !== (opts.out === undefined)) throw new Error("--images and --out go together");
@@ -49,6 +58,17 @@ export function registerPredict(program: Command) {
           const written = await predictDatabase(database, model, modelVersion.id, pipeline, opts.source, hooks.onPhase!);
           hooks.stop();
           console.log(`${written} predictions stored for model version ${modelVersion.version}`);
+          if (opts.featureMap > 0) {
+            const map = await buildFeatureMap(database, dir, modelVersion.id, pipeline, {
+              dataDir: dataDir(),
+              limit: opts.featureMap,
+              onPhase: hooks.onPhase!,
+            });
+            hooks.stop();
+            console.log(
+              `feature map: ${map.points} of ${map.scored} scored galaxies, UMAP of the ${map.dimensions} pooled ${map.level} features`,
+            );
+          }
         }
       } finally {
         hooks.stop();

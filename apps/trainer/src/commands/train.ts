@@ -3,7 +3,8 @@ import { dataDir, db } from "@hiwl/db";
 import { formatMetrics } from "@hiwl/model";
 import { CROWD_LABEL_MODES } from "@hiwl/model/network";
 import { CLASS_SET_NAMES } from "@hiwl/model/training";
-import { addModelOptions, cliHooks, modelConfig, onOff, type ModelCliOptions } from "../training/cli.ts";
+import { addModelOptions, cliHooks, modelConfig, type ModelCliOptions } from "../training/cli.ts";
+import { onOff } from "../training/option-parsers.ts";
 import { TRAIN_DEFAULTS, type TrainConfigInput } from "../training/config.ts";
 import { trainModel } from "../training/train.ts";
 

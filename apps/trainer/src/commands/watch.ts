@@ -1,13 +1,15 @@
 import { hostname } from "node:os";
 import { Option, type Command } from "commander";
-import { dataDir, db } from "@hiwl/db";
+import { dataDir, db, retirementRules } from "@hiwl/db";
 import { ACQUISITION_FUNCTIONS, type AcquisitionFunction } from "@hiwl/model";
-import { addModelOptions, integer, modelConfig, positiveNumber, type ModelCliOptions } from "../training/cli.ts";
+import { addModelOptions, modelConfig, type ModelCliOptions } from "../training/cli.ts";
+import { integer, positiveNumber } from "../training/option-parsers.ts";
 import { TrainingWorker, type WorkerEvent } from "../worker/worker.ts";
 
 interface WatchCliOptions extends ModelCliOptions {
   every: number;
   interval?: number;
+  firstModel: boolean;
   acquisition: AcquisitionFunction;
   passes: number;
   poll: number;
@@ -24,6 +26,7 @@ export function registerWatch(program: Command) {
     )
     .option("--every <n>", "queue a training job after this many new classifications (0: never)", integer("--every"), 200)
     .option("--interval <minutes>", "also queue one when the newest job is this old", positiveNumber("--interval"))
+    .option("--no-first-model", "do not queue a job at once when there is no model and no job yet")
     .addOption(
       new Option("--acquisition <fn>", "acquisition function for the queue priorities").choices(ACQUISITION_FUNCTIONS).default("bald"),
     )
@@ -42,9 +45,10 @@ export function registerWatch(program: Command) {
       workerId: opts.workerId,
       dataDir: dataDir(),
       training: { ...modelConfig(opts), backend: opts.backend },
-      scoring: { acquisition: opts.acquisition, passes: opts.passes },
+      scoring: { acquisition: opts.acquisition, passes: opts.passes, retirement: retirementRules() },
       every: opts.every === 0 ? null : opts.every,
       intervalMinutes: opts.interval ?? null,
+      firstModel: opts.firstModel,
       pollMs: opts.poll * 1000,
       staleAfterMs: opts.staleAfter * 1000,
       log: (line) => console.log(line),

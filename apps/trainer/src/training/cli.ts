@@ -9,34 +9,9 @@ import { getActiveModelVersion, listModelVersions, type Db, type ModelVersion } 
 import { EFFICIENTNET_VARIANT_NAMES } from "@hiwl/model/network";
 import { OPTIMIZERS } from "@hiwl/model/training";
 import { phasedProgress, progressBar, type Progress } from "../progress.ts";
-import { BACKEND_CHOICES, TRAIN_DEFAULTS, type TrainConfigInput } from "./config.ts";
+import { TRAIN_DEFAULTS, type BACKEND_CHOICES, type TrainConfigInput } from "./config.ts";
+import { backendOption, integer, positiveNumber } from "./option-parsers.ts";
 import type { TrainHooks } from "./loop.ts";
-
-export function integer(name: string, min = 0) {
-  return (value: string) => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be an integer >= ${min}, got "${value}"`);
-    return n;
-  };
-}
-
-export function positiveNumber(name: string) {
-  return (value: string) => {
-    const x = Number(value);
-    if (!(x > 0) || !Number.isFinite(x)) throw new Error(`${name} must be a positive number, got "${value}"`);
-    return x;
-  };
-}
-
-export function onOff(name: string) {
-  return (value: string) => {
-    if (value !== "on" && value !== "off") throw new Error(`${name} must be "on" or "off", got "${value}"`);
-    return value === "on";
-  };
-}
-
-export const backendOption = () =>
-  new Option("--backend <name>", "TensorFlow.js backend; auto takes the fastest that starts").choices(BACKEND_CHOICES).default("auto");
 
 /** The options of `hiwl train` that shape the model, shared with `hiwl bench gz1`. */
 export function addModelOptions(command: Command, defaults: Partial<TrainConfigInput> = {}): Command {
@@ -53,7 +28,10 @@ export function addModelOptions(command: Command, defaults: Partial<TrainConfigI
       positiveNumber("--lr"),
       d.lr,
     )
+    .option("--warmup-epochs <x>", "linear learning-rate warm-up before the cosine, in epochs", Number, d.warmupEpochs)
     .option("--weight-decay <x>", "decoupled weight decay of the kernels", Number, d.weightDecay)
+    .option("--bn-momentum <x>", "batch norm's moving-average momentum (Keras: 0.99)", Number, d.batchNormMomentum)
+    .option("--classifier-init-scale <x>", "classifier's initial weights relative to Keras' (Keras: 1)", Number, d.classifierInitScale)
     .option("--patience <n>", "early stopping: epochs without a better validation accuracy", integer("--patience", 1), d.patience)
     .option("--seed <n>", "seeds weights, sampling, augmentation and dropout: the same seed gives the same model", integer("--seed"), d.seed)
     .option("--split-seed <n>", "seeds the per-class 80/10/10 split", integer("--split-seed"), d.splitSeed)
@@ -74,7 +52,10 @@ export interface ModelCliOptions {
   epochs: number;
   optimizer: TrainConfigInput["optimizer"];
   lr?: number;
+  warmupEpochs: number;
   weightDecay: number;
+  bnMomentum: number;
+  classifierInitScale: number;
   patience: number;
   seed: number;
   splitSeed: number;
@@ -84,8 +65,8 @@ export interface ModelCliOptions {
 }
 
 export function modelConfig(opts: ModelCliOptions): TrainConfigInput {
-  const { backend: _backend, limit, maxMinutes, ...rest } = opts;
-  return { ...rest, limit: limit ?? null, maxMinutes: maxMinutes ?? null };
+  const { backend: _backend, limit, maxMinutes, bnMomentum, ...rest } = opts;
+  return { ...rest, batchNormMomentum: bnMomentum, limit: limit ?? null, maxMinutes: maxMinutes ?? null };
 }
 
 /**

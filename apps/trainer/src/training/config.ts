@@ -5,6 +5,8 @@
 import type { BackendChoice } from "@hiwl/model/node";
 import {
   CROWD_LABEL_MODES,
+  DEFAULT_BATCH_NORM_MOMENTUM,
+  DEFAULT_CLASSIFIER_INIT_SCALE,
   EFFICIENTNET_VARIANT_NAMES,
   HIERARCHY_MODES,
   type CrowdLabelMode,
@@ -22,7 +24,13 @@ export interface TrainConfig {
   epochs: number;
   optimizer: OptimizerName;
   lr: number;
+  /** Epochs (fractions allowed) of linear learning-rate warm-up before the cosine. */
+  warmupEpochs: number;
   weightDecay: number;
+  /** Batch norm's moving-average momentum (see efficientnet.ts). */
+  batchNormMomentum: number;
+  /** The classifier's initial weights relative to Keras' (see efficientnet.ts). */
+  classifierInitScale: number;
   targets: CrowdLabelMode;
   hierarchy: HierarchyMode;
   /** Class-balanced sampling for level 2 (as in HIWL) or for the flat network; level 1 always shuffles. */
@@ -52,7 +60,8 @@ export type TrainConfigInput = Partial<Omit<TrainConfig, "lr" | "hierarchy">> & 
  * tiny by default: on the 2-core CPU machines it trains as fast as nano (about 100 images/s at
  * 64 px on wasm, `npm run bench:train`) with three times the weights, and 4-5 times faster than
  * b0. Optimisation follows HIWL (SGD momentum 0.9, wd 1e-4, lr 0.005, cosine, batch 16,
- * patience 25).
+ * patience 25). The network starts with the small classifier init and PyTorch's batch-norm
+ * momentum; `--classifier-init-scale 1 --bn-momentum 0.99` builds Keras' EfficientNet instead.
  */
 export const TRAIN_DEFAULTS: Readonly<Omit<TrainConfig, "lr" | "hierarchy">> = {
   variant: "tiny",
@@ -60,7 +69,10 @@ export const TRAIN_DEFAULTS: Readonly<Omit<TrainConfig, "lr" | "hierarchy">> = {
   batch: 16,
   epochs: 30,
   optimizer: "sgd",
+  warmupEpochs: 0,
   weightDecay: 1e-4,
+  batchNormMomentum: DEFAULT_BATCH_NORM_MOMENTUM,
+  classifierInitScale: DEFAULT_CLASSIFIER_INIT_SCALE,
   targets: "smooth",
   weightedSampling: true,
   classes: "hiwl",
@@ -100,6 +112,11 @@ export function resolveTrainConfig(input: TrainConfigInput): TrainConfig {
   integer("split seed", config.splitSeed, 0);
   if (!(config.lr > 0)) problems.push(`learning rate must be positive, got ${config.lr}`);
   if (!(config.weightDecay >= 0)) problems.push(`weight decay must be >= 0, got ${config.weightDecay}`);
+  if (!(config.warmupEpochs >= 0)) problems.push(`warm-up epochs must be >= 0, got ${config.warmupEpochs}`);
+  if (!(config.batchNormMomentum >= 0 && config.batchNormMomentum < 1)) {
+    problems.push(`batch-norm momentum must be in [0, 1), got ${config.batchNormMomentum}`);
+  }
+  if (!(config.classifierInitScale > 0)) problems.push(`classifier init scale must be positive, got ${config.classifierInitScale}`);
   if (config.maxMinutes !== null && !(config.maxMinutes > 0)) problems.push(`max minutes must be positive, got ${config.maxMinutes}`);
   const set = CLASS_SETS[config.classes];
   if (set && !set.hierarchyModes.includes(config.hierarchy)) {

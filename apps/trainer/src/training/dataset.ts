@@ -3,10 +3,10 @@
  * their decoded cutouts.
  */
 import { createHash } from "node:crypto";
-import { buildCutoutCache, cutoutSide, loadCutouts } from "@hiwl/catalog";
+import { buildCutoutCache, loadCutouts } from "@hiwl/catalog";
 import { listTrainingGalaxies, type Db } from "@hiwl/db";
 import { createRng } from "@hiwl/model";
-import { shuffledEpoch } from "@hiwl/model/network";
+import { cutoutSide, shuffledEpoch } from "@hiwl/model/network";
 import { CLASS_SETS, stratifiedSplit, type ClassSet, type GalaxyEvidence, type Split } from "@hiwl/model/training";
 import type { TrainConfig } from "./config.ts";
 

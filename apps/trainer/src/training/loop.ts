@@ -124,12 +124,20 @@ export async function trainNetwork(run: NetworkRun): Promise<ModelFiles> {
   if (data.train.indices.length === 0) throw new Error(`no training galaxies for the ${level} network (${data.classes.join(", ")})`);
   const model = run.resume
     ? await loadModelFromFiles(run.resume.model)
-    : buildEfficientNet({ variant: config.variant, numClasses: data.classes.length, inputSize: config.inputSize, seed: initSeed(config.seed, level) });
+    : buildEfficientNet({
+        variant: config.variant,
+        numClasses: data.classes.length,
+        inputSize: config.inputSize,
+        batchNormMomentum: config.batchNormMomentum,
+        classifierInitScale: config.classifierInitScale,
+        seed: initSeed(config.seed, level),
+      });
   const trainer = new NetworkTrainer(model, { optimizer: config.optimizer, learningRate: config.lr, weightDecay: config.weightDecay });
   if (run.resume) await trainer.loadState(run.resume.optimizer);
   const labels = data.train.targets.map(argmax);
   const stepsPerEpoch = batchesOf(data.train.indices, config.batch).length;
   const totalSteps = config.epochs * stepsPerEpoch;
+  const warmupSteps = Math.round(config.warmupEpochs * stepsPerEpoch);
   let best = run.best;
   let sessionSeconds = 0;
   const firstEpoch = progress.epochsDone + 1;
@@ -151,7 +159,7 @@ export async function trainNetwork(run: NetworkRun): Promise<ModelFiles> {
         (b) => `augment:${config.seed}:${level}:${epoch}:${b}`,
         async (images, b) => {
           const batch = batches[b]!;
-          learningRate = cosineLearningRate(config.lr, (epoch - 1) * stepsPerEpoch + b, totalSteps);
+          learningRate = cosineLearningRate(config.lr, (epoch - 1) * stepsPerEpoch + b, totalSteps, warmupSteps);
           const step = await trainer.step(images, batch.map((i) => data.train.targets[i]!), learningRate, dropout);
           if (!Number.isFinite(step.loss)) {
             throw new Error(`the ${level} loss diverged (${step.loss}) in epoch ${epoch}, step ${b + 1}: train again with a lower --lr`);

@@ -219,7 +219,8 @@ async function openRun(dataDir: string, resume: string | true): Promise<OpenRun>
   }
   const dir = join(root, version);
   const run = await readJson<RunFile>(join(dir, RUN_FILE));
-  return { version, dir, config: run.config, dataset: run.dataset };
+  // Through resolveTrainConfig: settings added since the run started take their defaults.
+  return { version, dir, config: resolveTrainConfig(run.config), dataset: run.dataset };
 }
 
 /** Which galaxies a network trains and validates on, with their targets, and whether it samples class-balanced. */

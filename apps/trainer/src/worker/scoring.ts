@@ -31,7 +31,7 @@ import type { LoadedModel } from "../training/model-dir.ts";
 import { enableMcDropout } from "./mc-dropout.ts";
 
 /** Galaxies decoded and held in memory at a time. */
-const SCORING_CHUNK = 2048;
+export const SCORING_CHUNK = 2048;
 
 export type OnPhase = (phase: string, done: number, total: number) => void;
 

@@ -5,9 +5,10 @@
  * A job trains a model version without activating it, reloads it from its directory and checks
  * that it gives valid probabilities on a few galaxies, and only then makes it the active
  * version (one atomic switch: until then the previous model keeps serving). Then it scores the
- * active galaxies for the active-learning queue. Progress and a heartbeat go to the job's row
- * throughout; a worker that dies leaves a job whose heartbeat stops, and the next worker to
- * start (or any running one, periodically) fails it.
+ * active galaxies for the active-learning queue and maps their features for the dashboard.
+ * Progress and a heartbeat go to the job's row throughout; a worker that dies leaves a job
+ * whose heartbeat stops, and the next worker to start (or any running one, periodically)
+ * fails it.
  */
 import {
   activateModelVersion,
@@ -17,6 +18,7 @@ import {
   failStaleJobs,
   finishJob,
   hasPendingJob,
+  getActiveModelVersion,
   latestClassificationId,
   listGalaxyImages,
   listJobs,
@@ -33,6 +35,7 @@ import { classifyCutouts } from "../training/evaluate.ts";
 import { ImagePipeline } from "../training/image-pipeline.ts";
 import { disposeModel, loadModelDir, type LoadedModel } from "../training/model-dir.ts";
 import { trainModel, type TrainResult } from "../training/train.ts";
+import { buildFeatureMap, type FeatureMapOptions, type FeatureMapSummary } from "./feature-map.ts";
 import { JobReporter } from "./progress.ts";
 import { checkPasses, scoreActiveGalaxies, type ScoreSummary } from "./scoring.ts";
 
@@ -42,10 +45,17 @@ export interface WorkerOptions {
   /** Training settings of every job; a job's config overrides them. */
   training: TrainConfigInput & { backend?: BackendChoice };
   scoring: { acquisition: AcquisitionFunction; passes: number; seed?: number; retirement?: RetirementRules };
+  /** The new model's feature map after scoring (absent: the defaults; null: none). */
+  featureMap?: Pick<FeatureMapOptions, "limit" | "seed"> | null;
   /** Queue a job once this many classifications arrived since the last one started (null: never). */
   every: number | null;
   /** Queue a job when the newest job is this many minutes old (null: never). */
   intervalMinutes: number | null;
+  /**
+   * Queue a job at once when there is neither a model nor any job yet, so that a fresh
+   * installation gets its first model without waiting for `every` classifications.
+   */
+  firstModel?: boolean;
   /** How long to wait for work when there is none. */
   pollMs?: number;
   heartbeatMs?: number;
@@ -67,7 +77,13 @@ export type WorkerEvent =
   | { type: "finished"; outcome: JobOutcome };
 
 export type JobOutcome =
-  | { job: TrainingJob; status: "succeeded"; modelVersion: ModelVersion; scoring: ScoreSummary }
+  | {
+      job: TrainingJob;
+      status: "succeeded";
+      modelVersion: ModelVersion;
+      scoring: ScoreSummary;
+      featureMap: FeatureMapSummary | null;
+    }
   | { job: TrainingJob; status: "failed"; error: string };
 
 /** What a job's config may set: the training settings (TrainConfigInput). */
@@ -151,12 +167,18 @@ export class TrainingWorker {
     return this.runNextJob();
   }
 
-  /** Queues a job when enough classifications arrived or the schedule says so, unless one is pending. */
+  /**
+   * Queues a job for the first model, when enough classifications arrived or when the schedule
+   * says so, unless one is pending.
+   */
   async autoQueue(): Promise<TrainingJob | null> {
-    const { every, intervalMinutes } = this.options;
-    if ((every === null && intervalMinutes === null) || (await hasPendingJob(this.db))) return null;
+    const { every, intervalMinutes, firstModel } = this.options;
+    if ((every === null && intervalMinutes === null && !firstModel) || (await hasPendingJob(this.db))) return null;
     let reason: string | null = null;
-    if (every !== null) {
+    if (firstModel && !(await getActiveModelVersion(this.db)) && (await listJobs(this.db, { take: 1 })).length === 0) {
+      reason = "no model yet";
+    }
+    if (reason === null && every !== null) {
       const n = await countClassificationsAfter(this.db, this.mark);
       if (n >= every) reason = `${n} new classifications`;
     }
@@ -216,18 +238,19 @@ export class TrainingWorker {
       const modelVersion = await activateModelVersion(db, result.modelVersion.id);
       await this.emit({ type: "activated", job, modelVersion });
 
+      const onPhase = (phase: string, done: number, total: number) => {
+        reporter.check();
+        reporter.set({ ...reporter.current, phase: `${phase} ${done}/${total}` });
+      };
       stage = `scoring with ${result.version} (active)`;
-      const scoring = await scoreActiveGalaxies(db, model, modelVersion.id, pipeline, {
-        ...this.options.scoring,
-        dataDir,
-        onPhase: (phase, done, total) => {
-          reporter.check();
-          reporter.set({ ...reporter.current, phase: `${phase} ${done}/${total}` });
-        },
-      });
+      const scoring = await scoreActiveGalaxies(db, model, modelVersion.id, pipeline, { ...this.options.scoring, dataDir, onPhase });
+      const { featureMap: mapOptions = {} } = this.options;
+      stage = `mapping the features of ${result.version}`;
+      const featureMap =
+        mapOptions === null ? null : await buildFeatureMap(db, result.dir, modelVersion.id, pipeline, { ...mapOptions, dataDir, onPhase });
       reporter.set({ ...reporter.current, phase: "done" }, true);
       await reporter.close();
-      outcome = { job, status: "succeeded", modelVersion, scoring };
+      outcome = { job, status: "succeeded", modelVersion, scoring, featureMap };
       if (!(await finishJob(db, job.id, workerId, { status: "succeeded" }))) {
         this.log(`job ${job.id}: finished, but it was no longer this worker's job (taken for a stale heartbeat)`);
       }

@@ -1,9 +1,8 @@
 /**
  * The researchers' CSV exports. Both are behind the same researcher check as the tRPC API.
  */
-import { db, latestPredictions, listVoteFractions, type Db } from "@hiwl/db";
+import { db, latestPredictions, listVoteFractions, predictionProbabilities, type Db } from "@hiwl/db";
 import { ANSWER_IDS, HIWL_CLASSES, kaggleColumn } from "@hiwl/model";
-import { predictionProbabilities } from "~/lib/predictions.ts";
 import { checkResearcher } from "./auth.ts";
 
 // Six decimals like the published Kaggle file; trailing zeros dropped.

@@ -38,6 +38,20 @@ export const DEFAULT_INPUT_SIZE = 64;
 export const DEFAULT_DROP_CONNECT_RATE = 0.2;
 
 /**
+ * Weight of the old value in batch norm's moving averages. 0.9 is PyTorch's momentum 0.1, what
+ * HIWL trained with; Keras' 0.99 lags far behind weights that change quickly from scratch, so
+ * a model validated after a few hundred steps normalised with stale statistics.
+ */
+export const DEFAULT_BATCH_NORM_MOMENTUM = 0.9;
+
+/**
+ * Scales the classifier's initial weights relative to Keras' (uniform, variance scale 1/3 over
+ * fan-out). Keras' scale suits ImageNet features; on a network trained from scratch it gives
+ * logits of several units, a saturated softmax and a first epoch spent undoing it.
+ */
+export const DEFAULT_CLASSIFIER_INIT_SCALE = 0.05;
+
+/**
  * Layers other code looks up by name in a built or loaded model: Grad-CAM differentiates the
  * class score with respect to the last convolutional feature map, and the pooled features are
  * the embedding for feature-space views and acquisition functions.
@@ -167,6 +181,10 @@ export interface EfficientNetOptions {
   numClasses: number;
   inputSize?: number;
   dropConnectRate?: number;
+  /** Batch norm's moving-average momentum (Keras' 0.99 is the Keras EfficientNet's). */
+  batchNormMomentum?: number;
+  /** Classifier init relative to Keras' (1 is Keras' and torchvision's). */
+  classifierInitScale?: number;
   /** Seeds every initialiser, so the same seed builds the same weights. */
   seed?: number;
 }
@@ -176,14 +194,16 @@ export function buildEfficientNet(options: EfficientNetOptions): tfl.LayersModel
   const { variant, numClasses } = options;
   const inputSize = options.inputSize ?? DEFAULT_INPUT_SIZE;
   const { width, dropout } = EFFICIENTNET_VARIANTS[variant];
+  const momentum = options.batchNormMomentum ?? DEFAULT_BATCH_NORM_MOMENTUM;
+  const classifierScale = options.classifierInitScale ?? DEFAULT_CLASSIFIER_INIT_SCALE;
   let seed = options.seed;
   const nextSeed = () => (seed === undefined ? undefined : seed++);
   // Keras EfficientNet's initialisers: He-style fan-out normal for convolutions, a small
-  // uniform for the classifier.
+  // uniform for the classifier (variance scales with the square of the weights' scale).
   const convInit = () =>
     tfl.initializers.varianceScaling({ scale: 2, mode: "fanOut", distribution: "truncatedNormal", seed: nextSeed() });
   const denseInit = () =>
-    tfl.initializers.varianceScaling({ scale: 1 / 3, mode: "fanOut", distribution: "uniform", seed: nextSeed() });
+    tfl.initializers.varianceScaling({ scale: classifierScale ** 2 / 3, mode: "fanOut", distribution: "uniform", seed: nextSeed() });
 
   const apply = (layer: tfl.layers.Layer, x: tfl.SymbolicTensor | tfl.SymbolicTensor[]) =>
     layer.apply(x) as tfl.SymbolicTensor;
@@ -200,7 +220,7 @@ export function buildEfficientNet(options: EfficientNetOptions): tfl.LayersModel
       }),
       x,
     );
-  const bn = (x: tfl.SymbolicTensor, name: string) => apply(tfl.layers.batchNormalization({ name, axis: -1 }), x);
+  const bn = (x: tfl.SymbolicTensor, name: string) => apply(tfl.layers.batchNormalization({ name, axis: -1, momentum }), x);
   const swish = (x: tfl.SymbolicTensor, name: string) => apply(tfl.layers.activation({ name, activation: "swish" }), x);
 
   const input = tfl.input({ shape: [inputSize, inputSize, 3], name: "input" });

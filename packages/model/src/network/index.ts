@@ -1,3 +1,4 @@
+export * from "./cutout.ts";
 export * from "./efficientnet.ts";
 export * from "./export.ts";
 export * from "./hierarchy.ts";

@@ -29,10 +29,17 @@ export function setLearningRate(optimizer: tf.Optimizer, learningRate: number): 
   } else throw new Error(`cannot set the learning rate of ${name}`);
 }
 
-/** Cosine annealing from `base` at step 0 to 0 at step `total` (PyTorch's CosineAnnealingLR, eta_min 0). */
-export function cosineLearningRate(base: number, step: number, total: number): number {
-  if (total <= 0) return base;
-  return 0.5 * base * (1 + Math.cos((Math.PI * Math.min(step, total)) / total));
+/**
+ * Cosine annealing from `base` at step 0 to 0 at step `total` (PyTorch's CosineAnnealingLR,
+ * eta_min 0). With `warmup` steps the rate first rises linearly to `base` (reaching it at step
+ * `warmup`) and the cosine spans the steps after: Adam's first steps from random weights, with
+ * its second-moment estimates still near zero, are the ones that overshoot.
+ */
+export function cosineLearningRate(base: number, step: number, total: number, warmup = 0): number {
+  if (step < warmup) return (base * (step + 1)) / (warmup + 1);
+  const span = total - warmup;
+  if (span <= 0) return base;
+  return 0.5 * base * (1 + Math.cos((Math.PI * Math.min(step - warmup, span)) / span));
 }
 
 /** The weights weight decay applies to: kernels (rank >= 2), not biases or batch-norm parameters. */

@@ -1,9 +1,9 @@
+import { GALLERY_SORTS, type Consensus, type GallerySort } from "@hiwl/db";
 import { CLASS_LABELS, HIWL_CLASSES, type HiwlClass } from "@hiwl/model";
 import type { Metadata } from "next";
 import Link from "next/link";
 import type { ReactNode } from "react";
 import { galaxyImageUrl } from "~/lib/urls.ts";
-import type { Consensus } from "~/server/api/routers/galaxy.ts";
 import { serverApi } from "~/trpc/server.ts";
 
 export const metadata: Metadata = { title: "Gallery" };
@@ -14,28 +14,52 @@ const RETIREMENT = { all: undefined, active: false, retired: true } as const;
 type Retirement = keyof typeof RETIREMENT;
 type ConsensusFilter = HiwlClass | "none" | "all";
 
+type PredictedFilter = HiwlClass | "all";
+
 const CONSENSUS_FILTERS: readonly ConsensusFilter[] = ["all", ...HIWL_CLASSES, "none"];
+const PREDICTED_FILTERS: readonly PredictedFilter[] = ["all", ...HIWL_CLASSES];
+
+/** Bands of the active model's uncertainty (normalised entropy, 0 to 1) a researcher can pick. */
+const UNCERTAINTY = {
+  all: { label: "Any uncertainty", range: undefined },
+  low: { label: "Confident (below 0.25)", range: { max: 0.25 } },
+  medium: { label: "Unsure (0.25 to 0.5)", range: { min: 0.25, max: 0.5 } },
+  high: { label: "Uncertain (0.5 and above)", range: { min: 0.5 } },
+} as const;
+type Uncertainty = keyof typeof UNCERTAINTY;
+
+const SORT_LABELS: Record<GallerySort, string> = {
+  newest: "Newest first",
+  "most-uncertain": "Most uncertain first",
+  "least-uncertain": "Most confident first",
+};
 
 const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
+const pick = <T extends string>(value: string | undefined, allowed: readonly T[], fallback: T): T =>
+  (allowed as readonly string[]).includes(value ?? "") ? (value as T) : fallback;
 
 function readFilters(search: Search) {
-  const status = one(search.status);
-  const consensus = one(search.consensus);
   const page = Number(one(search.page));
   return {
-    status: (status && status in RETIREMENT ? status : "all") as Retirement,
-    consensus: (CONSENSUS_FILTERS as readonly string[]).includes(consensus ?? "") ? (consensus as ConsensusFilter) : "all",
+    status: pick(one(search.status), Object.keys(RETIREMENT) as Retirement[], "all"),
+    consensus: pick(one(search.consensus), CONSENSUS_FILTERS, "all"),
+    predicted: pick(one(search.predicted), PREDICTED_FILTERS, "all"),
+    uncertainty: pick(one(search.uncertainty), Object.keys(UNCERTAINTY) as Uncertainty[], "all"),
+    sort: pick(one(search.sort), GALLERY_SORTS, "newest"),
     page: Number.isSafeInteger(page) && page > 0 ? page : 1,
   };
 }
 
 type Filters = ReturnType<typeof readFilters>;
 
+const DEFAULTS: Omit<Filters, "page"> = { status: "all", consensus: "all", predicted: "all", uncertainty: "all", sort: "newest" };
+
 function href(filters: Filters, change: Partial<Filters>) {
   const f = { ...filters, page: 1, ...change };
   const params = new URLSearchParams();
-  if (f.status !== "all") params.set("status", f.status);
-  if (f.consensus !== "all") params.set("consensus", f.consensus);
+  for (const key of Object.keys(DEFAULTS) as (keyof typeof DEFAULTS)[]) {
+    if (f[key] !== DEFAULTS[key]) params.set(key, f[key]);
+  }
   if (f.page > 1) params.set("page", String(f.page));
   const qs = params.toString();
   return qs ? `/gallery?${qs}` : "/gallery";
@@ -43,6 +67,15 @@ function href(filters: Filters, change: Partial<Filters>) {
 
 const consensusLabel = (c: Consensus | "all") =>
   c === "all" ? "Any class" : c === "none" ? "No clear class" : c === null ? "Not classified yet" : CLASS_LABELS[c];
+
+function FilterRow({ label, children }: { label: string; children: ReactNode }) {
+  return (
+    <div className="flex flex-wrap items-center gap-2">
+      <span className="w-24 shrink-0 text-xs text-slate-500">{label}</span>
+      {children}
+    </div>
+  );
+}
 
 function Chip({ to, on, children }: { to: string; on: boolean; children: ReactNode }) {
   return (
@@ -62,6 +95,9 @@ export default async function GalleryPage({ searchParams }: { searchParams: Prom
   const { galaxies, total, pageSize } = await api.galaxy.list({
     retired: RETIREMENT[filters.status],
     consensus: filters.consensus === "all" ? undefined : filters.consensus,
+    predicted: filters.predicted === "all" ? undefined : filters.predicted,
+    uncertainty: UNCERTAINTY[filters.uncertainty].range,
+    sort: filters.sort,
     page: filters.page,
   });
   const pages = Math.max(1, Math.ceil(total / pageSize));
@@ -72,27 +108,52 @@ export default async function GalleryPage({ searchParams }: { searchParams: Prom
         <p className="text-sm text-slate-400">{total} galaxies</p>
       </div>
       <div className="space-y-2">
-        <div className="flex flex-wrap gap-2">
+        <FilterRow label="Status">
           {(Object.keys(RETIREMENT) as Retirement[]).map((s) => (
             <Chip key={s} to={href(filters, { status: s })} on={filters.status === s}>
               {s === "all" ? "Active and retired" : s === "active" ? "Active" : "Retired"}
             </Chip>
           ))}
-        </div>
-        <div className="flex flex-wrap gap-2">
+        </FilterRow>
+        <FilterRow label="Volunteers">
           {CONSENSUS_FILTERS.map((c) => (
             <Chip key={c} to={href(filters, { consensus: c })} on={filters.consensus === c}>
               {consensusLabel(c)}
             </Chip>
           ))}
-        </div>
+        </FilterRow>
+        <FilterRow label="Model">
+          {PREDICTED_FILTERS.map((c) => (
+            <Chip key={c} to={href(filters, { predicted: c })} on={filters.predicted === c}>
+              {c === "all" ? "Any prediction" : `Predicted ${CLASS_LABELS[c].toLowerCase()}`}
+            </Chip>
+          ))}
+        </FilterRow>
+        <FilterRow label="Uncertainty">
+          {(Object.keys(UNCERTAINTY) as Uncertainty[]).map((u) => (
+            <Chip key={u} to={href(filters, { uncertainty: u })} on={filters.uncertainty === u}>
+              {UNCERTAINTY[u].label}
+            </Chip>
+          ))}
+        </FilterRow>
+        <FilterRow label="Order">
+          {GALLERY_SORTS.map((s) => (
+            <Chip key={s} to={href(filters, { sort: s })} on={filters.sort === s}>
+              {SORT_LABELS[s]}
+            </Chip>
+          ))}
+        </FilterRow>
+        <p className="text-xs text-slate-500">
+          Model filters use the active model&apos;s predictions; uncertainty is the entropy of its five probabilities, from 0
+          (certain) to 1 (no idea).
+        </p>
       </div>
       {galaxies.length === 0 ? (
         <p className="text-slate-400">No galaxies match.</p>
       ) : (
         <ul className="grid grid-cols-2 gap-3 sm:grid-cols-3 lg:grid-cols-4">
           {galaxies.map((g) => (
-            <li key={g.id}>
+            <li key={g.id} data-galaxy-id={g.id} data-predicted={g.predicted?.predictedClass ?? undefined}>
               <Link
                 href={`/galaxies/${g.id}`}
                 className="group block overflow-hidden rounded-2xl border border-white/10 bg-slate-900/60 transition hover:border-indigo-300/50"
@@ -108,6 +169,14 @@ export default async function GalleryPage({ searchParams }: { searchParams: Prom
                       {g.retired && " · retired"}
                     </span>
                   </div>
+                  {g.predicted?.predictedClass && (
+                    <div className="flex items-center justify-between gap-2 text-slate-500">
+                      <span className="truncate">Model: {CLASS_LABELS[g.predicted.predictedClass]}</span>
+                      <span className="shrink-0 tabular-nums" title="uncertainty (normalised entropy)">
+                        {g.predicted.uncertainty.toFixed(2)}
+                      </span>
+                    </div>
+                  )}
                 </div>
               </Link>
             </li>

@@ -3,9 +3,11 @@
 import { CLASS_LABELS, HIWL_CLASSES } from "@hiwl/model";
 import { Card, ProbabilityBars, Stat } from "@hiwl/ui";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import type { ReactNode } from "react";
+import { useState, type ReactNode } from "react";
 import { useTRPC } from "~/trpc/react.tsx";
 import { ClassificationsChart } from "./classifications-chart.tsx";
+import { FeatureMap } from "./feature-map.tsx";
+import { ModelDetail } from "./model-detail.tsx";
 import { ModelVersions } from "./model-versions.tsx";
 import { TrainingJobs } from "./training-jobs.tsx";
 
@@ -25,6 +27,10 @@ export function Dashboard() {
       onSuccess: () => queryClient.invalidateQueries({ queryKey: trpc.training.jobs.queryKey() }),
     }),
   );
+
+  const [picked, setPicked] = useState<number | null>(null);
+  // Until the researcher picks one, the model the site serves.
+  const inspected = models.data?.find((m) => m.id === picked) ?? models.data?.find((m) => m.active) ?? models.data?.[0];
 
   const last30 = perDay.data?.reduce((sum, d) => sum + d.count, 0);
   const balance = galaxies.data;
@@ -93,7 +99,11 @@ export function Dashboard() {
 
       <div className="grid gap-6 lg:grid-cols-3">
         <Card title="Model versions" className="lg:col-span-2">
-          {models.data ? <ModelVersions models={models.data} /> : <p className="text-sm text-slate-400">Loading…</p>}
+          {models.data ? (
+            <ModelVersions models={models.data} selectedId={inspected?.id ?? null} onSelect={setPicked} />
+          ) : (
+            <p className="text-sm text-slate-400">Loading…</p>
+          )}
         </Card>
         <Card title="Export">
           <ul className="space-y-4 text-sm">
@@ -106,6 +116,22 @@ export function Dashboard() {
           </ul>
         </Card>
       </div>
+
+      {inspected && (
+        <>
+          <Card title={`Model ${inspected.version}`}>
+            <ModelDetail model={inspected} />
+          </Card>
+          <Card title="Feature map" action={<span className="text-xs text-slate-500">UMAP of the pooled backbone features</span>}>
+            {/* A new map of the version (the models poll sees its size change) remounts it, which refetches it. */}
+            <FeatureMap
+              key={`${inspected.id}:${inspected.featureMapPoints}`}
+              modelVersionId={inspected.id}
+              points={inspected.featureMapPoints}
+            />
+          </Card>
+        </>
+      )}
     </div>
   );
 }

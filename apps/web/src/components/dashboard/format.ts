@@ -2,9 +2,12 @@ const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeS
 
 export const formatDate = (d: Date | null | undefined) => (d ? dateTime.format(d) : "—");
 
+/** A value known to be a fraction (accuracy, precision, ...), 0 and 1 included, as a percentage. */
+export const formatPercent = (value: number) => `${(value * 100).toFixed(1)}%`;
+
 /** Fractions (accuracy, F1, ...) as percentages; other numbers as they are, rounded. */
 export function formatMetric(value: number): string {
-  if (value >= 0 && value <= 1 && !Number.isInteger(value)) return `${(value * 100).toFixed(1)}%`;
+  if (value >= 0 && value <= 1 && !Number.isInteger(value)) return formatPercent(value);
   return Number.isInteger(value) ? String(value) : value.toFixed(3);
 }
 

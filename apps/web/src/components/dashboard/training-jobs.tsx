@@ -21,11 +21,13 @@ function StatusBadge({ status }: { status: string }) {
 }
 
 function Progress({ status, progress }: { status: string; progress: Record<string, unknown> }) {
-  const { epoch, epochs } = progress;
+  const { epoch, epochs, phase } = progress;
   const numbers = numericEntries(progress).filter(([k]) => k !== "epoch" && k !== "epochs");
   if (status === "queued") return <span className="text-xs text-slate-500">waiting for a trainer</span>;
   return (
     <div className="min-w-40 space-y-1">
+      {/* After training, the phases (scoring, feature map, ...) are the only sign of progress. */}
+      {typeof phase === "string" && status === "running" && <div className="text-xs text-indigo-200">{phase}</div>}
       {typeof epoch === "number" && typeof epochs === "number" && epochs > 0 && (
         <>
           <div className="text-xs text-slate-400">

@@ -1,18 +1,19 @@
 /**
  * The active model in the browser: its metadata and networks loaded from
  * /api/models/<version>/, and predictions from a decoded galaxy image through the trainer's
- * own preprocessing (@hiwl/model/network), so the page sees the pixels the network was
- * trained on. Importing @hiwl/model/network also registers the DropConnect layer that the
+ * own preprocessing (@hiwl/model/network: the cutout the trainer caches, then the test view),
+ * so the network sees the bytes it was trained and scored on. Importing @hiwl/model/network also registers the DropConnect layer that the
  * saved networks contain, which tf.loadLayersModel needs.
  */
 import { HIWL_CLASSES, type HiwlClass } from "@hiwl/model";
 import {
+  inferenceInput,
   METADATA_FILE,
   ModelMetadataSchema,
   NETWORKS,
   networkModelPath,
   predictProbabilities,
-  preprocessForInference,
+  type DecodedImage,
   type ModelMetadata,
   type Networks,
 } from "@hiwl/model/network";
@@ -51,12 +52,7 @@ export async function loadClassifier(baseUrl: string): Promise<Classifier> {
   const classifier = { metadata, networks };
   // The first run creates the backend's kernels (XNNPACK operators, WebGL shaders); doing it
   // here keeps that cost out of the first galaxy's latency.
-  const warmup = tf.zeros([WARMUP_SIDE, WARMUP_SIDE, 3], "int32");
-  try {
-    await predict(classifier, warmup as tf.Tensor3D);
-  } finally {
-    warmup.dispose();
-  }
+  await predict(classifier, { width: WARMUP_SIDE, height: WARMUP_SIDE, channels: 3, data: new Uint8Array(WARMUP_SIDE * WARMUP_SIDE * 3) });
   return classifier;
 }
 
@@ -64,16 +60,25 @@ export function disposeClassifier(classifier: Classifier): void {
   for (const model of Object.values(classifier.networks)) model.dispose();
 }
 
-/** The network input for one image: [1, inputSize, inputSize, 3], preprocessed as in testing. */
-export function networkInput(classifier: Classifier, image: ImageBitmap | tf.Tensor3D): tf.Tensor4D {
-  const { inputSize, preprocessing } = classifier.metadata;
-  return tf.tidy(() => {
-    const pixels = image instanceof tf.Tensor ? image : tf.browser.fromPixels(image);
-    return preprocessForInference(tf.expandDims(pixels, 0) as tf.Tensor4D, inputSize, preprocessing);
-  });
+/**
+ * An ImageBitmap's RGBA bytes, read back through a canvas. A plain 2D context: one created
+ * with willReadFrequently gave Grad-CAM maps 1% away from the trainer's in Chromium
+ * (e2e/model.spec.ts), while this one reads back the bytes sharp decodes.
+ */
+function pixelsOf(image: ImageBitmap): DecodedImage {
+  const context = new OffscreenCanvas(image.width, image.height).getContext("2d");
+  if (!context) throw new Error("this browser cannot read image pixels (no 2D canvas)");
+  context.drawImage(image, 0, 0);
+  return { width: image.width, height: image.height, channels: 4, data: context.getImageData(0, 0, image.width, image.height).data };
 }
 
-export async function predict(classifier: Classifier, image: ImageBitmap | tf.Tensor3D): Promise<Prediction> {
+/** The network input for one image: [1, inputSize, inputSize, 3], preprocessed as in testing. */
+export function networkInput(classifier: Classifier, image: ImageBitmap | DecodedImage): tf.Tensor4D {
+  const { inputSize, preprocessing } = classifier.metadata;
+  return inferenceInput(image instanceof ImageBitmap ? pixelsOf(image) : image, inputSize, preprocessing);
+}
+
+export async function predict(classifier: Classifier, image: ImageBitmap | DecodedImage): Promise<Prediction> {
   const start = performance.now();
   const output = tf.tidy(() => predictProbabilities(classifier.metadata.hierarchy, classifier.networks, networkInput(classifier, image)));
   let probabilities: number[];

@@ -2,8 +2,7 @@
  * What the API sends about galaxies: the database rows minus storage details (image paths,
  * raw JSON), plus the values the pages need decoded.
  */
-import type { Galaxy, GalaxyDetail, Prediction } from "@hiwl/db";
-import { predictionProbabilities } from "~/lib/predictions.ts";
+import { predictionProbabilities, type Galaxy, type GalaxyDetail, type Prediction } from "@hiwl/db";
 
 export function galaxySummary(g: Galaxy) {
   return {

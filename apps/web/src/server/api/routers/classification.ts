@@ -1,4 +1,12 @@
-import { classificationsPerDay, getGalaxy, listVolunteerClassifications, nextGalaxy, submitClassification } from "@hiwl/db";
+import {
+  classificationsPerDay,
+  getGalaxy,
+  listVolunteerClassifications,
+  nextGalaxy,
+  retireIfDone,
+  retirementRules,
+  submitClassification,
+} from "@hiwl/db";
 import { z } from "zod";
 import { galaxyDetail, galaxySummary } from "../dto.ts";
 import { createTRPCRouter, researcherProcedure, volunteerProcedure } from "../trpc.ts";
@@ -31,6 +39,9 @@ export const classificationRouter = createTRPCRouter({
         volunteerId: ctx.volunteer.id,
         userAgent: ctx.headers.get("user-agent")?.slice(0, 512) ?? null,
       });
+      // Retired on the classification that completes it, not at the next scoring run: until
+      // then the queue would keep handing it out.
+      if (!duplicate) await retireIfDone(ctx.db, input.galaxyId, retirementRules());
       const galaxy = await getGalaxy(ctx.db, input.galaxyId);
       return { classificationId: classification.id, duplicate, galaxy: galaxy && galaxyDetail(galaxy) };
     }),

@@ -1,4 +1,12 @@
-import { getActiveModelVersion, listJobs, listModelVersions, queueTrainingJob } from "@hiwl/db";
+import {
+  getActiveModelVersion,
+  getFeatureMap,
+  listFeatureMaps,
+  listJobs,
+  listModelVersions,
+  queueTrainingJob,
+  withModelMetrics,
+} from "@hiwl/db";
 import { z } from "zod";
 import { createTRPCRouter, publicProcedure, researcherProcedure } from "../trpc.ts";
 
@@ -22,17 +30,24 @@ export const trainingRouter = createTRPCRouter({
   }),
 
   models: researcherProcedure.query(async ({ ctx }) => {
-    const models = await listModelVersions(ctx.db);
-    return models.map((m) => ({
+    const [models, maps] = await Promise.all([listModelVersions(ctx.db), listFeatureMaps(ctx.db)]);
+    const mapPoints = new Map(maps.map((m) => [m.modelVersionId, m.points]));
+    return models.map(withModelMetrics).map((m) => ({
       id: m.id,
       version: m.version,
       active: m.active,
       createdAt: m.createdAt,
       trainingJobId: m.trainingJobId,
       config: parseObject(m.config),
-      metrics: parseObject(m.metrics),
+      metrics: m.metrics,
+      featureMapPoints: mapPoints.get(m.id) ?? 0,
     }));
   }),
+
+  /** A model version's feature map: one point per galaxy, with its consensus and predicted class. */
+  featureMap: researcherProcedure
+    .input(z.object({ modelVersionId: z.number().int().positive() }))
+    .query(({ ctx, input }) => getFeatureMap(ctx.db, input.modelVersionId)),
 
   jobs: researcherProcedure.query(async ({ ctx }) => {
     const jobs = await listJobs(ctx.db, { take: 20 });

@@ -1,0 +1,118 @@
+import { execFile } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { seedSynthetic } from "@hiwl/catalog";
+import { getFeatureMap, insertGalaxies, upsertPredictions, type ModelVersion } from "@hiwl/db";
+import { useTestDb } from "@hiwl/db/testing";
+import { ImagePipeline } from "../src/training/image-pipeline.ts";
+import { disposeModel, loadModelDir } from "../src/training/model-dir.ts";
+import { trainModel } from "../src/training/train.ts";
+import { buildFeatureMap } from "../src/worker/feature-map.ts";
+import { predictGalaxies } from "../src/worker/scoring.ts";
+
+const t = useTestDb();
+const HIWL = fileURLToPath(new URL("../bin/hiwl.mjs", import.meta.url));
+let pipeline: ImagePipeline;
+let version: ModelVersion;
+let dir: string;
+/** The galaxies the version scored, by id; the last one's image is the first one's. */
+let scored: number[];
+
+const mapOf = async () =>
+  (await t.db.featurePoint.findMany({ where: { modelVersionId: version.id }, orderBy: { galaxyId: "asc" } })).map((p) => ({
+    galaxyId: p.galaxyId,
+    x: p.x,
+    y: p.y,
+  }));
+
+beforeAll(async () => {
+  await seedSynthetic(t.db, { count: 60, votes: 3, votedFraction: 0.5, seed: "feature-map", crowd: 10 }, t.dataDir);
+  const result = await trainModel(t.db, t.dataDir, { variant: "nano", inputSize: 32, batch: 8, epochs: 2, seed: 5, backend: "wasm" });
+  version = result.modelVersion;
+  dir = result.dir;
+  pipeline = await ImagePipeline.start();
+
+  // The same picture twice: identical pooled features, whatever the model learnt.
+  const first = await t.db.galaxy.findFirstOrThrow({ orderBy: { id: "asc" } });
+  await insertGalaxies(t.db, [{ externalId: "twin", source: "twin", imagePath: first.imagePath }]);
+  // Two thirds of the catalogue scored: the map is of the scored galaxies only.
+  const galaxies = (await t.db.galaxy.findMany({ orderBy: { id: "asc" } })).filter((g, i) => i % 3 !== 2 || g.source === "twin");
+  const model = await loadModelDir(dir);
+  try {
+    const predictions = await predictGalaxies(model, pipeline, galaxies, { dataDir: t.dataDir, acquisition: null, passes: 1 });
+    await upsertPredictions(t.db, version.id, predictions);
+  } finally {
+    disposeModel(model);
+  }
+  scored = galaxies.map((g) => g.id);
+});
+
+afterAll(async () => {
+  await pipeline?.close();
+});
+
+describe("the feature map", () => {
+  it("puts every scored galaxy on the map once, at finite coordinates, with identical images together", async () => {
+    const phases = new Set<string>();
+    const summary = await buildFeatureMap(t.db, dir, version.id, pipeline, {
+      dataDir: t.dataDir,
+      seed: 7,
+      onPhase: (phase) => phases.add(phase),
+    });
+    // nano: 1280 * 0.25 channels after the last convolution, pooled; hierarchical: level 1's.
+    expect(summary).toEqual({ points: scored.length, scored: scored.length, dimensions: 320, level: "level1" });
+    // (No "decode": scoring left the cutouts in the cache.)
+    expect([...phases]).toEqual(["features", "umap", "store points"]);
+
+    const points = await mapOf();
+    expect(points.map((p) => p.galaxyId)).toEqual(scored);
+    expect(points.every((p) => Number.isFinite(p.x) && Number.isFinite(p.y))).toBe(true);
+    // Not collapsed onto a point or a line.
+    const spread = (values: number[]) => Math.max(...values) - Math.min(...values);
+    expect(spread(points.map((p) => p.x))).toBeGreaterThan(0.5);
+    expect(spread(points.map((p) => p.y))).toBeGreaterThan(0.5);
+
+    const [first, twin] = [points[0]!, points.at(-1)!];
+    const distance = (a: { x: number; y: number }, b: { x: number; y: number }) => Math.hypot(a.x - b.x, a.y - b.y);
+    const others = points.slice(1, -1).map((p) => distance(first, p)).sort((a, b) => a - b);
+    // Among the nearest tenth of the map's galaxies to its double.
+    expect(distance(first, twin)).toBeLessThanOrEqual(others[Math.floor(others.length / 10)]!);
+
+    // What the dashboard reads: the same points, coloured by this version's predictions.
+    const predictions = await t.db.prediction.findMany({ where: { modelVersionId: version.id } });
+    const predicted = new Map(predictions.map((p) => [p.galaxyId, p.predictedClass]));
+    const shown = await getFeatureMap(t.db, version.id);
+    expect(shown.map(({ galaxyId, x, y }) => ({ galaxyId, x, y }))).toEqual(points);
+    expect(shown.every((p) => p.predicted === predicted.get(p.galaxyId))).toBe(true);
+  });
+
+  it("is the same map for the same seed, another for another seed, and a seeded sample under a limit", async () => {
+    await buildFeatureMap(t.db, dir, version.id, pipeline, { dataDir: t.dataDir, seed: 7 });
+    const once = await mapOf();
+    await buildFeatureMap(t.db, dir, version.id, pipeline, { dataDir: t.dataDir, seed: 7 });
+    expect(await mapOf()).toEqual(once);
+    await buildFeatureMap(t.db, dir, version.id, pipeline, { dataDir: t.dataDir, seed: 8 });
+    expect(await mapOf()).not.toEqual(once);
+
+    const limited = await buildFeatureMap(t.db, dir, version.id, pipeline, { dataDir: t.dataDir, seed: 7, limit: 12 });
+    expect(limited).toMatchObject({ points: 12, scored: scored.length });
+    const sample = (await mapOf()).map((p) => p.galaxyId);
+    expect(sample).toHaveLength(12);
+    expect(scored).toEqual(expect.arrayContaining(sample));
+    await buildFeatureMap(t.db, dir, version.id, pipeline, { dataDir: t.dataDir, seed: 7, limit: 12 });
+    expect((await mapOf()).map((p) => p.galaxyId)).toEqual(sample);
+  });
+
+  it("is drawn by `hiwl predict` on the database after its predictions", async () => {
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [HIWL, "predict", "--model", version.version, "--feature-map", "20", "--backend", "wasm"],
+      { env: { ...process.env, HIWL_DATA_DIR: t.dataDir } },
+    );
+    const galaxies = await t.db.galaxy.count();
+    // predict scores every galaxy, so the map is a sample of all of them now.
+    expect(stdout).toContain(`feature map: 20 of ${galaxies} scored galaxies, UMAP of the 320 pooled level1 features`);
+    expect(await t.db.featurePoint.count({ where: { modelVersionId: version.id } })).toBe(20);
+  });
+});

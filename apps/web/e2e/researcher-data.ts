@@ -1,0 +1,49 @@
+/**
+ * What the trainer records about the active model, made up with known values: its test
+ * metrics, its predictions (the gallery's model filters) and its feature map (the dashboard).
+ * global-setup.ts stores them; the specs check the pages show exactly these.
+ */
+import { classificationMetrics, HIWL_CLASSES, type HiwlClass } from "@hiwl/model";
+
+/** Test labels and decisions: every class, mostly right, with a few typical confusions. */
+const TRUTH = [0, 0, 0, 0, 1, 1, 1, 2, 2, 3, 3, 3, 4, 4, 4, 4, 4];
+const DECIDED = [0, 0, 0, 1, 1, 1, 0, 2, 3, 3, 3, 2, 4, 4, 4, 1, 4];
+
+const scores = classificationMetrics(HIWL_CLASSES, TRUTH, DECIDED);
+
+const epochs = (n: number, offset: number) =>
+  Array.from({ length: n }, (_, i) => ({
+    epoch: i + 1,
+    learningRate: 0.001,
+    trainLoss: 1.5 - 0.3 * i + offset,
+    trainAccuracy: 0.3 + 0.15 * i,
+    valLoss: 1.6 - 0.25 * i + offset,
+    valAccuracy: 0.25 + 0.12 * i,
+  }));
+
+/** ModelVersion.metrics of the active test model, in the trainer's shape (RunMetrics). */
+export const RECORDED_METRICS = {
+  ...scores,
+  macroF1: HIWL_CLASSES.reduce((sum, c) => sum + scores.perClass[c]!.f1, 0) / HIWL_CLASSES.length,
+  testGalaxies: scores.count,
+  curves: { level1: epochs(4, 0), level2: epochs(3, -0.4) },
+};
+
+/**
+ * The active model's prediction for the i-th galaxy (newest first): classes in turn, and a
+ * top probability from 0.92 down to 0.32 so the uncertainty varies.
+ */
+export function recordedPrediction(i: number): { predictedClass: HiwlClass; probabilities: Record<HiwlClass, number> } {
+  const predictedClass = HIWL_CLASSES[i % HIWL_CLASSES.length]!;
+  const top = 0.92 - 0.2 * (i % 4);
+  const probabilities = Object.fromEntries(
+    HIWL_CLASSES.map((c) => [c, c === predictedClass ? top : (1 - top) / (HIWL_CLASSES.length - 1)]),
+  ) as Record<HiwlClass, number>;
+  return { predictedClass, probabilities };
+}
+
+/** How many of the oldest galaxies the active model has not scored; it scored the others. */
+export const UNSCORED_OLDEST = 3;
+
+/** The i-th scored galaxy's place on the feature map. */
+export const mapPoint = (i: number) => ({ x: i % 4, y: Math.floor(i / 4) + (i % 2) * 0.3 });

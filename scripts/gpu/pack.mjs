@@ -1,0 +1,56 @@
+#!/usr/bin/env node
+// Packs `hiwl bench train` for a bare GPU machine (no Node, no npm, no network; see
+// ../shared/docs/GPU.md): one bundled script plus the pruned runtime packages it loads by name,
+// as .gpu/app.tar.xz. scripts/gpu/run.sh unpacks and runs it there.
+import { execFileSync } from "node:child_process";
+import { cpSync, mkdirSync, rmSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "../..");
+const app = join(root, ".gpu/app");
+rmSync(app, { recursive: true, force: true });
+
+// Loaded by name at run time (backend selection imports them lazily), so they stay outside the
+// bundle and must be one copy each: tfjs backends register into the tfjs-core they import.
+const RUNTIME = {
+  "@tensorflow/tfjs-core": ["package.json", "dist/tf-core.node.js"],
+  "@tensorflow/tfjs-layers": ["package.json", "dist/tf-layers.node.js"],
+  "@tensorflow/tfjs-backend-cpu": ["package.json", "dist/tf-backend-cpu.node.js"],
+  "@tensorflow/tfjs-backend-wasm": ["package.json", "dist/tf-backend-wasm.node.js", "dist/tfjs-backend-wasm.wasm", "dist/tfjs-backend-wasm-simd.wasm"],
+  "@tensorflow/tfjs-backend-webgpu": ["package.json", "dist/tf-backend-webgpu.node.js"],
+  webgpu: ["package.json", "index.js", "dist/linux-x64/dawn.node"],
+  seedrandom: ["package.json", "index.js", "seedrandom.js", "lib"],
+  long: ["package.json", "src"],
+};
+for (const [name, files] of Object.entries(RUNTIME)) {
+  for (const file of files) cpSync(join(root, "node_modules", name, file), join(app, "node_modules", name, file), { recursive: true });
+}
+
+await build({
+  stdin: {
+    contents: `
+      import { Command } from "commander";
+      import { registerBenchTrain } from "./apps/trainer/src/training/throughput.ts";
+      const bench = new Command("bench");
+      registerBenchTrain(bench);
+      await bench.parseAsync(["train", ...process.argv.slice(2)], { from: "user" });
+    `,
+    resolveDir: root,
+    loader: "ts",
+  },
+  bundle: true,
+  platform: "node",
+  format: "esm",
+  target: "node20",
+  outfile: join(app, "throughput.mjs"),
+  external: Object.keys(RUNTIME),
+  // Bundled CommonJS (commander) requires Node built-ins, which an ES module has no require for.
+  banner: { js: 'import { createRequire as __createRequire } from "node:module"; const require = __createRequire(import.meta.url);' },
+  logLevel: "warning",
+});
+
+mkdirSync(join(root, ".gpu"), { recursive: true });
+execFileSync("tar", ["-cJf", join(root, ".gpu/app.tar.xz"), "-C", app, "."]);
+console.log(`packed ${join(root, ".gpu/app.tar.xz")}`);
