@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_RETIREMENT } from "@hiwl/model";
 import { chartSvg, classificationsToReach, headline, meanCurves, type Curve } from "../src/al-bench/report.ts";
-import { COUNT_RETIREMENT, retirementRules, runAlBench, type StrategyRun } from "../src/al-bench/run.ts";
+import { COUNT_RETIREMENT, strategyRetirement, runAlBench, type StrategyRun } from "../src/al-bench/run.ts";
 
 describe("the active-learning benchmark", () => {
   it("runs each strategy in rounds through the real queue, training and scoring, at a tiny size", async () => {
@@ -41,9 +41,9 @@ describe("the active-learning benchmark", () => {
   }, 300_000);
 
   it("retires random order on count alone, the strategies by the platform's rules", () => {
-    expect(retirementRules("random")).toBe(COUNT_RETIREMENT);
+    expect(strategyRetirement("random")).toBe(COUNT_RETIREMENT);
     expect(COUNT_RETIREMENT.count).toBe(15);
-    expect(retirementRules("bald")).toBe(DEFAULT_RETIREMENT);
+    expect(strategyRetirement("bald")).toBe(DEFAULT_RETIREMENT);
   });
 });
 

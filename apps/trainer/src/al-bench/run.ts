@@ -47,7 +47,7 @@ export const COUNT_RETIREMENT: RetirementRules = {
   modelConfidence: Number.POSITIVE_INFINITY,
 };
 
-export function retirementRules(strategy: Strategy): RetirementRules {
+export function strategyRetirement(strategy: Strategy): RetirementRules {
   return strategy === "random" ? COUNT_RETIREMENT : DEFAULT_RETIREMENT;
 }
 
@@ -179,7 +179,7 @@ export async function runStrategy(
   process.env.HIWL_DATA_DIR = dir;
   const db = createDb({ dataDir: dir });
   const pipeline = await ImagePipeline.start();
-  const rules = retirementRules(strategy);
+  const rules = strategyRetirement(strategy);
   const rng = createRng(`al-bench:${strategy}:${seed}`);
   const truth = catalogue.heldOut.map((g) => HIWL_CLASSES.indexOf(g.cls));
   const rounds: RoundResult[] = [];
