@@ -236,8 +236,18 @@ describe("queueing by itself", () => {
     expect(await w.autoQueue()).toBeNull();
   });
 
+  it("queues a job when the newest one is older than the interval", async () => {
+    const w = worker("scheduled", { intervalMinutes: 5 });
+    await w.start();
+    expect(await w.autoQueue()).toBeNull();
+    await t.db.trainingJob.updateMany({ data: { createdAt: new Date(Date.now() - 6 * MINUTE) } });
+    expect(await w.autoQueue()).toMatchObject({ status: "queued", reason: "schedule: every 5 min (hiwl watch)" });
+  });
+
   it("queues the first model's job at once when there is no model and no job yet, and only then", async () => {
+    // Back to a fresh installation (the last test of the file, so nothing else needs the rest).
     await t.db.trainingJob.deleteMany();
+    await t.db.modelVersion.updateMany({ data: { active: false } });
     const w = worker("first", { firstModel: true });
     await w.start();
     const first = await w.autoQueue();
@@ -248,13 +258,5 @@ describe("queueing by itself", () => {
     // A job was tried: the next one waits for classifications or the schedule, not a retry loop.
     expect(await w.autoQueue()).toBeNull();
     expect(await worker("off", {}).autoQueue()).toBeNull();
-  });
-
-  it("queues a job when the newest one is older than the interval", async () => {
-    const w = worker("scheduled", { intervalMinutes: 5 });
-    await w.start();
-    expect(await w.autoQueue()).toBeNull();
-    await t.db.trainingJob.updateMany({ data: { createdAt: new Date(Date.now() - 6 * MINUTE) } });
-    expect(await w.autoQueue()).toMatchObject({ status: "queued", reason: "schedule: every 5 min (hiwl watch)" });
   });
 });
