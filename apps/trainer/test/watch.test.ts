@@ -244,7 +244,7 @@ describe("queueing by itself", () => {
     expect(await w.autoQueue()).toMatchObject({ status: "queued", reason: "schedule: every 5 min (hiwl watch)" });
   });
 
-  it("queues the first model's job at once when there is no model and no job yet, and only then", async () => {
+  it("queues the first model's job at once when there is no model, once per start", async () => {
     // Back to a fresh installation (the last test of the file, so nothing else needs the rest).
     await t.db.trainingJob.deleteMany();
     await t.db.modelVersion.updateMany({ data: { active: false } });
@@ -258,5 +258,9 @@ describe("queueing by itself", () => {
     // A job was tried: the next one waits for classifications or the schedule, not a retry loop.
     expect(await w.autoQueue()).toBeNull();
     expect(await worker("off", {}).autoQueue()).toBeNull();
+    // A restarted worker (npm start again after an interrupted first training) tries once more.
+    const restarted = worker("restarted", { firstModel: true });
+    await restarted.start();
+    expect(await restarted.autoQueue()).toMatchObject({ status: "queued", reason: "no model yet (hiwl watch)" });
   });
 });

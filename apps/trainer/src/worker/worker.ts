@@ -52,8 +52,10 @@ export interface WorkerOptions {
   /** Queue a job when the newest job is this many minutes old (null: never). */
   intervalMinutes: number | null;
   /**
-   * Queue a job at once when there is neither a model nor any job yet, so that a fresh
-   * installation gets its first model without waiting for `every` classifications.
+   * Queue a job at once when there is no model and this worker has not queued or seen one
+   * since it started, so that a fresh installation (or one whose first training was
+   * interrupted) gets a model without waiting for `every` classifications. Once per start: a
+   * training that fails is not retried in a loop.
    */
   firstModel?: boolean;
   /** How long to wait for work when there is none. */
@@ -97,6 +99,7 @@ export class TrainingWorker {
   /** Classifications up to this id are in the last job this worker queued or started. */
   private mark = 0;
   private lastStaleCheck = 0;
+  private startedAt = new Date();
   private current: JobReporter | null = null;
   private stopReason: string | null = null;
   private wake: (() => void) | null = null;
@@ -124,6 +127,7 @@ export class TrainingWorker {
 
   /** Fails the jobs that dead workers left running and starts counting new classifications. */
   async start(): Promise<void> {
+    this.startedAt = new Date();
     await this.failStale(true);
     this.mark = await latestClassificationId(this.db);
   }
@@ -175,8 +179,9 @@ export class TrainingWorker {
     const { every, intervalMinutes, firstModel } = this.options;
     if ((every === null && intervalMinutes === null && !firstModel) || (await hasPendingJob(this.db))) return null;
     let reason: string | null = null;
-    if (firstModel && !(await getActiveModelVersion(this.db)) && (await listJobs(this.db, { take: 1 })).length === 0) {
-      reason = "no model yet";
+    if (firstModel && !(await getActiveModelVersion(this.db))) {
+      const [newest] = await listJobs(this.db, { take: 1 });
+      if (!newest || newest.createdAt < this.startedAt) reason = "no model yet";
     }
     if (reason === null && every !== null) {
       const n = await countClassificationsAfter(this.db, this.mark);
