@@ -11,32 +11,10 @@ import os from "node:os";
 import { parseArgs } from "node:util";
 import { selectBackend } from "../src/tf/backend.ts";
 import { setWasmSimdKernelsEnabled } from "../src/tf/wasm-simd-kernels.ts";
+import { conv, printTable, type Case } from "./conv-cases.ts";
 
 const { values: args } = parseArgs({ options: { reps: { type: "string", default: "9" } } });
 const reps = Number(args.reps);
-type Shape4 = [number, number, number, number];
-
-interface Case {
-  kernel: string;
-  label: string;
-  inputs: Record<string, number[]>;
-  attrs: Record<string, unknown>;
-}
-
-function conv(kernel: string, x: Shape4, k: number, outChannels: number, stride: number, depthwise: boolean): Case {
-  const filterShape: Shape4 = depthwise ? [k, k, x[3], 1] : [k, k, x[3], outChannels];
-  const info = tf.backend_util.computeConv2DInfo(x, filterShape, stride, 1, "same", undefined, depthwise);
-  const label = `${k}x${k} s${stride} x[${x.join(",")}]${depthwise ? "" : ` co=${outChannels}`}`;
-  const common = { strides: stride, pad: "same", dataFormat: "NHWC", dilations: 1 };
-  switch (kernel) {
-    case tf.Conv2DBackpropFilter:
-    case tf.DepthwiseConv2dNativeBackpropFilter:
-      return { kernel, label, inputs: { x, dy: info.outShape }, attrs: { ...common, filterShape } };
-    default:
-      return { kernel, label, inputs: { dy: info.outShape, filter: filterShape }, attrs: { ...common, inputShape: x } };
-  }
-}
-
 const cases: Case[] = [];
 for (const kernel of [tf.DepthwiseConv2dNativeBackpropFilter, tf.DepthwiseConv2dNativeBackpropInput]) {
   cases.push(conv(kernel, [32, 32, 32, 32], 3, 0, 1, true));
@@ -83,5 +61,4 @@ for (const c of cases) {
   setWasmSimdKernelsEnabled(true);
   rows.push([c.kernel, c.label, simd.toFixed(2), fallback.toFixed(2), `${(fallback / simd).toFixed(1)}x`]);
 }
-const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-for (const row of rows) console.log(row.map((cell, i) => cell.padEnd(widths[i]!)).join("  "));
+printTable(rows);

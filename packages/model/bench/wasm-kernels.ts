@@ -5,36 +5,7 @@
 import "@tensorflow/tfjs-backend-cpu";
 import * as tf from "@tensorflow/tfjs-core";
 import { selectBackend } from "../src/tf/backend.ts";
-
-type Shape4 = [number, number, number, number];
-
-interface Case {
-  kernel: string;
-  label: string;
-  inputs: Record<string, number[]>;
-  attrs: Record<string, unknown>;
-}
-
-function conv(
-  kernel: string,
-  x: Shape4,
-  k: number,
-  outChannels: number,
-  stride: number,
-  depthwise: boolean,
-): Case {
-  const filterShape: Shape4 = depthwise ? [k, k, x[3], 1] : [k, k, x[3], outChannels];
-  const info = tf.backend_util.computeConv2DInfo(x, filterShape, stride, 1, "same", undefined, depthwise);
-  const label = `${k}x${k} s${stride} x[${x.join(",")}]${depthwise ? "" : ` co=${outChannels}`}`;
-  const common = { strides: stride, pad: "same", dataFormat: "NHWC", dilations: 1 };
-  switch (kernel) {
-    case tf.Conv2DBackpropFilter:
-    case tf.DepthwiseConv2dNativeBackpropFilter:
-      return { kernel, label, inputs: { x, dy: info.outShape }, attrs: { ...common, filterShape } };
-    default:
-      return { kernel, label, inputs: { dy: info.outShape, filter: filterShape }, attrs: { ...common, inputShape: x } };
-  }
-}
+import { conv, printTable, type Case } from "./conv-cases.ts";
 
 const cases: Case[] = [
   conv(tf.Conv2DBackpropFilter, [32, 32, 32, 32], 1, 64, 1, false),
@@ -90,5 +61,4 @@ for (const c of cases) {
   const cpu = time(c, 1, false);
   rows.push([c.kernel, c.label, wasm.toFixed(1), stock, cpu.toFixed(0), `${(cpu / wasm).toFixed(0)}x`]);
 }
-const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-for (const row of rows) console.log(row.map((cell, i) => cell.padEnd(widths[i]!)).join("  "));
+printTable(rows);
