@@ -34,18 +34,12 @@ export const AL_TRAINING = {
 /** Sized to take 20-30 minutes on the 2-core development machine. */
 export const AL_DEFAULTS = { pool: 1500, heldOut: 400, budget: 6000, rounds: 8, crowd: 300, passes: 8, seeds: 1 };
 
-interface BenchAlCliOptions extends ModelCliOptions {
-  pool: number;
-  heldOut: number;
-  budget: number;
-  rounds: number;
-  crowd: number;
-  passes: number;
-  seeds: number;
+interface BenchAlCliOptions
+  extends ModelCliOptions,
+    Pick<AlBenchOptions, "pool" | "heldOut" | "budget" | "rounds" | "crowd" | "passes" | "seeds" | "workDir"> {
   strategies: AcquisitionFunction[];
   json: string;
   chart: string;
-  workDir: string;
 }
 
 function strategyList(value: string): AcquisitionFunction[] {
