@@ -1,6 +1,7 @@
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
-import { copyFile, mkdir, readFile, readdir } from "node:fs/promises";
+import { copyFile, mkdir, mkdtemp, readFile, readdir, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
@@ -31,8 +32,12 @@ const reproducible = ({ timing: _timing, ...rest }: RunMetrics) => rest;
 const weights = (dir: string, level: "level1" | "level2") => readFile(join(dir, level, WEIGHTS_FILE));
 
 function hiwl(...args: string[]): Promise<{ stdout: string; stderr: string }> {
+  return hiwlIn(t.dataDir, ...args);
+}
+
+function hiwlIn(dataDir: string, ...args: string[]): Promise<{ stdout: string; stderr: string }> {
   return promisify(execFile)(process.execPath, [HIWL, ...args], {
-    env: { ...process.env, HIWL_DATA_DIR: t.dataDir },
+    env: { ...process.env, HIWL_DATA_DIR: dataDir },
     timeout: 300_000,
   });
 }
@@ -168,6 +173,13 @@ describe("hiwl predict and evaluate", () => {
       expect(p.every((x) => x >= 0 && x <= 1)).toBe(true);
       expect(p.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
     }
+
+    // A model directory classifies images where there is no database at all.
+    const elsewhere = await mkdtemp(join(tmpdir(), "hiwl-no-db-"));
+    const again = join(elsewhere, "predictions.csv");
+    await hiwlIn(elsewhere, "predict", "--images", images, "--out", again, "--model", (await getActiveModelVersion(t.db))!.path);
+    expect(await readFile(again, "utf8")).toBe(await readFile(out, "utf8"));
+    await rm(elsewhere, { recursive: true, force: true });
   });
 
   it("stores a prediction for every galaxy, and evaluate reproduces the recorded test accuracy", async () => {

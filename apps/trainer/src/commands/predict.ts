@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, extname, join, resolve } from "node:path";
@@ -43,7 +44,11 @@ export function registerPredict(program: Command) {
       if ((opts.images === undefined) !== (opts.out === undefined)) throw new Error("--images and --out go together");
       const hooks = cliHooks();
       const database = db();
-      const { dir, modelVersion } = await resolveModel(database, opts.model);
+      // Images into a CSV need no database when the model is a directory.
+      const { dir, modelVersion } = await resolveModel(
+        opts.images !== undefined && opts.model !== undefined && existsSync(opts.model) ? null : database,
+        opts.model,
+      );
       await selectBackend({ backend: opts.backend, log: console.log });
       const model = await loadModelDir(dir);
       const pipeline = await ImagePipeline.start();
