@@ -1,61 +1,47 @@
 import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { seedSynthetic } from "@hiwl/catalog";
-import { getFeatureMap, insertGalaxies, upsertPredictions, type ModelVersion } from "@hiwl/db";
+import { beforeAll, describe, expect, it } from "vitest";
+import { getFeatureMap, insertGalaxies, upsertPredictions } from "@hiwl/db";
 import { useTestDb } from "@hiwl/db/testing";
-import { ImagePipeline } from "../src/training/image-pipeline.ts";
 import { disposeModel, loadModelDir } from "../src/training/model-dir.ts";
-import { trainModel } from "../src/training/train.ts";
 import { buildFeatureMap } from "../src/worker/feature-map.ts";
 import { predictGalaxies } from "../src/worker/scoring.ts";
+import { useTrainedModel } from "./trained-model.ts";
 
 const t = useTestDb();
 const HIWL = fileURLToPath(new URL("../bin/hiwl.mjs", import.meta.url));
-let pipeline: ImagePipeline;
-let version: ModelVersion;
-let dir: string;
+const m = useTrainedModel(t, { count: 60, votes: 3, votedFraction: 0.5, seed: "feature-map", crowd: 10 });
 /** The galaxies the version scored, by id; the last one's image is the first one's. */
 let scored: number[];
 
 const mapOf = async () =>
-  (await t.db.featurePoint.findMany({ where: { modelVersionId: version.id }, orderBy: { galaxyId: "asc" } })).map((p) => ({
+  (await t.db.featurePoint.findMany({ where: { modelVersionId: m.version.id }, orderBy: { galaxyId: "asc" } })).map((p) => ({
     galaxyId: p.galaxyId,
     x: p.x,
     y: p.y,
   }));
 
 beforeAll(async () => {
-  await seedSynthetic(t.db, { count: 60, votes: 3, votedFraction: 0.5, seed: "feature-map", crowd: 10 }, t.dataDir);
-  const result = await trainModel(t.db, t.dataDir, { variant: "nano", inputSize: 32, batch: 8, epochs: 2, seed: 5, backend: "wasm" });
-  version = result.modelVersion;
-  dir = result.dir;
-  pipeline = await ImagePipeline.start();
-
   // The same picture twice: identical pooled features, whatever the model learnt.
   const first = await t.db.galaxy.findFirstOrThrow({ orderBy: { id: "asc" } });
   await insertGalaxies(t.db, [{ externalId: "twin", source: "twin", imagePath: first.imagePath }]);
   // Two thirds of the catalogue scored: the map is of the scored galaxies only.
   const galaxies = (await t.db.galaxy.findMany({ orderBy: { id: "asc" } })).filter((g, i) => i % 3 !== 2 || g.source === "twin");
-  const model = await loadModelDir(dir);
+  const model = await loadModelDir(m.dir);
   try {
-    const predictions = await predictGalaxies(model, pipeline, galaxies, { dataDir: t.dataDir, acquisition: null, passes: 1 });
-    await upsertPredictions(t.db, version.id, predictions);
+    const predictions = await predictGalaxies(model, m.pipeline, galaxies, { dataDir: t.dataDir, acquisition: null, passes: 1 });
+    await upsertPredictions(t.db, m.version.id, predictions);
   } finally {
     disposeModel(model);
   }
   scored = galaxies.map((g) => g.id);
 });
 
-afterAll(async () => {
-  await pipeline?.close();
-});
-
 describe("the feature map", () => {
   it("puts every scored galaxy on the map once, at finite coordinates, with identical images together", async () => {
     const phases = new Set<string>();
-    const summary = await buildFeatureMap(t.db, dir, version.id, pipeline, {
+    const summary = await buildFeatureMap(t.db, m.dir, m.version.id, m.pipeline, {
       dataDir: t.dataDir,
       seed: 7,
       onPhase: (phase) => phases.add(phase),
@@ -80,39 +66,39 @@ describe("the feature map", () => {
     expect(distance(first, twin)).toBeLessThanOrEqual(others[Math.floor(others.length / 10)]!);
 
     // What the dashboard reads: the same points, coloured by this version's predictions.
-    const predictions = await t.db.prediction.findMany({ where: { modelVersionId: version.id } });
+    const predictions = await t.db.prediction.findMany({ where: { modelVersionId: m.version.id } });
     const predicted = new Map(predictions.map((p) => [p.galaxyId, p.predictedClass]));
-    const shown = await getFeatureMap(t.db, version.id);
+    const shown = await getFeatureMap(t.db, m.version.id);
     expect(shown.map(({ galaxyId, x, y }) => ({ galaxyId, x, y }))).toEqual(points);
     expect(shown.every((p) => p.predicted === predicted.get(p.galaxyId))).toBe(true);
   });
 
   it("is the same map for the same seed, another for another seed, and a seeded sample under a limit", async () => {
-    await buildFeatureMap(t.db, dir, version.id, pipeline, { dataDir: t.dataDir, seed: 7 });
+    await buildFeatureMap(t.db, m.dir, m.version.id, m.pipeline, { dataDir: t.dataDir, seed: 7 });
     const once = await mapOf();
-    await buildFeatureMap(t.db, dir, version.id, pipeline, { dataDir: t.dataDir, seed: 7 });
+    await buildFeatureMap(t.db, m.dir, m.version.id, m.pipeline, { dataDir: t.dataDir, seed: 7 });
     expect(await mapOf()).toEqual(once);
-    await buildFeatureMap(t.db, dir, version.id, pipeline, { dataDir: t.dataDir, seed: 8 });
+    await buildFeatureMap(t.db, m.dir, m.version.id, m.pipeline, { dataDir: t.dataDir, seed: 8 });
     expect(await mapOf()).not.toEqual(once);
 
-    const limited = await buildFeatureMap(t.db, dir, version.id, pipeline, { dataDir: t.dataDir, seed: 7, limit: 12 });
+    const limited = await buildFeatureMap(t.db, m.dir, m.version.id, m.pipeline, { dataDir: t.dataDir, seed: 7, limit: 12 });
     expect(limited).toMatchObject({ points: 12, scored: scored.length });
     const sample = (await mapOf()).map((p) => p.galaxyId);
     expect(sample).toHaveLength(12);
     expect(scored).toEqual(expect.arrayContaining(sample));
-    await buildFeatureMap(t.db, dir, version.id, pipeline, { dataDir: t.dataDir, seed: 7, limit: 12 });
+    await buildFeatureMap(t.db, m.dir, m.version.id, m.pipeline, { dataDir: t.dataDir, seed: 7, limit: 12 });
     expect((await mapOf()).map((p) => p.galaxyId)).toEqual(sample);
   });
 
   it("is drawn by `hiwl predict` on the database after its predictions", async () => {
     const { stdout } = await promisify(execFile)(
       process.execPath,
-      [HIWL, "predict", "--model", version.version, "--feature-map", "20", "--backend", "wasm"],
+      [HIWL, "predict", "--model", m.version.version, "--feature-map", "20", "--backend", "wasm"],
       { env: { ...process.env, HIWL_DATA_DIR: t.dataDir } },
     );
     const galaxies = await t.db.galaxy.count();
     // predict scores every galaxy, so the map is a sample of all of them now.
     expect(stdout).toContain(`feature map: 20 of ${galaxies} scored galaxies, UMAP of the 320 pooled level1 features`);
-    expect(await t.db.featurePoint.count({ where: { modelVersionId: version.id } })).toBe(20);
+    expect(await t.db.featurePoint.count({ where: { modelVersionId: m.version.id } })).toBe(20);
   });
 });

@@ -1,5 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { seedSynthetic } from "@hiwl/catalog";
+import { afterAll, describe, expect, it } from "vitest";
 import {
   activeGalaxiesForScoring,
   applyScores,
@@ -7,23 +6,19 @@ import {
   getGalaxy,
   retireGalaxies,
   retireGalaxy,
-  type ModelVersion,
 } from "@hiwl/db";
 import { useTestDb } from "@hiwl/db/testing";
 import { DEFAULT_RETIREMENT, HIWL_CLASSES, retirementReason, type RetirementRules } from "@hiwl/model";
-import { ImagePipeline } from "../src/training/image-pipeline.ts";
 import { disposeModel, loadModelDir, type LoadedModel } from "../src/training/model-dir.ts";
-import { trainModel } from "../src/training/train.ts";
 import { predictGalaxies, scoreActiveGalaxies } from "../src/worker/scoring.ts";
+import { useTrainedModel } from "./trained-model.ts";
 
 const t = useTestDb();
-let pipeline: ImagePipeline;
-let version: ModelVersion;
-let dir: string;
+const m = useTrainedModel(t, { count: 60, votes: 5, votedFraction: 0.5, seed: "scoring", crowd: 20 });
 const loaded: LoadedModel[] = [];
 
 const load = async () => {
-  const model = await loadModelDir(dir);
+  const model = await loadModelDir(m.dir);
   loaded.push(model);
   return model;
 };
@@ -31,17 +26,8 @@ const galaxyIds = async () => (await t.db.galaxy.findMany({ select: { id: true }
 const weightsOf = (model: LoadedModel) =>
   Object.values(model.networks).flatMap((network) => network!.getWeights().map((w) => Array.from(w.dataSync())));
 
-beforeAll(async () => {
-  await seedSynthetic(t.db, { count: 60, votes: 5, votedFraction: 0.5, seed: "scoring", crowd: 20 }, t.dataDir);
-  const result = await trainModel(t.db, t.dataDir, { variant: "nano", inputSize: 32, batch: 8, epochs: 2, seed: 5, backend: "wasm" });
-  version = result.modelVersion;
-  dir = result.dir;
-  pipeline = await ImagePipeline.start();
-});
-
-afterAll(async () => {
+afterAll(() => {
   loaded.forEach(disposeModel);
-  await pipeline?.close();
 });
 
 describe("scoring the active galaxies", () => {
@@ -57,7 +43,7 @@ describe("scoring the active galaxies", () => {
 
     const model = await load();
     const before = weightsOf(model);
-    const summary = await scoreActiveGalaxies(t.db, model, version.id, pipeline, {
+    const summary = await scoreActiveGalaxies(t.db, model, m.version.id, m.pipeline, {
       dataDir: t.dataDir,
       acquisition: "bald",
       passes: 4,
@@ -66,7 +52,7 @@ describe("scoring the active galaxies", () => {
     // MC passes leave the model as it was (batch norm kept its moving statistics).
     expect(weightsOf(model)).toEqual(before);
 
-    const predictions = await t.db.prediction.findMany({ where: { modelVersionId: version.id }, orderBy: { galaxyId: "asc" } });
+    const predictions = await t.db.prediction.findMany({ where: { modelVersionId: m.version.id }, orderBy: { galaxyId: "asc" } });
     expect(predictions.map((p) => p.galaxyId)).toEqual(active);
     expect(summary.scored).toBe(active.length);
     for (const p of predictions) {
@@ -116,11 +102,11 @@ describe("scoring the active galaxies", () => {
   it("predicts without MC dropout the same every time, as `hiwl predict` needs", async () => {
     const galaxies = await activeGalaxiesForScoring(t.db, { take: 6 });
     const options = { dataDir: t.dataDir, acquisition: null, passes: 1 };
-    const once = await predictGalaxies(await load(), pipeline, galaxies, options);
+    const once = await predictGalaxies(await load(), m.pipeline, galaxies, options);
     expect(once.map((p) => p.galaxyId)).toEqual(galaxies.map((g) => g.id));
     expect(once.every((p) => p.acquisition === null)).toBe(true);
-    expect(await predictGalaxies(await load(), pipeline, galaxies, options)).toEqual(once);
-    await expect(predictGalaxies(await load(), pipeline, galaxies, { ...options, acquisition: "bald" })).rejects.toThrow(
+    expect(await predictGalaxies(await load(), m.pipeline, galaxies, options)).toEqual(once);
+    await expect(predictGalaxies(await load(), m.pipeline, galaxies, { ...options, acquisition: "bald" })).rejects.toThrow(
       "BALD needs at least 2 passes",
     );
   });
