@@ -94,7 +94,11 @@ export function formatTable(curves: readonly Curve[]): string {
       return p ? [Math.round(p.classifications).toString(), pct(p.accuracy)] : ["", ""];
     }),
   ]);
-  const line = (cells: string[]) => `| ${cells.join(" | ")} |`;
+  return markdownTable(header, rows);
+}
+
+export function markdownTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const line = (cells: readonly string[]) => `| ${cells.join(" | ")} |`;
   return [line(header), line(header.map(() => "---")), ...rows.map(line)].join("\n");
 }
 

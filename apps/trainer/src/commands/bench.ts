@@ -11,6 +11,7 @@ import { registerBenchTrain } from "../training/throughput.ts";
 import { trainModel, type RunMetrics } from "../training/train.ts";
 import { registerBenchAblation } from "./bench-ablation.ts";
 import { registerBenchAl } from "./bench-al.ts";
+import { registerBenchRetirement } from "./bench-retirement.ts";
 
 /**
  * The Galaxy Zoo 1 benchmark's defaults, aimed at the issue's target (>= 96.3% held-out accuracy
@@ -52,6 +53,7 @@ export function registerBench(program: Command) {
   registerBenchTrain(bench);
   registerBenchAl(bench);
   registerBenchAblation(bench);
+  registerBenchRetirement(bench);
 
   addModelOptions(
     bench
