@@ -11,7 +11,11 @@ import type { Galaxy } from "./generated/prisma/client.ts";
  * (volunteerId, galaxyId) index per candidate, stopping after `spread` rows: its cost grows
  * with how many top galaxies the volunteer has already done, not with the catalogue's size.
  */
-export async function nextGalaxy(db: Db, volunteerId: string, options: { spread?: number } = {}): Promise<Galaxy | null> {
+export async function nextGalaxy(
+  db: Db,
+  volunteerId: string,
+  options: { spread?: number; /** [0, 1) draws; a seeded one makes a simulation repeatable. */ random?: () => number } = {},
+): Promise<Galaxy | null> {
   const spread = Math.max(1, Math.floor(options.spread ?? 10));
   // One round trip: the SQL takes well under a millisecond, Prisma's per-query overhead
   // about as much again.
@@ -22,5 +26,5 @@ export async function nextGalaxy(db: Db, volunteerId: string, options: { spread?
         SELECT 1 FROM "Classification" AS "c" WHERE "c"."volunteerId" = ${volunteerId} AND "c"."galaxyId" = "g"."id")
     ORDER BY "g"."priority" DESC
     LIMIT ${spread}`;
-  return candidates[Math.floor(Math.random() * candidates.length)] ?? null;
+  return candidates[Math.floor((options.random ?? Math.random)() * candidates.length)] ?? null;
 }

@@ -56,6 +56,14 @@ describe("nextGalaxy", () => {
     expect([...seen.keys()].every((id) => top5.has(id))).toBe(true);
     expect(seen.size).toBe(5);
     for (const n of seen.values()) expect(n).toBeGreaterThan(10); // 40 expected each
+
+    // The draw is the caller's to seed: candidates by priority, highest first, picked by index.
+    const byDraw = async (draws: number[]) => {
+      const picked: number[] = [];
+      for (const d of draws) picked.push((await nextGalaxy(t.db, "cat", { spread: 5, random: () => d }))!.id);
+      return picked;
+    };
+    expect(await byDraw([0, 0.99, 0.5])).toEqual([ids[39], ids[35], ids[37]]);
   });
 
   it("skips classified and retired galaxies at scale: 10,000 galaxies, 100,000 classifications", async () => {

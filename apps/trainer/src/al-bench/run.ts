@@ -146,7 +146,7 @@ export async function prepareCatalogue(dir: string, options: AlBenchOptions): Pr
 async function classifyOne(db: Db, crowd: readonly synthetic.SimulatedVolunteer[], rules: RetirementRules, rng: Rng): Promise<boolean> {
   for (let attempt = 0; attempt < crowd.length; attempt++) {
     const volunteer = crowd[Math.floor(rng() * crowd.length)]!;
-    const galaxy = await nextGalaxy(db, volunteer.seed);
+    const galaxy = await nextGalaxy(db, volunteer.seed, { random: rng });
     if (!galaxy) continue;
     const { truth } = JSON.parse(galaxy.metadata!) as { truth: synthetic.GalaxyTruth };
     const at = new Date();

@@ -25,10 +25,13 @@ export const AL_TRAINING = {
   variant: "nano",
   inputSize: 32,
   batch: 32,
-  epochs: 12,
+  epochs: 24,
   optimizer: "adam",
   lr: 0.003,
-  patience: 12,
+  // Without a warm-up, Adam at 0.003 on a few hundred galaxies swung held-out accuracy by
+  // 10 points between rounds; with it and 24 epochs the curves are smooth enough to compare.
+  warmupEpochs: 1,
+  patience: 24,
 } as const satisfies TrainConfigInput;
 
 /** Sized to take 20-30 minutes on the 2-core development machine. */
