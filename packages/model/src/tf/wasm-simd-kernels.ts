@@ -34,6 +34,83 @@ export function allocate(backend: KernelBackend, shape: number[]): TensorInfo {
   return (backend as unknown as { makeOutput(shape: number[], dtype: "float32"): TensorInfo }).makeOutput(shape, "float32");
 }
 
+/** The locals and parameters the depthwise gradient loops share (indices into one function). */
+interface DepthwiseLoop {
+  b: number; oy: number; ox: number; ty: number; tx: number; iy: number; ix: number;
+  batch: number; inH: number; inW: number; outH: number; outW: number;
+  kh: number; kw: number; sh: number; sw: number; padTop: number; padLeft: number;
+  /** Walks dy one row (rowBytes) per output position, from `dy`. */
+  dy: number; dyRow: number; rowBytes: number;
+}
+
+/**
+ * For every output position (b, oy, ox) and every tap (ty, tx) that lands inside the input,
+ * with iy, ix set to the input position: `tap`. dyRow points at dy[b, oy, ox].
+ */
+function depthwiseTaps(c: Code, v: DepthwiseLoop, tap: (c: Code) => void): void {
+  c.get(v.dy).set(v.dyRow);
+  c.for(v.b, (c) => c.i32(0), (c) => c.get(v.batch), 1, (c) =>
+    c.for(v.oy, (c) => c.i32(0), (c) => c.get(v.outH), 1, (c) =>
+      c.for(v.ox, (c) => c.i32(0), (c) => c.get(v.outW), 1, (c) => {
+        c.for(v.ty, (c) => c.i32(0), (c) => c.get(v.kh), 1, (c) => {
+          // iy = oy*sh + ty - padTop; rows outside [0, inH) (negative ones too, as unsigned) skip.
+          c.get(v.oy).get(v.sh).i32Mul().get(v.ty).i32Add().get(v.padTop).i32Sub().tee(v.iy);
+          c.get(v.inH).i32GeU().brIf(0);
+          c.for(v.tx, (c) => c.i32(0), (c) => c.get(v.kw), 1, (c) => {
+            c.get(v.ox).get(v.sw).i32Mul().get(v.tx).i32Add().get(v.padLeft).i32Sub().tee(v.ix);
+            c.get(v.inW).i32GeU().brIf(0);
+            tap(c);
+          });
+        });
+        c.get(v.dyRow).get(v.rowBytes).i32Add().set(v.dyRow);
+      }),
+    ),
+  );
+}
+
+/** The byte offset of row (b, iy, ix) of an NHWC tensor at `base`, into `row`. */
+function pixelRow(c: Code, v: DepthwiseLoop, base: number, row: number): void {
+  c.get(base).get(v.b).get(v.inH).i32Mul().get(v.iy).i32Add().get(v.inW).i32Mul().get(v.ix).i32Add().get(v.rowBytes).i32Mul().i32Add().set(row);
+}
+
+/** The byte offset of tap (ty, tx)'s row of a [kh, kw, channels] array at `base`, into `row`. */
+function tapRow(c: Code, v: DepthwiseLoop, base: number, row: number): void {
+  c.get(base).get(v.ty).get(v.kw).i32Mul().get(v.tx).i32Add().get(v.rowBytes).i32Mul().i32Add().set(row);
+}
+
+/**
+ * acc[ch] += a[ch] * dyRow[ch] for byte offsets ch from `start` to `end`: 16 channels per step
+ * up to end16, then 4 up to end4, then 1.
+ */
+function fmaChannels(
+  c: Code,
+  rows: { acc: number; a: number; dy: number },
+  ch: number,
+  bounds: { start: (c: Code) => void; end16: number; end4: number; end: number },
+): void {
+  const fma4 = (c: Code, offset: number) =>
+    c
+      .get(rows.acc).get(ch).i32Add()
+      .get(rows.acc).get(ch).i32Add().v128Load(offset)
+      .get(rows.a).get(ch).i32Add().v128Load(offset)
+      .get(rows.dy).get(ch).i32Add().v128Load(offset)
+      .f32x4Mul().f32x4Add()
+      .v128Store(offset);
+  c.for(ch, bounds.start, (c) => c.get(bounds.end16), 16 * 4, (c) => {
+    for (const offset of [0, 16, 32, 48]) fma4(c, offset);
+  });
+  c.for(ch, (c) => c.get(bounds.end16), (c) => c.get(bounds.end4), 16, (c) => fma4(c, 0));
+  c.for(ch, (c) => c.get(bounds.end4), (c) => c.get(bounds.end), 4, (c) =>
+    c
+      .get(rows.acc).get(ch).i32Add()
+      .get(rows.acc).get(ch).i32Add().f32Load()
+      .get(rows.a).get(ch).i32Add().f32Load()
+      .get(rows.dy).get(ch).i32Add().f32Load()
+      .f32Mul().f32Add()
+      .f32Store(),
+  );
+}
+
 /**
  * dW[ty,tx,c] = sum over b,oy,ox of x[b, oy*sh+ty-padTop, ox*sw+tx-padLeft, c] * dy[b,oy,ox,c]
  * (taps outside x contribute zero). Runs over blocks of channels (blockBytes, a multiple of
@@ -46,65 +123,21 @@ function depthwiseFilterGradient(): Code {
     params(16);
   const [b, oy, ox, ty, tx, iy, ix, ch, dyRow, xRow, accRow, rowBytes, end16, end4, i] = locals(c, 15);
   const [block, blockEnd] = locals(c, 2);
+  const v = { b, oy, ox, ty, tx, iy, ix, batch, inH, inW, outH, outW, kh, kw, sh, sw, padTop, padLeft, dy, dyRow, rowBytes };
 
   c.get(channels).i32(2).i32Shl().set(rowBytes);
-  // out = 0
-  c.for(
-    i,
-    (c) => c.i32(0),
-    (c) => c.get(kh).get(kw).i32Mul().get(rowBytes).i32Mul(),
-    4,
-    (c) => c.get(out).get(i).i32Add().f32(0).f32Store(),
-  );
-
-  const fma4 = (c: Code, offset: number) =>
-    c
-      .get(accRow).get(ch).i32Add()
-      .get(accRow).get(ch).i32Add().v128Load(offset)
-      .get(xRow).get(ch).i32Add().v128Load(offset)
-      .get(dyRow).get(ch).i32Add().v128Load(offset)
-      .f32x4Mul().f32x4Add()
-      .v128Store(offset);
-
+  zero(c, out, (c) => c.get(kh).get(kw).i32Mul().get(rowBytes).i32Mul(), i);
   c.for(block, (c) => c.i32(0), (c) => c.get(rowBytes), (c) => c.get(blockBytes), (c) => {
     // blockEnd = min(block + blockBytes, rowBytes); end16, end4: ends of the 16- and 4-channel steps.
     c.get(block).get(blockBytes).i32Add().set(blockEnd);
     c.get(blockEnd).get(rowBytes).i32GeS().if((c) => c.get(rowBytes).set(blockEnd));
     c.get(blockEnd).get(block).i32Sub().i32(-64).i32And().get(block).i32Add().set(end16);
     c.get(blockEnd).get(block).i32Sub().i32(-16).i32And().get(block).i32Add().set(end4);
-    c.get(dy).set(dyRow);
-    c.for(b, (c) => c.i32(0), (c) => c.get(batch), 1, (c) =>
-      c.for(oy, (c) => c.i32(0), (c) => c.get(outH), 1, (c) =>
-        c.for(ox, (c) => c.i32(0), (c) => c.get(outW), 1, (c) => {
-          c.for(ty, (c) => c.i32(0), (c) => c.get(kh), 1, (c) => {
-            // iy = oy*sh + ty - padTop; rows outside [0, inH) (negative ones too, as unsigned) skip.
-            c.get(oy).get(sh).i32Mul().get(ty).i32Add().get(padTop).i32Sub().tee(iy);
-            c.get(inH).i32GeU().brIf(0);
-            c.for(tx, (c) => c.i32(0), (c) => c.get(kw), 1, (c) => {
-              c.get(ox).get(sw).i32Mul().get(tx).i32Add().get(padLeft).i32Sub().tee(ix);
-              c.get(inW).i32GeU().brIf(0);
-              // xRow = x + ((b*inH + iy)*inW + ix)*rowBytes; accRow = out + (ty*kw + tx)*rowBytes
-              c.get(x).get(b).get(inH).i32Mul().get(iy).i32Add().get(inW).i32Mul().get(ix).i32Add().get(rowBytes).i32Mul().i32Add().set(xRow);
-              c.get(out).get(ty).get(kw).i32Mul().get(tx).i32Add().get(rowBytes).i32Mul().i32Add().set(accRow);
-              c.for(ch, (c) => c.get(block), (c) => c.get(end16), 16 * 4, (c) => {
-                for (const offset of [0, 16, 32, 48]) fma4(c, offset);
-              });
-              c.for(ch, (c) => c.get(end16), (c) => c.get(end4), 16, (c) => fma4(c, 0));
-              c.for(ch, (c) => c.get(end4), (c) => c.get(blockEnd), 4, (c) =>
-                c
-                  .get(accRow).get(ch).i32Add()
-                  .get(accRow).get(ch).i32Add().f32Load()
-                  .get(xRow).get(ch).i32Add().f32Load()
-                  .get(dyRow).get(ch).i32Add().f32Load()
-                  .f32Mul().f32Add()
-                  .f32Store(),
-              );
-            });
-          });
-          c.get(dyRow).get(rowBytes).i32Add().set(dyRow);
-        }),
-      ),
-    );
+    depthwiseTaps(c, v, (c) => {
+      pixelRow(c, v, x, xRow);
+      tapRow(c, v, out, accRow);
+      fmaChannels(c, { acc: accRow, a: xRow, dy: dyRow }, ch, { start: (c) => c.get(block), end16, end4, end: blockEnd });
+    });
   });
   return c;
 }
@@ -314,49 +347,16 @@ function depthwiseInputGradient(): Code {
   const c = new Code(Array<typeof I32>(15).fill(I32));
   const [dy, w, dx, batch, inH, inW, channels, outH, outW, kh, kw, sh, sw, padTop, padLeft] = params(15);
   const [b, oy, ox, ty, tx, iy, ix, ch, dxRow, dyRow, wRow, rowBytes, end16, end4, i] = locals(c, 15);
+  const v = { b, oy, ox, ty, tx, iy, ix, batch, inH, inW, outH, outW, kh, kw, sh, sw, padTop, padLeft, dy, dyRow, rowBytes };
   c.get(channels).i32(2).i32Shl().set(rowBytes);
   c.get(channels).i32(-16).i32And().i32(2).i32Shl().set(end16);
   c.get(channels).i32(-4).i32And().i32(2).i32Shl().set(end4);
   zero(c, dx, (c) => c.get(batch).get(inH).i32Mul().get(inW).i32Mul().get(rowBytes).i32Mul(), i);
-  const fma4 = (c: Code, offset: number) =>
-    c
-      .get(dxRow).get(ch).i32Add()
-      .get(dxRow).get(ch).i32Add().v128Load(offset)
-      .get(wRow).get(ch).i32Add().v128Load(offset)
-      .get(dyRow).get(ch).i32Add().v128Load(offset)
-      .f32x4Mul().f32x4Add()
-      .v128Store(offset);
-  c.get(dy).set(dyRow);
-  c.for(b, (c) => c.i32(0), (c) => c.get(batch), 1, (c) =>
-    c.for(oy, (c) => c.i32(0), (c) => c.get(outH), 1, (c) =>
-      c.for(ox, (c) => c.i32(0), (c) => c.get(outW), 1, (c) => {
-        c.for(ty, (c) => c.i32(0), (c) => c.get(kh), 1, (c) => {
-          c.get(oy).get(sh).i32Mul().get(ty).i32Add().get(padTop).i32Sub().tee(iy);
-          c.get(inH).i32GeU().brIf(0);
-          c.for(tx, (c) => c.i32(0), (c) => c.get(kw), 1, (c) => {
-            c.get(ox).get(sw).i32Mul().get(tx).i32Add().get(padLeft).i32Sub().tee(ix);
-            c.get(inW).i32GeU().brIf(0);
-            c.get(dx).get(b).get(inH).i32Mul().get(iy).i32Add().get(inW).i32Mul().get(ix).i32Add().get(rowBytes).i32Mul().i32Add().set(dxRow);
-            c.get(w).get(ty).get(kw).i32Mul().get(tx).i32Add().get(rowBytes).i32Mul().i32Add().set(wRow);
-            c.for(ch, (c) => c.i32(0), (c) => c.get(end16), 16 * 4, (c) => {
-              for (const offset of [0, 16, 32, 48]) fma4(c, offset);
-            });
-            c.for(ch, (c) => c.get(end16), (c) => c.get(end4), 16, (c) => fma4(c, 0));
-            c.for(ch, (c) => c.get(end4), (c) => c.get(rowBytes), 4, (c) =>
-              c
-                .get(dxRow).get(ch).i32Add()
-                .get(dxRow).get(ch).i32Add().f32Load()
-                .get(wRow).get(ch).i32Add().f32Load()
-                .get(dyRow).get(ch).i32Add().f32Load()
-                .f32Mul().f32Add()
-                .f32Store(),
-            );
-          });
-        });
-        c.get(dyRow).get(rowBytes).i32Add().set(dyRow);
-      }),
-    ),
-  );
+  depthwiseTaps(c, v, (c) => {
+    pixelRow(c, v, dx, dxRow);
+    tapRow(c, v, w, wRow);
+    fmaChannels(c, { acc: dxRow, a: wRow, dy: dyRow }, ch, { start: (c) => c.i32(0), end16, end4, end: rowBytes });
+  });
   return c;
 }
 
