@@ -1,7 +1,17 @@
+import { DataTable } from "@hiwl/ui";
 import type { RouterOutputs } from "~/trpc/types.ts";
 import { formatDate, formatPercent } from "./format.ts";
 
 export type Model = RouterOutputs["training"]["models"][number];
+
+const MODEL_COLUMNS = [
+  { label: "Version" },
+  { label: "Created" },
+  { label: "Accuracy", numeric: true },
+  { label: "Macro F1", numeric: true },
+  { label: "Test galaxies", numeric: true },
+  { label: "Details", hidden: true },
+];
 
 const percent = (value: number | undefined) => (value === undefined ? "—" : formatPercent(value));
 
@@ -16,50 +26,34 @@ export function ModelVersions({
 }) {
   if (models.length === 0) return <p className="text-sm text-slate-400">No model yet: retrain to create the first one.</p>;
   return (
-    <div className="-mx-4 overflow-x-auto px-4">
-      <table className="w-full min-w-[36rem] text-left text-sm" data-testid="model-versions">
-        <thead className="text-xs tracking-wide text-slate-400 uppercase">
-          <tr>
-            <th className="py-2 pr-3 font-medium">Version</th>
-            <th className="py-2 pr-3 font-medium">Created</th>
-            <th className="py-2 pr-3 text-right font-medium">Accuracy</th>
-            <th className="py-2 pr-3 text-right font-medium">Macro F1</th>
-            <th className="py-2 pr-3 text-right font-medium">Test galaxies</th>
-            <th className="py-2 font-medium">
-              <span className="sr-only">Details</span>
-            </th>
-          </tr>
-        </thead>
-        <tbody className="divide-y divide-white/5">
-          {models.map((m) => (
-            <tr key={m.id} data-model-version={m.version} className={`text-slate-300 ${m.id === selectedId ? "bg-indigo-400/10" : ""}`}>
-              <td className="py-2 pr-3">
-                <span className="font-mono text-white">{m.version}</span>
-                {m.active && (
-                  <span className="ml-2 rounded-full border border-emerald-300/30 bg-emerald-300/10 px-2 py-0.5 text-xs text-emerald-200">
-                    active
-                  </span>
-                )}
-              </td>
-              <td className="py-2 pr-3 whitespace-nowrap text-slate-400">{formatDate(m.createdAt)}</td>
-              <td className="py-2 pr-3 text-right font-semibold text-white tabular-nums">{percent(m.metrics.accuracy)}</td>
-              <td className="py-2 pr-3 text-right tabular-nums">{percent(m.metrics.macroF1)}</td>
-              <td className="py-2 pr-3 text-right tabular-nums">{m.metrics.count ?? "—"}</td>
-              <td className="py-2 text-right">
-                <button
-                  type="button"
-                  onClick={() => onSelect(m.id)}
-                  aria-pressed={m.id === selectedId}
-                  aria-label={`Inspect ${m.version}`}
-                  className="rounded-lg border border-white/10 px-2.5 py-1 text-xs text-slate-300 hover:text-white aria-pressed:border-indigo-300/60 aria-pressed:text-white"
-                >
-                  Inspect
-                </button>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable columns={MODEL_COLUMNS} data-testid="model-versions">
+      {models.map((m) => (
+        <tr key={m.id} data-model-version={m.version} className={`text-slate-300 ${m.id === selectedId ? "bg-indigo-400/10" : ""}`}>
+          <td className="py-2 pr-3">
+            <span className="font-mono text-white">{m.version}</span>
+            {m.active && (
+              <span className="ml-2 rounded-full border border-emerald-300/30 bg-emerald-300/10 px-2 py-0.5 text-xs text-emerald-200">
+                active
+              </span>
+            )}
+          </td>
+          <td className="py-2 pr-3 whitespace-nowrap text-slate-400">{formatDate(m.createdAt)}</td>
+          <td className="py-2 pr-3 text-right font-semibold text-white tabular-nums">{percent(m.metrics.accuracy)}</td>
+          <td className="py-2 pr-3 text-right tabular-nums">{percent(m.metrics.macroF1)}</td>
+          <td className="py-2 pr-3 text-right tabular-nums">{m.metrics.count ?? "—"}</td>
+          <td className="py-2 text-right">
+            <button
+              type="button"
+              onClick={() => onSelect(m.id)}
+              aria-pressed={m.id === selectedId}
+              aria-label={`Inspect ${m.version}`}
+              className="rounded-lg border border-white/10 px-2.5 py-1 text-xs text-slate-300 hover:text-white aria-pressed:border-indigo-300/60 aria-pressed:text-white"
+            >
+              Inspect
+            </button>
+          </td>
+        </tr>
+      ))}
+    </DataTable>
   );
 }

@@ -1,5 +1,6 @@
 "use client";
 
+import { DataTable } from "@hiwl/ui";
 import type { RouterOutputs } from "~/trpc/types.ts";
 import { formatDate, formatMetric, numericEntries } from "./format.ts";
 
@@ -45,47 +46,36 @@ function Progress({ status, progress }: { status: string; progress: Record<strin
   );
 }
 
+const JOB_COLUMNS = [{ label: "Job" }, { label: "Status" }, { label: "Progress" }, { label: "Queued" }, { label: "Result" }];
+
 export function TrainingJobs({ jobs }: { jobs: readonly Job[] }) {
   if (jobs.length === 0) return <p className="text-sm text-slate-400">No training jobs yet.</p>;
   return (
-    <div className="-mx-4 overflow-x-auto px-4">
-      <table className="w-full min-w-[36rem] text-left text-sm" data-testid="training-jobs">
-        <thead className="text-xs tracking-wide text-slate-400 uppercase">
-          <tr>
-            <th className="py-2 pr-3 font-medium">Job</th>
-            <th className="py-2 pr-3 font-medium">Status</th>
-            <th className="py-2 pr-3 font-medium">Progress</th>
-            <th className="py-2 pr-3 font-medium">Queued</th>
-            <th className="py-2 font-medium">Result</th>
-          </tr>
-        </thead>
-        <tbody className="divide-y divide-white/5">
-          {jobs.map((j) => (
-            <tr key={j.id} data-job-id={j.id} className="align-top text-slate-300">
-              <td className="py-2 pr-3">
-                <div className="font-medium text-white">#{j.id}</div>
-                {j.reason && <div className="text-xs text-slate-500">{j.reason}</div>}
-              </td>
-              <td className="py-2 pr-3">
-                <StatusBadge status={j.status} />
-              </td>
-              <td className="py-2 pr-3">
-                <Progress status={j.status} progress={j.progress} />
-              </td>
-              <td className="py-2 pr-3 whitespace-nowrap text-slate-400">{formatDate(j.createdAt)}</td>
-              <td className="py-2 text-xs">
-                {j.error ? (
-                  <span className="text-rose-300">{j.error}</span>
-                ) : j.modelVersion ? (
-                  <span>model {j.modelVersion.version}</span>
-                ) : (
-                  <span className="text-slate-500">—</span>
-                )}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable columns={JOB_COLUMNS} data-testid="training-jobs">
+      {jobs.map((j) => (
+        <tr key={j.id} data-job-id={j.id} className="align-top text-slate-300">
+          <td className="py-2 pr-3">
+            <div className="font-medium text-white">#{j.id}</div>
+            {j.reason && <div className="text-xs text-slate-500">{j.reason}</div>}
+          </td>
+          <td className="py-2 pr-3">
+            <StatusBadge status={j.status} />
+          </td>
+          <td className="py-2 pr-3">
+            <Progress status={j.status} progress={j.progress} />
+          </td>
+          <td className="py-2 pr-3 whitespace-nowrap text-slate-400">{formatDate(j.createdAt)}</td>
+          <td className="py-2 text-xs">
+            {j.error ? (
+              <span className="text-rose-300">{j.error}</span>
+            ) : j.modelVersion ? (
+              <span>model {j.modelVersion.version}</span>
+            ) : (
+              <span className="text-slate-500">—</span>
+            )}
+          </td>
+        </tr>
+      ))}
+    </DataTable>
   );
 }
