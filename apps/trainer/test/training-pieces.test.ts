@@ -13,7 +13,7 @@ import {
 } from "@hiwl/model/training";
 import { resolveTrainConfig } from "../src/training/config.ts";
 import type { Dataset, Example } from "../src/training/dataset.ts";
-import { batchesOf, epochOrder } from "../src/training/loop.ts";
+import { batchesOf, epochOrder, isBetter } from "../src/training/loop.ts";
 import { networkData } from "../src/training/train.ts";
 
 beforeAll(async () => {
@@ -213,5 +213,31 @@ describe("batches", () => {
   it("drops a last batch of one image (batch norm needs two)", () => {
     expect(batchesOf([1, 2, 3, 4, 5], 2)).toEqual([[1, 2], [3, 4]]);
     expect(batchesOf([1, 2, 3, 4, 5, 6], 4)).toEqual([[1, 2, 3, 4], [5, 6]]);
+  });
+});
+
+describe("the epoch kept", () => {
+  const epoch = (n: number, valLoss: number, valAccuracy: number) => ({ epoch: n, valLoss, valAccuracy });
+  const record = (n: number, valLoss: number, valAccuracy: number) => ({ ...epoch(n, valLoss, valAccuracy), learningRate: 0.001, trainLoss: 1, trainAccuracy: 0.5 });
+
+  it("by accuracy: higher accuracy wins whatever the loss, ties go to the lower loss", () => {
+    expect(isBetter(record(2, 0.9, 0.8), epoch(1, 0.5, 0.75), "accuracy")).toBe(true);
+    expect(isBetter(record(2, 0.4, 0.7), epoch(1, 0.5, 0.75), "accuracy")).toBe(false);
+    expect(isBetter(record(2, 0.4, 0.75), epoch(1, 0.5, 0.75), "accuracy")).toBe(true);
+  });
+
+  it("by loss: the lower loss wins whatever the accuracy", () => {
+    expect(isBetter(record(2, 0.9, 0.8), epoch(1, 0.5, 0.75), "loss")).toBe(false);
+    expect(isBetter(record(2, 0.4, 0.7), epoch(1, 0.5, 0.75), "loss")).toBe(true);
+  });
+
+  it("the first epoch, and every epoch without validation galaxies, replaces what was kept", () => {
+    expect(isBetter(record(1, 2, 0.1), null, "loss")).toBe(true);
+    expect(isBetter({ ...record(3, 0, 0), valLoss: null, valAccuracy: null }, epoch(2, 0.1, 0.9), "accuracy")).toBe(true);
+  });
+
+  it("is checked and defaults to accuracy", () => {
+    expect(resolveTrainConfig({}).bestBy).toBe("accuracy");
+    expect(() => resolveTrainConfig({ bestBy: "f1" as "loss" })).toThrow(/best by must be one of accuracy, loss/);
   });
 });

@@ -31,6 +31,9 @@ export const AL_TRAINING = {
   // Without a warm-up, Adam at 0.003 on a few hundred galaxies swung held-out accuracy by
   // 10 points between rounds; with it and 24 epochs the curves are smooth enough to compare.
   warmupEpochs: 1,
+  // A few dozen galaxies validate the early rounds: their accuracy moves in steps of several
+  // points and picked arbitrary epochs; the loss over their vote distributions is steadier.
+  bestBy: "loss",
   patience: 24,
 } as const satisfies TrainConfigInput;
 

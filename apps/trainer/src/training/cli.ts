@@ -9,7 +9,7 @@ import { getActiveModelVersion, listModelVersions, type Db, type ModelVersion } 
 import { EFFICIENTNET_VARIANT_NAMES } from "@hiwl/model/network";
 import { OPTIMIZERS } from "@hiwl/model/training";
 import { phasedProgress, progressBar, type Progress } from "../progress.ts";
-import { TRAIN_DEFAULTS, type BACKEND_CHOICES, type TrainConfigInput } from "./config.ts";
+import { BEST_BY, TRAIN_DEFAULTS, type BACKEND_CHOICES, type TrainConfigInput } from "./config.ts";
 import { backendOption, integer, positiveNumber } from "./option-parsers.ts";
 import type { TrainHooks } from "./loop.ts";
 
@@ -32,7 +32,12 @@ export function addModelOptions(command: Command, defaults: Partial<TrainConfigI
     .option("--weight-decay <x>", "decoupled weight decay of the kernels", Number, d.weightDecay)
     .option("--bn-momentum <x>", "batch norm's moving-average momentum (Keras: 0.99)", Number, d.batchNormMomentum)
     .option("--classifier-init-scale <x>", "classifier's initial weights relative to Keras' (Keras: 1)", Number, d.classifierInitScale)
-    .option("--patience <n>", "early stopping: epochs without a better validation accuracy", integer("--patience", 1), d.patience)
+    .option("--patience <n>", "early stopping: epochs without a better validation result", integer("--patience", 1), d.patience)
+    .addOption(
+      new Option("--best-by <figure>", "the validation figure that picks the epoch kept and drives early stopping")
+        .choices(BEST_BY)
+        .default(d.bestBy),
+    )
     .option("--seed <n>", "seeds weights, sampling, augmentation and dropout: the same seed gives the same model", integer("--seed"), d.seed)
     .option("--split-seed <n>", "seeds the per-class 80/10/10 split", integer("--split-seed"), d.splitSeed)
     .option("--limit <n>", "train on a seeded random subset of this many labelled galaxies", integer("--limit", 1))
@@ -57,6 +62,7 @@ export interface ModelCliOptions {
   bnMomentum: number;
   classifierInitScale: number;
   patience: number;
+  bestBy: TrainConfigInput["bestBy"];
   seed: number;
   splitSeed: number;
   limit?: number;

@@ -17,6 +17,9 @@ import { CLASS_SET_NAMES, CLASS_SETS, OPTIMIZERS, type ClassSetName, type Optimi
 
 export const BACKEND_CHOICES = ["auto", "tfjs-node-gpu", "tfjs-node", "webgpu", "wasm", "cpu"] as const satisfies readonly BackendChoice[];
 
+export const BEST_BY = ["accuracy", "loss"] as const;
+export type BestBy = (typeof BEST_BY)[number];
+
 export interface TrainConfig {
   variant: EfficientNetVariantName;
   inputSize: number;
@@ -41,6 +44,11 @@ export interface TrainConfig {
   limit: number | null;
   /** Epochs without a better validation result before a network stops training. */
   patience: number;
+  /**
+   * Which validation figure picks the epoch kept and drives early stopping: accuracy (ties to
+   * the lower loss), or the loss alone, which is steadier when only a few dozen galaxies validate.
+   */
+  bestBy: BestBy;
   /** Seeds initial weights, epoch orders, augmentation and dropout. */
   seed: number;
   /** Seeds the 80/10/10 split; HIWL uses 0. Separate from `seed` so that runs share a test set. */
@@ -79,6 +87,7 @@ export const TRAIN_DEFAULTS: Readonly<Omit<TrainConfig, "lr" | "hierarchy">> = {
   source: null,
   limit: null,
   patience: 25,
+  bestBy: "accuracy",
   seed: 0,
   splitSeed: 0,
   maxMinutes: null,
@@ -103,6 +112,7 @@ export function resolveTrainConfig(input: TrainConfigInput): TrainConfig {
   oneOf("targets", config.targets, CROWD_LABEL_MODES);
   oneOf("hierarchy", config.hierarchy, HIERARCHY_MODES);
   oneOf("classes", config.classes, CLASS_SET_NAMES);
+  oneOf("best by", config.bestBy, BEST_BY);
   integer("input size", config.inputSize, 16);
   integer("batch", config.batch, 2);
   integer("epochs", config.epochs, 1);

@@ -19,7 +19,7 @@ import {
 } from "@hiwl/model/network";
 import { argmax, cosineLearningRate, NetworkTrainer, predictRows, type Network, type OptimizerState } from "@hiwl/model/training";
 import type { BestEpoch, EpochRecord, NetworkProgress, StopReason } from "./checkpoint.ts";
-import type { TrainConfig } from "./config.ts";
+import type { BestBy, TrainConfig } from "./config.ts";
 import { chunk, INFERENCE_BATCH, renderBatches } from "./evaluate.ts";
 import type { Cutouts, ImagePipeline } from "./image-pipeline.ts";
 
@@ -191,7 +191,7 @@ export async function trainNetwork(run: NetworkRun): Promise<ModelFiles> {
         valLoss: val.loss,
         valAccuracy: val.accuracy,
       };
-      const improved = isBetter(record, progress.best);
+      const improved = isBetter(record, progress.best, config.bestBy);
       if (improved) {
         progress.best = { epoch, valLoss: val.loss, valAccuracy: val.accuracy };
         best = await serializeModel(model);
@@ -223,11 +223,13 @@ export async function trainNetwork(run: NetworkRun): Promise<ModelFiles> {
 }
 
 /**
- * Better validation accuracy wins, ties go to the lower loss. Without validation galaxies
- * (a class too small to give any) each epoch replaces the last.
+ * By accuracy, better validation accuracy wins and ties go to the lower loss; by loss, the
+ * lower loss wins. Without validation galaxies (a class too small to give any) each epoch
+ * replaces the last.
  */
-function isBetter(record: EpochRecord, best: BestEpoch | null): boolean {
+export function isBetter(record: EpochRecord, best: BestEpoch | null, by: BestBy): boolean {
   if (best === null || record.valAccuracy === null || best.valAccuracy === null) return true;
+  if (by === "loss") return record.valLoss! < best.valLoss!;
   return (
     record.valAccuracy > best.valAccuracy ||
     (record.valAccuracy === best.valAccuracy && record.valLoss! < best.valLoss!)
