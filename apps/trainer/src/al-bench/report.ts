@@ -3,6 +3,7 @@
  * headline (how many fewer classifications a strategy needs to reach the accuracy random order
  * reaches with its whole budget), a text table and an SVG chart.
  */
+import { markdownTable, percent } from "../markdown-table.ts";
 import type { Strategy, StrategyRun } from "./run.ts";
 
 export interface CurvePoint {
@@ -81,8 +82,6 @@ export function headline(curves: readonly Curve[]): Headline {
   return { target, savings, best };
 }
 
-const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
-
 /** Rows: rounds; columns: each strategy's classifications and accuracy. */
 export function formatTable(curves: readonly Curve[]): string {
   const rounds = Math.max(...curves.map((c) => c.points.length));
@@ -91,23 +90,18 @@ export function formatTable(curves: readonly Curve[]): string {
     String(i + 1),
     ...curves.flatMap((c) => {
       const p = c.points[i];
-      return p ? [Math.round(p.classifications).toString(), pct(p.accuracy)] : ["", ""];
+      return p ? [Math.round(p.classifications).toString(), percent(p.accuracy)] : ["", ""];
     }),
   ]);
   return markdownTable(header, rows);
 }
 
-export function markdownTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
-  const line = (cells: readonly string[]) => `| ${cells.join(" | ")} |`;
-  return [line(header), line(header.map(() => "---")), ...rows.map(line)].join("\n");
-}
-
 export function formatHeadline(h: Headline): string {
-  const target = `random order's ${pct(h.target.accuracy)} at ${Math.round(h.target.classifications)} classifications`;
+  const target = `random order's ${percent(h.target.accuracy)} at ${Math.round(h.target.classifications)} classifications`;
   const each = h.savings
-    .map((s) => `${s.strategy} ${s.fewer === null ? "never reached it" : `${pct(s.fewer)} fewer (${Math.round(s.classifications!)})`}`)
+    .map((s) => `${s.strategy} ${s.fewer === null ? "never reached it" : `${percent(s.fewer)} fewer (${Math.round(s.classifications!)})`}`)
     .join(", ");
-  const best = h.best ? `${h.best.strategy} needs ${pct(h.best.fewer!)} fewer classifications to reach` : "no strategy reached";
+  const best = h.best ? `${h.best.strategy} needs ${percent(h.best.fewer!)} fewer classifications to reach` : "no strategy reached";
   return `Headline: ${best} ${target} (${each}).`;
 }
 
@@ -155,7 +149,7 @@ export function chartSvg(curves: readonly Curve[], h: Headline, title: string): 
     for (const p of c.points) out.push(`<circle cx="${f(x(p.classifications))}" cy="${f(y(p.accuracy))}" r="3" fill="${color}"/>`);
     const ly = m.top + 10 + 20 * k;
     const saving = h.savings.find((s) => s.strategy === c.strategy);
-    const label = c.strategy === "random" ? "random (count 15)" : `${c.strategy}${saving?.fewer != null ? `: ${pct(saving.fewer)} fewer` : ""}`;
+    const label = c.strategy === "random" ? "random (count 15)" : `${c.strategy}${saving?.fewer != null ? `: ${percent(saving.fewer)} fewer` : ""}`;
     out.push(
       `<line x1="${width - m.right + 12}" y1="${ly}" x2="${width - m.right + 32}" y2="${ly}" stroke="${color}" stroke-width="2"/>`,
       `<text x="${width - m.right + 38}" y="${ly + 4}">${escapeXml(label)}</text>`,

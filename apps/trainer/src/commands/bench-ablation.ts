@@ -10,6 +10,7 @@ import type { Command } from "commander";
 import { seedSynthetic } from "@hiwl/catalog";
 import { createDb, migrate, type Db } from "@hiwl/db";
 import { formatMetrics, HIWL_CLASSES, type ClassificationMetrics } from "@hiwl/model";
+import { markdownTable, percent } from "../markdown-table.ts";
 import { phasedProgress } from "../progress.ts";
 import { addModelOptions, cliHooks, modelConfig, type ModelCliOptions } from "../training/cli.ts";
 import type { TrainConfig, TrainConfigInput } from "../training/config.ts";
@@ -99,7 +100,6 @@ export function macroF1(m: ClassificationMetrics): number {
 
 /** A Markdown table: one row per variant, accuracy, macro F1 and each class's recall. */
 export function formatAblationTable(rows: readonly AblationRow[]): string {
-  const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
   const classes = rows[0]?.metrics.classes ?? HIWL_CLASSES;
   const header = ["variant", "hierarchy", "weighted sampling", "targets", "accuracy", "macro F1", ...classes.map((c) => `${c} recall`), "train min"];
   const body = rows.map((r) => [
@@ -107,12 +107,12 @@ export function formatAblationTable(rows: readonly AblationRow[]): string {
     r.variant.settings.hierarchy === "hierarchical" ? "on" : "off",
     r.variant.settings.weightedSampling ? "on" : "off",
     r.variant.settings.targets,
-    pct(r.metrics.accuracy),
-    pct(macroF1(r.metrics)),
-    ...classes.map((c) => pct(r.metrics.perClass[c]!.recall)),
+    percent(r.metrics.accuracy),
+    percent(macroF1(r.metrics)),
+    ...classes.map((c) => percent(r.metrics.perClass[c]!.recall)),
     r.trainMinutes.toFixed(1),
   ]);
-  return [header, header.map(() => "---"), ...body].map((cells) => `| ${cells.join(" | ")} |`).join("\n");
+  return markdownTable(header, body);
 }
 
 interface BenchAblationCliOptions extends ModelCliOptions {

@@ -5,9 +5,9 @@
  */
 import type { Command } from "commander";
 import { DEFAULT_RETIREMENT, type RetirementRules } from "@hiwl/model";
-import { markdownTable } from "../al-bench/report.ts";
 import { simulateRetirement } from "../al-bench/retirement-sim.ts";
 import { COUNT_RETIREMENT } from "../al-bench/run.ts";
+import { markdownTable, percent } from "../markdown-table.ts";
 import { integer } from "../training/option-parsers.ts";
 
 const consensus = (share: number, minVotes: number): RetirementRules => ({
@@ -33,11 +33,11 @@ export function registerBenchRetirement(bench: Command) {
     .option("--crowd <n>", "simulated volunteers", integer("--crowd", 1), 300)
     .option("--seed <s>", "galaxies, volunteers and their answers", "retirement")
     .action((opts: { galaxies: number; crowd: number; seed: string }) => {
-      const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
-      const baseline = simulateRetirement(COUNT_RETIREMENT, opts).meanVotes;
+      // Count-only retirement spends exactly its count on every galaxy.
+      const baseline = COUNT_RETIREMENT.count;
       const rows = RETIREMENT_VARIANTS.map(({ name, rules }) => {
         const r = simulateRetirement(rules, opts);
-        return [name, r.meanVotes.toFixed(1), pct(1 - r.meanVotes / baseline), pct(r.labelAccuracy), pct(r.early)];
+        return [name, r.meanVotes.toFixed(1), percent(1 - r.meanVotes / baseline), percent(r.labelAccuracy), percent(r.early)];
       });
       console.log(`${opts.galaxies} synthetic galaxies, ${opts.crowd} simulated volunteers, seed "${opts.seed}"\n`);
       console.log(markdownTable(["rules", "votes per galaxy", "votes saved", "crowd label = truth", "retired early"], rows));

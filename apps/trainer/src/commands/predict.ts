@@ -1,4 +1,3 @@
-import { existsSync } from "node:fs";
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, extname, join, resolve } from "node:path";
@@ -44,11 +43,8 @@ export function registerPredict(program: Command) {
       if ((opts.images === undefined) !== (opts.out === undefined)) throw new Error("--images and --out go together");
       const hooks = cliHooks();
       const database = db();
-      // Images into a CSV need no database when the model is a directory.
-      const { dir, modelVersion } = await resolveModel(
-        opts.images !== undefined && opts.model !== undefined && existsSync(opts.model) ? null : database,
-        opts.model,
-      );
+      // Images into a CSV need no ModelVersion row, and so no database when --model is a directory.
+      const { dir, modelVersion } = await resolveModel(database, opts.model, { versionRow: opts.images === undefined });
       await selectBackend({ backend: opts.backend, log: console.log });
       const model = await loadModelDir(dir);
       const pipeline = await ImagePipeline.start();

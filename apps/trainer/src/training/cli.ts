@@ -126,17 +126,16 @@ function formatDuration(seconds: number): string {
 
 /**
  * A model by directory, by version name, or (no reference) the active model version. Returns
- * the ModelVersion when the database knows the model.
+ * the ModelVersion when the database knows the model. With `versionRow: false` a directory
+ * resolves without touching the database, so a model can classify images on any machine.
  */
-/**
- * The model directory named by `ref` (a directory, a version name, or the active version when
- * undefined) and its ModelVersion row. Pass `db` null where the row is not needed: a directory
- * then resolves without a database, so a model can classify images on any machine.
- */
-export async function resolveModel(db: Db | null, ref: string | undefined): Promise<{ dir: string; modelVersion: ModelVersion | null }> {
+export async function resolveModel(
+  db: Db,
+  ref: string | undefined,
+  { versionRow = true }: { versionRow?: boolean } = {},
+): Promise<{ dir: string; modelVersion: ModelVersion | null }> {
   const isDir = ref !== undefined && existsSync(ref) && statSync(ref).isDirectory();
-  if (isDir && db === null) return { dir: resolve(ref), modelVersion: null };
-  if (db === null) throw new Error(`${ref ?? "the active model"} is not a model directory, and without a database nothing else names a model`);
+  if (isDir && !versionRow) return { dir: resolve(ref), modelVersion: null };
   if (ref === undefined) {
     const active = await getActiveModelVersion(db);
     if (!active) throw new Error("no active model version: train one, or pass --model");
