@@ -19,6 +19,7 @@ describe("the active-learning benchmark", () => {
       passes: 2,
       seeds: 1,
       strategies: ["random", "bald"] as const,
+      warmStart: true,
       training: { variant: "nano", inputSize: 32, batch: 8, epochs: 1, targets: "votes", backend: "wasm" } as const,
       workDir,
     };

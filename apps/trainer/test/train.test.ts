@@ -12,6 +12,7 @@ import { useTestDb } from "@hiwl/db/testing";
 import { HIWL_CLASSES } from "@hiwl/model";
 import { METADATA_FILE, ModelMetadataSchema, networkModelPath, WEIGHTS_FILE } from "@hiwl/model/network";
 import { loadDataset } from "../src/training/dataset.ts";
+import { disposeModel, loadModelDir } from "../src/training/model-dir.ts";
 import { TrainingInterrupted } from "../src/training/loop.ts";
 import { trainModel, type RunMetrics, type TrainOptions } from "../src/training/train.ts";
 
@@ -142,6 +143,33 @@ describe("hiwl train", () => {
     expect(reproducible((await stored(resumed.version)).metrics)).toEqual(reproducible((await stored(first.version)).metrics));
     expect(Buffer.compare(await weights(resumed.dir, "level1"), await weights(first.dir, "level1"))).toBe(0);
     await expect(trainModel(t.db, t.dataDir, { resume: resumed.version })).rejects.toThrow(/already finished/);
+  });
+
+  it("starts from an earlier model's weights with --init-from, and refuses a model of another shape", async () => {
+    const still = { ...SMALL, epochs: 1, lr: 1e-9, weightDecay: 0, activate: false };
+    const warm = await trainModel(t.db, t.dataDir, { ...still, initFrom: first.dir });
+    const cold = await trainModel(t.db, t.dataDir, still);
+    expect((await stored(warm.version)).config.initFrom).toBe(first.dir);
+    // At a learning rate of 1e-9 the kernels stay where they started: the first model's, or a new random draw.
+    const kernels = async (dir: string) => {
+      const model = await loadModelDir(dir);
+      try {
+        return model.networks.level1!.getWeights().filter((w) => w.shape.length === 4).map((w) => w.dataSync());
+      } finally {
+        disposeModel(model);
+      }
+    };
+    const maxDiff = (a: ArrayLike<number>[], b: ArrayLike<number>[]) =>
+      a.reduce((m, w, i) => Array.from(w).reduce((mw, v, j) => Math.max(mw, Math.abs(v - b[i]![j]!)), m), 0);
+    const start = await kernels(first.dir);
+    expect(maxDiff(await kernels(warm.dir), start)).toBeLessThan(1e-6);
+    expect(maxDiff(await kernels(cold.dir), start)).toBeGreaterThan(1e-2);
+
+    const before = await readdir(join(t.dataDir, "models"));
+    await expect(hiwl("train", "--init-from", first.version, "--variant", "nano", "--input-size", "48", "--epochs", "1", "--backend", "wasm")).rejects.toThrow(
+      new RegExp(`cannot start from ${first.dir}: it is nano 32 px, hierarchical, round/in-between/cigar/edge-on/spiral, this run trains nano 48 px`),
+    );
+    expect(await readdir(join(t.dataDir, "models"))).toEqual(before);
   });
 
   it("trains the coarse classes flat and never activates them", async () => {

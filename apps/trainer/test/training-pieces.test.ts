@@ -112,6 +112,18 @@ describe("weighted sampling", () => {
     expect(epochOrder(labels, true, "s:2")).not.toEqual(weighted);
   });
 
+  it("passes over a small training set until the epoch holds the minimum, each pass a new order", () => {
+    expect(epochOrder(labels, false, "s:1", 100)).toEqual(epochOrder(labels, false, "s:1"));
+    const three = epochOrder(labels, false, "s:1", 250);
+    expect(three).toHaveLength(300);
+    const passes = [three.slice(0, 100), three.slice(100, 200), three.slice(200)];
+    expect(passes[0]).toEqual(epochOrder(labels, false, "s:1"));
+    for (const pass of passes) expect([...pass].sort((a, b) => a - b)).toEqual(labels.map((_, i) => i));
+    expect(passes[1]).not.toEqual(passes[0]);
+    expect(epochOrder(labels, true, "s:1", 101)).toHaveLength(200);
+    expect(() => resolveTrainConfig({ minEpochExamples: -1 })).toThrow(/minimum epoch examples must be an integer >= 0, got -1/);
+  });
+
   it("is used by level 2 and flat networks when on, never by level 1", () => {
     const cls = (name: string) => HIWL_CLASSES.indexOf(name as (typeof HIWL_CLASSES)[number]);
     const examples: Example[] = ["round", "round", "cigar", "edge-on", "spiral", "cigar"].map((c, i) => ({
@@ -231,6 +243,10 @@ describe("the epoch kept", () => {
     expect(isBetter(record(2, 0.4, 0.7), epoch(1, 0.5, 0.75), "loss")).toBe(true);
   });
 
+  it("last: every epoch replaces the one kept, so early stopping never fires", () => {
+    expect(isBetter(record(2, 9, 0.1), epoch(1, 0.5, 0.75), "last")).toBe(true);
+  });
+
   it("the first epoch, and every epoch without validation galaxies, replaces what was kept", () => {
     expect(isBetter(record(1, 2, 0.1), null, "loss")).toBe(true);
     expect(isBetter({ ...record(3, 0, 0), valLoss: null, valAccuracy: null }, epoch(2, 0.1, 0.9), "accuracy")).toBe(true);
@@ -238,6 +254,6 @@ describe("the epoch kept", () => {
 
   it("is checked and defaults to accuracy", () => {
     expect(resolveTrainConfig({}).bestBy).toBe("accuracy");
-    expect(() => resolveTrainConfig({ bestBy: "f1" as "loss" })).toThrow(/best by must be one of accuracy, loss/);
+    expect(() => resolveTrainConfig({ bestBy: "f1" as "loss" })).toThrow(/best by must be one of accuracy, loss, last/);
   });
 });

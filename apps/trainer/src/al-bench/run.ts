@@ -11,7 +11,6 @@ import { SYNTHETIC_SOURCE, seedSynthetic, synthetic } from "@hiwl/catalog";
 import {
   createDb,
   ensureVolunteer,
-  findGalaxyIds,
   migrate,
   nextGalaxy,
   retireGalaxies,
@@ -68,6 +67,8 @@ export interface AlBenchOptions {
   seeds: number;
   strategies: readonly Strategy[];
   training: TrainConfigInput & { backend?: BackendChoice };
+  /** Each round after the first starts from the previous round's weights instead of from scratch. */
+  warmStart: boolean;
   /** Scratch directory for the databases, images and models; removed at the end. */
   workDir: string;
   log?: (line: string) => void;
@@ -114,10 +115,13 @@ export async function prepareCatalogue(dir: string, options: AlBenchOptions): Pr
       if (done === total) options.log?.(`${what}: ${phase} ${done}/${total}`);
     };
     await seedSynthetic(db, { count: options.pool, seed: "al-pool", onProgress: progress("pool") }, dir);
-    const testIds = Array.from({ length: options.heldOut }, (_, i) => `al-test-${i}`);
     await seedSynthetic(db, { count: options.heldOut, seed: "al-test", onProgress: progress("held-out") }, dir);
-    const ids = [...(await findGalaxyIds(db, SYNTHETIC_SOURCE, testIds)).values()];
-    const rows = await db.galaxy.findMany({ where: { id: { in: ids } }, orderBy: { id: "asc" } });
+    // The synthetic catalogue names its galaxies `<seed>-<index>`.
+    const rows = await db.galaxy.findMany({
+      where: { source: SYNTHETIC_SOURCE, externalId: { startsWith: "al-test-" } },
+      orderBy: { id: "asc" },
+    });
+    const ids = rows.map((g) => g.id);
     const heldOut = rows.flatMap((g) =>
       g.catalogLabel === null ? [] : [{ id: g.id, imagePath: g.imagePath, cls: g.catalogLabel as HiwlClass }],
     );
@@ -185,10 +189,13 @@ export async function runStrategy(
   const rounds: RoundResult[] = [];
   try {
     let submitted = 0;
+    let previous: string | null = null;
     for (let round = 1; round <= options.rounds; round++) {
       const target = Math.round((options.budget * round) / options.rounds);
       while (submitted < target && (await classifyOne(db, catalogue.crowd, rules, rng))) submitted++;
-      const result = await trainModel(db, dir, { ...options.training, seed, activate: true });
+      const initFrom = options.warmStart ? previous : null;
+      const result = await trainModel(db, dir, { ...options.training, seed, initFrom, activate: true });
+      previous = result.dir;
       const model = await loadModelDir(result.dir);
       try {
         const predictions = await predictGalaxies(model, pipeline, catalogue.heldOut, { dataDir: dir, acquisition: null, passes: 1 });

@@ -10,7 +10,7 @@ import { chartSvg, formatHeadline, formatTable, headline, meanCurves } from "../
 import { runAlBench, type AlBenchOptions } from "../al-bench/run.ts";
 import { addModelOptions, modelConfig, type ModelCliOptions } from "../training/cli.ts";
 import type { TrainConfigInput } from "../training/config.ts";
-import { integer } from "../training/option-parsers.ts";
+import { integer, onOff } from "../training/option-parsers.ts";
 
 /**
  * The smallest model that learns the synthetic classes, retrained from scratch each round: small
@@ -38,11 +38,11 @@ export const AL_TRAINING = {
 } as const satisfies TrainConfigInput;
 
 /** Sized to take 20-30 minutes on the 2-core development machine. */
-export const AL_DEFAULTS = { pool: 1500, heldOut: 400, budget: 6000, rounds: 8, crowd: 300, passes: 8, seeds: 1 };
+export const AL_DEFAULTS = { pool: 1500, heldOut: 400, budget: 6000, rounds: 8, crowd: 300, passes: 8, seeds: 1, warmStart: false };
 
 interface BenchAlCliOptions
   extends ModelCliOptions,
-    Pick<AlBenchOptions, "pool" | "heldOut" | "budget" | "rounds" | "crowd" | "passes" | "seeds" | "workDir"> {
+    Pick<AlBenchOptions, "pool" | "heldOut" | "budget" | "rounds" | "crowd" | "passes" | "seeds" | "warmStart" | "workDir"> {
   strategies: AcquisitionFunction[];
   json: string;
   chart: string;
@@ -71,13 +71,14 @@ export function registerBenchAl(bench: Command) {
       .option("--crowd <n>", "simulated volunteers", integer("--crowd", 1), AL_DEFAULTS.crowd)
       .option("--passes <T>", "MC dropout passes for BALD", integer("--passes", 2), AL_DEFAULTS.passes)
       .option("--seeds <n>", "repeats with other volunteer and training seeds, averaged", integer("--seeds", 1), AL_DEFAULTS.seeds)
+      .option("--warm-start <on|off>", "start each round's training from the previous round's model", onOff("--warm-start"), AL_DEFAULTS.warmStart)
       .option("--strategies <list>", "comma-separated; random is the baseline", strategyList, [...ACQUISITION_FUNCTIONS])
       .option("--json <file>", "raw results", "docs/active-learning.json")
       .option("--chart <file>", "SVG chart", "docs/images/active-learning.svg")
       .option("--work-dir <dir>", "scratch directory (removed afterwards)", join(tmpdir(), `hiwl-al-${process.pid}`)),
     AL_TRAINING,
   ).action(async (opts: BenchAlCliOptions) => {
-    const { pool, heldOut: rendered, budget, rounds, crowd, passes, seeds, strategies, json, chart, workDir, ...model } = opts;
+    const { pool, heldOut: rendered, budget, rounds, crowd, passes, seeds, warmStart, strategies, json, chart, workDir, ...model } = opts;
     const options: AlBenchOptions = {
       pool,
       heldOut: rendered,
@@ -86,6 +87,7 @@ export function registerBenchAl(bench: Command) {
       crowd,
       passes,
       seeds,
+      warmStart,
       strategies,
       training: { ...modelConfig(model), targets: AL_TRAINING.targets, backend: model.backend },
       workDir: resolve(workDir),

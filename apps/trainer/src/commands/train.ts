@@ -3,7 +3,7 @@ import { dataDir, db } from "@hiwl/db";
 import { formatMetrics } from "@hiwl/model";
 import { CROWD_LABEL_MODES } from "@hiwl/model/network";
 import { CLASS_SET_NAMES } from "@hiwl/model/training";
-import { addModelOptions, cliHooks, modelConfig, type ModelCliOptions } from "../training/cli.ts";
+import { addModelOptions, cliHooks, modelConfig, resolveModel, type ModelCliOptions } from "../training/cli.ts";
 import { onOff } from "../training/option-parsers.ts";
 import { TRAIN_DEFAULTS, type TrainConfigInput } from "../training/config.ts";
 import { trainModel } from "../training/train.ts";
@@ -15,6 +15,7 @@ interface TrainCliOptions extends ModelCliOptions {
   classes: TrainConfigInput["classes"];
   source?: string;
   resume?: string | true;
+  initFrom?: string;
   activate?: boolean;
 }
 
@@ -43,6 +44,7 @@ export function registerTrain(program: Command) {
     )
     .option("--source <name>", "only galaxies of this source (e.g. gz1, synthetic, kaggle)")
     .option("--resume [version]", "continue an interrupted run (default: the latest) with its own settings")
+    .option("--init-from <model>", "start from this model's weights (a version or a model directory; same variant, input size and classes)")
     .addOption(new Option("--activate", "make the new model the active one"))
     .addOption(
       new Option(
@@ -53,6 +55,7 @@ export function registerTrain(program: Command) {
     .action(async (opts: TrainCliOptions) => {
       const hooks = cliHooks();
       try {
+        const initFrom = opts.initFrom === undefined ? null : (await resolveModel(db(), opts.initFrom)).dir;
         const result = await trainModel(
           db(),
           dataDir(),
@@ -63,6 +66,7 @@ export function registerTrain(program: Command) {
             hierarchy: opts.hierarchy === undefined ? undefined : opts.hierarchy ? "hierarchical" : "flat",
             weightedSampling: opts.weightedSampling,
             source: opts.source ?? null,
+            initFrom,
             backend: opts.backend,
             resume: opts.resume,
             activate: opts.activate,

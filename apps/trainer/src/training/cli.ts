@@ -34,9 +34,15 @@ export function addModelOptions(command: Command, defaults: Partial<TrainConfigI
     .option("--classifier-init-scale <x>", "classifier's initial weights relative to Keras' (Keras: 1)", Number, d.classifierInitScale)
     .option("--patience <n>", "early stopping: epochs without a better validation result", integer("--patience", 1), d.patience)
     .addOption(
-      new Option("--best-by <figure>", "the validation figure that picks the epoch kept and drives early stopping")
+      new Option("--best-by <figure>", "the epoch kept: best validation accuracy or loss (also drives early stopping), or the last")
         .choices(BEST_BY)
         .default(d.bestBy),
+    )
+    .option(
+      "--min-epoch-examples <n>",
+      "an epoch passes over a small training set until it has drawn this many examples",
+      integer("--min-epoch-examples"),
+      d.minEpochExamples,
     )
     .option("--seed <n>", "seeds weights, sampling, augmentation and dropout: the same seed gives the same model", integer("--seed"), d.seed)
     .option("--split-seed <n>", "seeds the per-class 80/10/10 split", integer("--split-seed"), d.splitSeed)
@@ -63,6 +69,7 @@ export interface ModelCliOptions {
   classifierInitScale: number;
   patience: number;
   bestBy: TrainConfigInput["bestBy"];
+  minEpochExamples: number;
   seed: number;
   splitSeed: number;
   limit?: number;

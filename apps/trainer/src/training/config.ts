@@ -17,7 +17,7 @@ import { CLASS_SET_NAMES, CLASS_SETS, OPTIMIZERS, type ClassSetName, type Optimi
 
 export const BACKEND_CHOICES = ["auto", "tfjs-node-gpu", "tfjs-node", "webgpu", "wasm", "cpu"] as const satisfies readonly BackendChoice[];
 
-export const BEST_BY = ["accuracy", "loss"] as const;
+export const BEST_BY = ["accuracy", "loss", "last"] as const;
 export type BestBy = (typeof BEST_BY)[number];
 
 export interface TrainConfig {
@@ -45,10 +45,22 @@ export interface TrainConfig {
   /** Epochs without a better validation result before a network stops training. */
   patience: number;
   /**
-   * Which validation figure picks the epoch kept and drives early stopping: accuracy (ties to
-   * the lower loss), or the loss alone, which is steadier when only a few dozen galaxies validate.
+   * Which epoch is kept, and what early stopping watches: the best validation accuracy (ties to
+   * the lower loss), the lowest validation loss, or simply the last epoch, where the cosine
+   * schedule has annealed to zero; a few dozen validation galaxies pick epochs almost at random.
    */
   bestBy: BestBy;
+  /**
+   * An epoch draws at least this many examples, passing over a small training set several
+   * times, so that a few dozen galaxies still get as many optimiser steps as a few hundred.
+   */
+  minEpochExamples: number;
+  /**
+   * A trained model directory whose networks are the starting weights instead of a random
+   * initialisation: retraining continues from the model it replaces. It must have this run's
+   * variant, input size, classes and hierarchy.
+   */
+  initFrom: string | null;
   /** Seeds initial weights, epoch orders, augmentation and dropout. */
   seed: number;
   /** Seeds the 80/10/10 split; HIWL uses 0. Separate from `seed` so that runs share a test set. */
@@ -88,6 +100,8 @@ export const TRAIN_DEFAULTS: Readonly<Omit<TrainConfig, "lr" | "hierarchy">> = {
   limit: null,
   patience: 25,
   bestBy: "accuracy",
+  minEpochExamples: 0,
+  initFrom: null,
   seed: 0,
   splitSeed: 0,
   maxMinutes: null,
@@ -117,6 +131,7 @@ export function resolveTrainConfig(input: TrainConfigInput): TrainConfig {
   integer("batch", config.batch, 2);
   integer("epochs", config.epochs, 1);
   integer("patience", config.patience, 1);
+  integer("minimum epoch examples", config.minEpochExamples, 0);
   integer("limit", config.limit, 1);
   integer("seed", config.seed, 0);
   integer("split seed", config.splitSeed, 0);

@@ -87,6 +87,8 @@ export interface NetworkRun {
   secondsBefore: number;
   /** The interrupted state of this network, when resuming it. */
   resume: { model: ModelFiles; optimizer: OptimizerState } | null;
+  /** Starting weights in place of a random initialisation (TrainConfig.initFrom); resume wins. */
+  init: ModelFiles | null;
   best: ModelFiles | null;
   /** Persists the run after an epoch (checkpoint.ts); `current` is null once the network has stopped. */
   checkpoint: (
@@ -104,12 +106,21 @@ export function batchesOf(order: readonly number[], batch: number): number[][] {
 }
 
 /**
- * An epoch's order of training examples (by their class labels): HIWL's class-balanced draws
- * with replacement (weightedEpoch), or a shuffle of every example once.
+ * An epoch's order of training examples (by their class labels): passes of HIWL's
+ * class-balanced draws with replacement (weightedEpoch), or of shuffles of every example once,
+ * until the epoch holds at least `minExamples`.
  */
-export function epochOrder(labels: readonly number[], weighted: boolean, seed: string): number[] {
+export function epochOrder(labels: readonly number[], weighted: boolean, seed: string, minExamples = 0): number[] {
   const rng = createRng(`order:${seed}`);
-  return weighted ? weightedEpoch(labels, rng) : shuffledEpoch(labels.length, rng);
+  const order: number[] = [];
+  for (let pass = 0; pass < epochPasses(labels.length, minExamples); pass++) {
+    order.push(...(weighted ? weightedEpoch(labels, rng) : shuffledEpoch(labels.length, rng)));
+  }
+  return order;
+}
+
+function epochPasses(examples: number, minExamples: number): number {
+  return Math.max(1, Math.ceil(minExamples / examples));
 }
 
 /** Initial weights differ per network but follow from the seed (seed 0 would mean unseeded to tfjs). */
@@ -124,6 +135,8 @@ export async function trainNetwork(run: NetworkRun): Promise<ModelFiles> {
   if (data.train.indices.length === 0) throw new Error(`no training galaxies for the ${level} network (${data.classes.join(", ")})`);
   const model = run.resume
     ? await loadModelFromFiles(run.resume.model)
+    : run.init
+    ? await loadModelFromFiles(run.init)
     : buildEfficientNet({
         variant: config.variant,
         numClasses: data.classes.length,
@@ -135,7 +148,10 @@ export async function trainNetwork(run: NetworkRun): Promise<ModelFiles> {
   const trainer = new NetworkTrainer(model, { optimizer: config.optimizer, learningRate: config.lr, weightDecay: config.weightDecay });
   if (run.resume) await trainer.loadState(run.resume.optimizer);
   const labels = data.train.targets.map(argmax);
-  const stepsPerEpoch = batchesOf(data.train.indices, config.batch).length;
+  const stepsPerEpoch = batchesOf(
+    Array.from({ length: labels.length * epochPasses(labels.length, config.minEpochExamples) }, (_, i) => i),
+    config.batch,
+  ).length;
   const totalSteps = config.epochs * stepsPerEpoch;
   const warmupSteps = Math.round(config.warmupEpochs * stepsPerEpoch);
   let best = run.best;
@@ -145,7 +161,7 @@ export async function trainNetwork(run: NetworkRun): Promise<ModelFiles> {
     while (progress.stopped === null) {
       const epoch = progress.epochsDone + 1;
       const started = performance.now();
-      const batches = batchesOf(epochOrder(labels, data.weighted, `${config.seed}:${level}:${epoch}`), config.batch);
+      const batches = batchesOf(epochOrder(labels, data.weighted, `${config.seed}:${level}:${epoch}`, config.minEpochExamples), config.batch);
       const dropout = createRng(`dropout:${config.seed}:${level}:${epoch}`);
       let lossSum = 0;
       let correct = 0;
@@ -229,6 +245,7 @@ export async function trainNetwork(run: NetworkRun): Promise<ModelFiles> {
  */
 export function isBetter(record: EpochRecord, best: BestEpoch | null, by: BestBy): boolean {
   if (best === null || record.valAccuracy === null || best.valAccuracy === null) return true;
+  if (by === "last") return true;
   if (by === "loss") return record.valLoss! < best.valLoss!;
   return (
     record.valAccuracy > best.valAccuracy ||

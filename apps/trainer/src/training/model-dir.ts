@@ -13,6 +13,7 @@ import {
   ModelMetadataSchema,
   networkModelPath,
   WEIGHTS_FILE,
+  type Level,
   type ModelFiles,
   type ModelMetadata,
 } from "@hiwl/model/network";
@@ -76,18 +77,30 @@ export interface LoadedModel {
   networks: LevelModels;
 }
 
-export async function loadModelDir(dir: string): Promise<LoadedModel> {
+export async function readModelMetadata(dir: string): Promise<ModelMetadata> {
   const parsed = ModelMetadataSchema.safeParse(await readJson(join(dir, METADATA_FILE)).catch((error: Error) => {
     throw new Error(`${dir} is not a trained model: ${error.message}`);
   }));
   if (!parsed.success) throw new Error(`${join(dir, METADATA_FILE)} is invalid: ${parsed.error.message}`);
-  const metadata = parsed.data;
-  const set = classSetOf(metadata.classes);
-  const networks: LevelModels = {};
-  for (const level of set.networks(metadata.hierarchy)) {
-    networks[level] = await loadModelFromFiles(await readModelFiles(join(dir, dirname(networkModelPath(level)))));
+  return parsed.data;
+}
+
+/** The tfjs files of each network of a model directory, by level. */
+export async function readNetworkFiles(dir: string, metadata: ModelMetadata): Promise<Partial<Record<Level, ModelFiles>>> {
+  const files: Partial<Record<Level, ModelFiles>> = {};
+  for (const level of classSetOf(metadata.classes).networks(metadata.hierarchy)) {
+    files[level] = await readModelFiles(join(dir, dirname(networkModelPath(level))));
   }
-  return { dir, metadata, set, networks };
+  return files;
+}
+
+export async function loadModelDir(dir: string): Promise<LoadedModel> {
+  const metadata = await readModelMetadata(dir);
+  const networks: LevelModels = {};
+  for (const [level, files] of Object.entries(await readNetworkFiles(dir, metadata))) {
+    networks[level as Level] = await loadModelFromFiles(files);
+  }
+  return { dir, metadata, set: classSetOf(metadata.classes), networks };
 }
 
 export function disposeModel(model: LoadedModel): void {

@@ -29,7 +29,7 @@ import {
   type ModelMetadata,
 } from "@hiwl/model/network";
 import { selectBackend, type BackendChoice } from "@hiwl/model/node";
-import type { LevelModels } from "@hiwl/model/training";
+import { CLASS_SETS, type LevelModels } from "@hiwl/model/training";
 import {
   loadCheckpoint,
   removeCheckpoints,
@@ -44,7 +44,15 @@ import { galaxySetHash, loadDataset, loadExampleCutouts, type Dataset } from "./
 import { classifyCutouts } from "./evaluate.ts";
 import { ImagePipeline } from "./image-pipeline.ts";
 import { TrainingInterrupted, trainNetwork, type NetworkData, type TrainHooks } from "./loop.ts";
-import { createVersionDir, modelsDir, readJson, writeJsonAtomic, writeModelFiles } from "./model-dir.ts";
+import {
+  createVersionDir,
+  modelsDir,
+  readJson,
+  readModelMetadata,
+  readNetworkFiles,
+  writeJsonAtomic,
+  writeModelFiles,
+} from "./model-dir.ts";
 
 export interface TrainOptions extends TrainConfigInput {
   backend?: BackendChoice;
@@ -97,6 +105,7 @@ export async function trainModel(db: Db, dataDir: string, options: TrainOptions,
     throw new Error("only models of the five HIWL classes can be active: the site stores 5-class predictions");
   }
   const { backend } = await selectBackend({ backend: options.backend ?? "auto", log });
+  const init = config.initFrom === null ? {} : await initialNetworks(config.initFrom, config);
 
   const dataset = await loadDataset(db, config);
   const { set, examples, split } = dataset;
@@ -139,6 +148,7 @@ export async function trainModel(db: Db, dataDir: string, options: TrainOptions,
         hooks,
         secondsBefore: state.timing.reduce((sum, t) => sum + t.seconds, 0),
         resume: progress.epochsDone > 0 ? checkpoint?.current ?? null : null,
+        init: init[progress.level] ?? null,
         best: best[progress.level] ?? null,
         checkpoint: async (epoch, bestFiles, current) => {
           state.timing.push({ level: progress.level, epoch: epoch.epoch, seconds: epoch.seconds, imagesPerSec: epoch.imagesPerSec });
@@ -185,6 +195,16 @@ export async function trainModel(db: Db, dataDir: string, options: TrainOptions,
   } finally {
     await pipeline.close();
   }
+}
+
+/** The networks a run starts from with `initFrom`, refused unless they have its architecture and outputs. */
+async function initialNetworks(dir: string, config: TrainConfig): Promise<Partial<Record<Level, ModelFiles>>> {
+  const metadata = await readModelMetadata(dir);
+  const classes = CLASS_SETS[config.classes].classes;
+  const theirs = `${metadata.variant} ${metadata.inputSize} px, ${metadata.hierarchy}, ${metadata.classes.join("/")}`;
+  const ours = `${config.variant} ${config.inputSize} px, ${config.hierarchy}, ${classes.join("/")}`;
+  if (theirs !== ours) throw new Error(`cannot start from ${dir}: it is ${theirs}, this run trains ${ours}`);
+  return readNetworkFiles(dir, metadata);
 }
 
 interface OpenRun {
