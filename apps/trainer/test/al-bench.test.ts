@@ -1,9 +1,10 @@
-import { existsSync, mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_RETIREMENT } from "@hiwl/model";
 import { chartSvg, classificationsToReach, headline, meanCurves, type Curve } from "../src/al-bench/report.ts";
+import { mergeResults, readResults } from "../src/al-bench/results.ts";
 import { COUNT_RETIREMENT, strategyRetirement, runAlBench, type StrategyRun } from "../src/al-bench/run.ts";
 
 describe("the active-learning benchmark", () => {
@@ -18,6 +19,7 @@ describe("the active-learning benchmark", () => {
       crowd: 20,
       passes: 2,
       seeds: 1,
+      firstSeed: 3,
       strategies: ["random", "bald"] as const,
       warmStart: true,
       training: { variant: "nano", inputSize: 32, batch: 8, epochs: 1, targets: "votes", backend: "wasm" } as const,
@@ -26,7 +28,10 @@ describe("the active-learning benchmark", () => {
     const { heldOut, runs } = await runAlBench(options);
     expect(heldOut).toBeGreaterThan(0);
     expect(heldOut).toBeLessThanOrEqual(options.heldOut);
-    expect(runs.map((r) => r.strategy)).toEqual(["random", "bald"]);
+    expect(runs.map((r) => [r.strategy, r.seed])).toEqual([
+      ["random", 3],
+      ["bald", 3],
+    ]);
     for (const run of runs) {
       // Counted in the strategy's database after each round: exactly the round's share of the budget.
       expect(run.rounds.map((r) => r.classifications)).toEqual([450, 900]);
@@ -84,5 +89,49 @@ describe("the headline", () => {
     const svg = chartSvg(curves, headline(curves), "test <chart>");
     expect(svg.match(/<polyline /g)).toHaveLength(curves.length);
     expect(svg).toContain("test &lt;chart&gt;");
+  });
+});
+
+describe("result files", () => {
+  const run = (strategy: "random" | "margin", seed: number, accuracies: number[]): StrategyRun => ({
+    strategy,
+    seed,
+    seconds: 60,
+    rounds: accuracies.map((accuracy, i) => ({ round: i + 1, classifications: 100 * (i + 1), classified: 0, labelled: 0, retired: 0, accuracy })),
+  });
+  const size = { pool: 100, heldOut: 50, budget: 200, rounds: 2, crowd: 10, passes: 2, seeds: 1, warmStart: false, strategies: ["random", "margin"] as const };
+  const results = (seed: number, random: number[], margin: number[], training = { variant: "nano" as const, epochs: 3 }) => {
+    const runs = [run("random", seed, random), run("margin", seed, margin)];
+    const curves = meanCurves(runs);
+    return { size: { ...size, firstSeed: seed }, training, heldOut: 40, minutes: 10 + seed, curves, headline: headline(curves), runs };
+  };
+  const write = (name: string, value: unknown) => {
+    const file = join(mkdtempSync(join(tmpdir(), "hiwl-al-results-")), name);
+    writeFileSync(file, typeof value === "string" ? value : JSON.stringify(value));
+    return file;
+  };
+
+  it("merges seeds run side by side into one report: every run, curves averaged over all of them", async () => {
+    const a = write("a.json", results(0, [0.5, 0.6], [0.6, 0.7]));
+    const b = write("b.json", results(1, [0.5, 0.8], [0.7, 0.9]));
+    const merged = mergeResults(await Promise.all([readResults(a), readResults(b)]));
+    expect(merged.runs.map((r) => `${r.strategy}:${r.seed}`)).toEqual(["random:0", "margin:0", "random:1", "margin:1"]);
+    expect(merged.size).toMatchObject({ seeds: 2, firstSeed: 0, pool: 100 });
+    expect(merged.minutes).toBe(21);
+    expect(merged.curves.find((c) => c.strategy === "random")!.points.map((p) => p.accuracy)).toEqual([expect.closeTo(0.5, 9), expect.closeTo(0.7, 9)]);
+    // Random ends at 70%; margin's mean (65%, 80%) crosses it a third of the way from 100 to 200.
+    expect(merged.headline.best).toMatchObject({ strategy: "margin", classifications: expect.closeTo(400 / 3, 6) });
+  });
+
+  it("refuses files that differ in more than their seeds, a seed twice, and files that are not results", async () => {
+    const a = await readResults(write("a.json", results(0, [0.5, 0.6], [0.6, 0.7])));
+    const other = await readResults(write("b.json", results(1, [0.5, 0.6], [0.6, 0.7], { variant: "nano", epochs: 4 })));
+    expect(() => mergeResults([a, other])).toThrow(/b\.json was run with another training than .*a\.json: only seeds may differ/);
+    const again = await readResults(write("c.json", results(0, [0.5, 0.6], [0.6, 0.7])));
+    expect(() => mergeResults([a, again])).toThrow(/random seed 0 appears in more than one of/);
+    const broken = results(0, [0.5, 1.5], [0.6, 0.7]);
+    await expect(readResults(write("d.json", broken))).rejects.toThrow(/d\.json is not a bench al result file: runs\.0\.rounds\.1\.accuracy: /);
+    await expect(readResults(write("e.json", "{"))).rejects.toThrow(/e\.json is not JSON/);
+    await expect(readResults("/nonexistent/results.json")).rejects.toThrow(/cannot read benchmark results \/nonexistent\/results\.json/);
   });
 });

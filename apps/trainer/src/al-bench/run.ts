@@ -65,6 +65,8 @@ export interface AlBenchOptions {
   passes: number;
   /** Repeats with different volunteer and training seeds; the report averages them. */
   seeds: number;
+  /** The seeds run are firstSeed, firstSeed + 1, ...: seeds can run side by side and be merged. */
+  firstSeed: number;
   strategies: readonly Strategy[];
   training: TrainConfigInput & { backend?: BackendChoice };
   /** Each round after the first starts from the previous round's weights instead of from scratch. */
@@ -245,7 +247,7 @@ export async function runAlBench(options: AlBenchOptions): Promise<{ heldOut: nu
   options.log?.(`held-out set: ${catalogue.heldOut.length} galaxies with a true class`);
   const runs: StrategyRun[] = [];
   try {
-    for (let seed = 0; seed < options.seeds; seed++) {
+    for (let seed = options.firstSeed; seed < options.firstSeed + options.seeds; seed++) {
       for (const strategy of options.strategies) runs.push(await runStrategy(catalogue, strategy, seed, options));
     }
   } finally {

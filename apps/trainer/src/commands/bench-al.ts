@@ -6,46 +6,57 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import type { Command } from "commander";
 import { ACQUISITION_FUNCTIONS, type AcquisitionFunction } from "@hiwl/model";
-import { chartSvg, formatHeadline, formatTable, headline, meanCurves } from "../al-bench/report.ts";
-import { runAlBench, type AlBenchOptions } from "../al-bench/run.ts";
+import { chartSvg, formatHeadline, formatTable } from "../al-bench/report.ts";
+import { benchResults, mergeResults, readResults } from "../al-bench/results.ts";
+import type { AlBenchOptions } from "../al-bench/run.ts";
 import { addModelOptions, modelConfig, type ModelCliOptions } from "../training/cli.ts";
 import type { TrainConfigInput } from "../training/config.ts";
 import { integer, onOff } from "../training/option-parsers.ts";
 
 /**
- * The smallest model that learns the synthetic classes, retrained from scratch each round: small
- * retrained models are noisy, and a fixed seed per run keeps the noise the same for every
- * strategy. Adam: from scratch, SGD at HIWL's 0.005 learns too slowly in a few epochs. Crowd
- * distributions as targets, as Galaxy Zoo's active learning trains on vote counts: the galaxies
- * an acquisition function picks are the ambiguous ones, whose votes mostly pass no class
- * threshold and would otherwise teach the model nothing.
+ * The smallest model that learns the synthetic classes, retrained from scratch each round with
+ * the same amount of training whatever the round's data: 16 epochs of at least 512 examples,
+ * and the last epoch kept (a few dozen validation galaxies pick epochs almost at random; with
+ * 24 epochs of the labelled galaxies alone and the epoch of the lowest validation loss, held-out
+ * accuracy swung by 10-20 points between rounds). A fixed seed per run keeps the noise the same
+ * for every strategy. Adam: from scratch, SGD at HIWL's 0.005 learns too slowly in a few epochs.
+ * Crowd distributions as targets, as Galaxy Zoo's active learning trains on vote counts: the
+ * galaxies an acquisition function picks are the ambiguous ones, whose votes mostly pass no
+ * class threshold and would otherwise teach the model nothing.
  */
 export const AL_TRAINING = {
   targets: "votes",
   variant: "nano",
   inputSize: 32,
   batch: 32,
-  epochs: 24,
+  epochs: 16,
+  minEpochExamples: 512,
   optimizer: "adam",
   lr: 0.003,
-  // Without a warm-up, Adam at 0.003 on a few hundred galaxies swung held-out accuracy by
-  // 10 points between rounds; with it and 24 epochs the curves are smooth enough to compare.
   warmupEpochs: 1,
-  // A few dozen galaxies validate the early rounds: their accuracy moves in steps of several
-  // points and picked arbitrary epochs; the loss over their vote distributions is steadier.
-  bestBy: "loss",
-  patience: 24,
+  bestBy: "last",
 } as const satisfies TrainConfigInput;
 
-/** Sized to take 20-30 minutes on the 2-core development machine. */
-export const AL_DEFAULTS = { pool: 1500, heldOut: 400, budget: 6000, rounds: 8, crowd: 300, passes: 8, seeds: 1, warmStart: false };
+/** One seed takes about 40 minutes on the 2-core development machine, on one of its cores. */
+export const AL_DEFAULTS = {
+  pool: 1500,
+  heldOut: 1000,
+  budget: 6000,
+  rounds: 8,
+  crowd: 300,
+  passes: 8,
+  seeds: 1,
+  firstSeed: 0,
+  warmStart: false,
+};
 
 interface BenchAlCliOptions
   extends ModelCliOptions,
-    Pick<AlBenchOptions, "pool" | "heldOut" | "budget" | "rounds" | "crowd" | "passes" | "seeds" | "warmStart" | "workDir"> {
+    Pick<AlBenchOptions, "pool" | "heldOut" | "budget" | "rounds" | "crowd" | "passes" | "seeds" | "firstSeed" | "warmStart" | "workDir"> {
   strategies: AcquisitionFunction[];
   json: string;
   chart: string;
+  merge?: string[];
 }
 
 function strategyList(value: string): AcquisitionFunction[] {
@@ -71,6 +82,8 @@ export function registerBenchAl(bench: Command) {
       .option("--crowd <n>", "simulated volunteers", integer("--crowd", 1), AL_DEFAULTS.crowd)
       .option("--passes <T>", "MC dropout passes for BALD", integer("--passes", 2), AL_DEFAULTS.passes)
       .option("--seeds <n>", "repeats with other volunteer and training seeds, averaged", integer("--seeds", 1), AL_DEFAULTS.seeds)
+      .option("--first-seed <k>", "the seeds run are k, k+1, ... (to run seeds side by side and --merge them)", integer("--first-seed"), AL_DEFAULTS.firstSeed)
+      .option("--merge <files>", "comma-separated result files of earlier runs of the same size: report on all their runs instead of running", (v: string) => v.split(","))
       .option("--warm-start <on|off>", "start each round's training from the previous round's model", onOff("--warm-start"), AL_DEFAULTS.warmStart)
       .option("--strategies <list>", "comma-separated; random is the baseline", strategyList, [...ACQUISITION_FUNCTIONS])
       .option("--json <file>", "raw results", "docs/active-learning.json")
@@ -78,7 +91,8 @@ export function registerBenchAl(bench: Command) {
       .option("--work-dir <dir>", "scratch directory (removed afterwards)", join(tmpdir(), `hiwl-al-${process.pid}`)),
     AL_TRAINING,
   ).action(async (opts: BenchAlCliOptions) => {
-    const { pool, heldOut: rendered, budget, rounds, crowd, passes, seeds, warmStart, strategies, json, chart, workDir, ...model } = opts;
+    const { pool, heldOut: rendered, budget, rounds, crowd, passes, seeds, firstSeed, warmStart, strategies, json, chart, merge, workDir, ...model } =
+      opts;
     const options: AlBenchOptions = {
       pool,
       heldOut: rendered,
@@ -87,26 +101,20 @@ export function registerBenchAl(bench: Command) {
       crowd,
       passes,
       seeds,
+      firstSeed,
       warmStart,
       strategies,
       training: { ...modelConfig(model), targets: AL_TRAINING.targets, backend: model.backend },
       workDir: resolve(workDir),
       log: (line) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`),
     };
-    const started = performance.now();
-    const { heldOut, runs } = await runAlBench(options);
-    const minutes = (performance.now() - started) / 60_000;
-    const curves = meanCurves(runs);
-    const h = headline(curves);
-    const { training, workDir: _workDir, log: _log, ...size } = options;
+    const results = merge ? mergeResults(await Promise.all(merge.map(readResults))) : await benchResults(options);
+    const { curves, headline: h, training, heldOut, minutes } = results;
     const title = `Active learning on the synthetic sky (${training.variant} ${training.inputSize} px, ${heldOut} held-out galaxies)`;
     await mkdir(dirname(resolve(chart)), { recursive: true });
     await writeFile(resolve(chart), chartSvg(curves, h, title));
     await mkdir(dirname(resolve(json)), { recursive: true });
-    await writeFile(
-      resolve(json),
-      `${JSON.stringify({ size, training, heldOut, minutes, curves, headline: h, runs }, null, 2)}\n`,
-    );
+    await writeFile(resolve(json), `${JSON.stringify(results, null, 2)}\n`);
     console.log("");
     console.log(formatTable(curves));
     console.log("");
