@@ -224,5 +224,8 @@ describe("hiwl predict and evaluate", () => {
     const metrics = JSON.parse(active.metrics) as RunMetrics;
     const evaluated = await hiwl("evaluate");
     expect(evaluated.stdout).toContain(`overall accuracy ${(100 * metrics.accuracy).toFixed(2)}% on ${metrics.split.test} held-out galaxies`);
+    // The coverage table's first row keeps every test galaxy: the same accuracy again.
+    const everyGalaxy = evaluated.stdout.split("\n").find((line) => line.trimStart().startsWith("100.0%"))!;
+    expect(everyGalaxy.trim().split(/\s+/)).toEqual(["100.0%", String(metrics.split.test), expect.any(String), `${(100 * metrics.accuracy).toFixed(1)}%`]);
   });
 });

@@ -68,3 +68,53 @@ export function formatMetrics(m: ClassificationMetrics): string {
   ];
   return lines.join("\n");
 }
+
+export interface CoveragePoint {
+  /** Share of the galaxies kept: those the model is surest of. */
+  coverage: number;
+  count: number;
+  /** The lowest top-class probability among them. */
+  minConfidence: number;
+  accuracy: number;
+}
+
+/**
+ * Accuracy on the galaxies the model is surest of (its probability for the class it decided),
+ * at each coverage: how many galaxies a project could leave to the model at a given accuracy,
+ * and how much of the error sits in the galaxies the model finds ambiguous.
+ */
+export function accuracyByCoverage(
+  probabilities: readonly (readonly number[])[],
+  decisions: readonly number[],
+  truth: readonly number[],
+  coverages: readonly number[] = [1, 0.9, 0.8, 0.7, 0.6, 0.5],
+): CoveragePoint[] {
+  if (probabilities.length !== truth.length || decisions.length !== truth.length) {
+    throw new Error(`coverage: ${truth.length} true labels, ${decisions.length} decisions and ${probabilities.length} probability rows`);
+  }
+  if (truth.length === 0) return [];
+  const order = truth
+    .map((t, i) => ({ confidence: probabilities[i]![decisions[i]!]!, correct: decisions[i] === t }))
+    .sort((a, b) => b.confidence - a.confidence);
+  return coverages.map((coverage) => {
+    if (!(coverage > 0 && coverage <= 1)) throw new Error(`coverage must be in (0, 1], got ${coverage}`);
+    const kept = order.slice(0, Math.max(1, Math.round(coverage * order.length)));
+    return {
+      coverage,
+      count: kept.length,
+      minConfidence: kept.at(-1)!.confidence,
+      accuracy: kept.filter((g) => g.correct).length / kept.length,
+    };
+  });
+}
+
+export function formatCoverage(points: readonly CoveragePoint[]): string {
+  const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+  return [
+    "accuracy on the galaxies the model is surest of",
+    "coverage  galaxies  min confidence  accuracy",
+    ...points.map(
+      (p) => `${pct(p.coverage).padStart(8)}  ${String(p.count).padStart(8)}  ${p.minConfidence.toFixed(3).padStart(14)}  ${pct(p.accuracy).padStart(8)}`,
+    ),
+  ].join("\n");
+}

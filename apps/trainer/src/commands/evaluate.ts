@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { Option, type Command } from "commander";
 import { dataDir, db } from "@hiwl/db";
-import { classificationMetrics, formatMetrics } from "@hiwl/model";
+import { accuracyByCoverage, classificationMetrics, formatCoverage, formatMetrics } from "@hiwl/model";
 import { selectBackend, type BackendChoice } from "@hiwl/model/node";
 import { cliHooks, resolveModel } from "../training/cli.ts";
 import { backendOption } from "../training/option-parsers.ts";
@@ -56,7 +56,10 @@ export function registerEvaluate(program: Command) {
           );
           hooks.stop();
           console.log(`${model.metadata.version} on the ${opts.split} split`);
-          console.log(formatMetrics(classificationMetrics(model.set.classes, examples.map((e) => e.cls!), classified.decisions)));
+          const truth = examples.map((e) => e.cls!);
+          console.log(formatMetrics(classificationMetrics(model.set.classes, truth, classified.decisions)));
+          console.log("");
+          console.log(formatCoverage(accuracyByCoverage(classified.probabilities, classified.decisions, truth)));
         } finally {
           disposeModel(model);
           await pipeline.close();

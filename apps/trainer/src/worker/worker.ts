@@ -99,7 +99,8 @@ export class TrainingWorker {
   /** Classifications up to this id are in the last job this worker queued or started. */
   private mark = 0;
   private lastStaleCheck = 0;
-  private startedAt = new Date();
+  /** Without an active model, a job older than this worker (one before a restart) does not stop a new first-model job. */
+  private readonly startedAt = new Date();
   private current: JobReporter | null = null;
   private stopReason: string | null = null;
   private wake: (() => void) | null = null;
@@ -127,7 +128,6 @@ export class TrainingWorker {
 
   /** Fails the jobs that dead workers left running and starts counting new classifications. */
   async start(): Promise<void> {
-    this.startedAt = new Date();
     await this.failStale(true);
     this.mark = await latestClassificationId(this.db);
   }
