@@ -1,7 +1,8 @@
 /**
  * The benchmark's result file (docs/active-learning.json): what ran, every strategy's rounds for
  * every seed, the curves averaged over the seeds and the headline. Seeds run side by side, one
- * process each with its own --first-seed (a run trains on one core), merge into one report.
+ * process each with its own --first-seed (the training loop keeps one core busy, the image
+ * worker only part of the other), merge into one report.
  */
 import { readFile } from "node:fs/promises";
 import { isDeepStrictEqual } from "node:util";

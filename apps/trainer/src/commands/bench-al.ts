@@ -37,7 +37,7 @@ export const AL_TRAINING = {
   bestBy: "last",
 } as const satisfies TrainConfigInput;
 
-/** One seed takes about 40 minutes on the 2-core development machine, on one of its cores. */
+/** One seed takes about 40 minutes on the 2-core development machine. */
 export const AL_DEFAULTS = {
   pool: 1500,
   heldOut: 1000,
