@@ -25,7 +25,7 @@ step("Building the site", "npx", ["turbo", "run", "build", "--filter=@hiwl/web"]
 
 const port = process.env.PORT ?? "3000";
 const children = [
-  spawn("npx", ["next", "start", "-p", port], { cwd: join(root, "apps/web"), env, stdio: "inherit" }),
+  spawn(process.execPath, ["server.mjs"], { cwd: join(root, "apps/web"), env: { ...env, PORT: port }, stdio: "inherit" }),
   // Spawned directly (not through npx) so that SIGTERM reaches the worker, which fails its
   // current job with a clear error instead of leaving it running.
   spawn(process.execPath, [hiwl, "watch"], { cwd: root, env, stdio: "inherit" }),

@@ -51,12 +51,13 @@ export default defineConfig({
     },
   },
   webServer: {
-    command: `npx next start -p ${process.env.HIWL_E2E_PORT}`,
+    // The production server (server.mjs: Next's handler, client addresses from the socket).
+    command: "node server.mjs",
     // Does not touch the database, which global setup may still be preparing.
     url: `${baseURL}/signin`,
     reuseExistingServer: false,
     timeout: 60_000,
-    env: { HIWL_DATA_DIR: process.env.HIWL_E2E_DATA_DIR },
+    env: { HIWL_DATA_DIR: process.env.HIWL_E2E_DATA_DIR, PORT: process.env.HIWL_E2E_PORT },
     stdout: "pipe",
   },
 });

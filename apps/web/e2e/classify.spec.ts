@@ -1,9 +1,7 @@
-import { mkdirSync } from "node:fs";
-import { dirname } from "node:path";
 import { listVolunteerClassifications } from "@hiwl/db";
 import { getAnswer, getQuestion, questionOf } from "@hiwl/model";
 import { expect, test, type Page } from "@playwright/test";
-import { screenshotPath, testDb } from "./env.ts";
+import { readmeScreenshot, testDb } from "./env.ts";
 
 /** One step of a walk: click an answer, press its number key, or go back (button or Backspace). */
 type Step = { click: string } | { key: string } | { back: "button" | "Backspace" };
@@ -76,8 +74,7 @@ test("a volunteer classifies three galaxies and the database holds exactly those
     if (i === 1) {
       // The answer trail, the crowd so far and the model's guess: the picture for the README.
       await page.mouse.move(0, 0); // no hover highlight in the picture
-      mkdirSync(dirname(screenshotPath("classify.png")), { recursive: true });
-      await page.screenshot({ path: screenshotPath("classify.png"), fullPage: true });
+      await readmeScreenshot(page, "classify.png");
     }
     expected.set(galaxyId, walk.answers);
     await page.getByRole("button", { name: "Next galaxy" }).click();

@@ -1,6 +1,8 @@
-import { resolve } from "node:path";
+import { mkdirSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { createDb } from "@hiwl/db";
+import { createDb, createSession } from "@hiwl/db";
+import type { BrowserContext, Page } from "@playwright/test";
 
 /** The monorepo root (apps/web/e2e -> ../../..). */
 export const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
@@ -8,7 +10,15 @@ export const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
 /** Real SDSS images next to the repository (read-only). */
 export const GZ1_DIR = resolve(repoRoot, "../shared/data/gz1");
 
-export const screenshotPath = (name: string) => resolve(repoRoot, "docs/images", name);
+/**
+ * One of the README's pictures (docs/images), taken full-page; written only when asked
+ * (HIWL_SCREENSHOTS=1), so that a test run leaves the work tree as it was.
+ */
+export async function readmeScreenshot(page: Page, name: string): Promise<void> {
+  const path = process.env.HIWL_SCREENSHOTS ? resolve(repoRoot, "docs/images", name) : undefined;
+  if (path) mkdirSync(dirname(path), { recursive: true });
+  await page.screenshot({ path, fullPage: true });
+}
 
 export const RESEARCHER = { username: "astro", password: "correct-horse-battery", displayName: "Dr. Astro" };
 
@@ -21,3 +31,15 @@ export function dataDir(): string {
 
 /** The test database, the one the server under test uses. */
 export const testDb = () => createDb({ dataDir: dataDir() });
+
+/** Signs the browser context in as the test researcher (a session made in the database). */
+export async function signInAsResearcher(context: BrowserContext, baseURL: string): Promise<void> {
+  const db = testDb();
+  try {
+    const researcher = await db.volunteer.findUniqueOrThrow({ where: { username: RESEARCHER.username } });
+    const { token } = await createSession(db, researcher.id);
+    await context.addCookies([{ name: "hiwl_session", value: token, url: baseURL, httpOnly: true, sameSite: "Lax" }]);
+  } finally {
+    await db.$disconnect();
+  }
+}

@@ -1,7 +1,7 @@
 import { HIWL_CLASSES, selectClass } from "@hiwl/model";
 import { listVoteFractions, type Prediction } from "@hiwl/db";
 import { expect, test, type Page } from "@playwright/test";
-import { testDb } from "./env.ts";
+import { signInAsResearcher, testDb } from "./env.ts";
 
 /** Entropy of the five stored probabilities over ln 5, worked out here rather than read from the row. */
 const uncertainty = (p: Prediction) =>
@@ -12,12 +12,13 @@ async function recorded() {
   try {
     const active = await db.modelVersion.findFirstOrThrow({ where: { active: true } });
     const [galaxies, predictions, votes] = await Promise.all([
-      db.galaxy.findMany({ orderBy: { id: "desc" }, select: { id: true } }),
+      db.galaxy.findMany({ orderBy: { id: "desc" }, select: { id: true, retiredAt: true } }),
       db.prediction.findMany({ where: { modelVersionId: active.id } }),
       listVoteFractions(db),
     ]);
     return {
       galaxies: galaxies.map((g) => g.id),
+      retired: new Set(galaxies.filter((g) => g.retiredAt !== null).map((g) => g.id)),
       predictions: new Map(predictions.map((p) => [p.galaxyId, p])),
       consensus: new Map(votes.map((v) => [v.galaxyId, selectClass(v.voteFractions) ?? "none"])),
     };
@@ -35,7 +36,12 @@ async function expectShown(page: Page, ids: readonly number[]) {
   expect(await shownIds(page)).toEqual(ids);
 }
 
-test("the gallery filters by the active model's predicted class and uncertainty, by consensus, and sorts by uncertainty", async ({ page }) => {
+test("for researchers, the gallery filters by the active model's predicted class and uncertainty, by consensus, and sorts by uncertainty", async ({
+  page,
+  context,
+  baseURL,
+}) => {
+  await signInAsResearcher(context, baseURL!);
   const { galaxies, predictions, consensus } = await recorded();
   // Newest first, as the gallery lists them.
   const where = (keep: (id: number) => boolean) => galaxies.filter(keep);
@@ -83,4 +89,33 @@ test("the gallery filters by the active model's predicted class and uncertainty,
   const values = scoredOrder.map((id) => uncertainty(predictions.get(id)!));
   values.slice(1).forEach((v, i) => expect(v, `position ${i + 1}`).toBeLessThanOrEqual(values[i]! + 1e-9));
   expect(values[0]).toBeGreaterThan(values.at(-1)! + 0.1);
+});
+
+test("for volunteers, the gallery hides what is said about active galaxies, and filters by class show retired ones only", async ({ page }) => {
+  const { galaxies, retired, predictions } = await recorded();
+  expect(retired.size).toBeGreaterThan(0);
+  expect(retired.size).toBeLessThan(galaxies.length);
+
+  await page.goto("/gallery");
+  await expectShown(page, galaxies);
+  for (const id of galaxies) {
+    const tile = page.locator(`li[data-galaxy-id="${id}"]`);
+    if (retired.has(id)) {
+      await expect(tile).not.toContainText("Still being classified");
+    } else {
+      await expect(tile).toContainText("Still being classified");
+      await expect(tile).not.toContainText("Model:");
+      await expect(tile).not.toHaveAttribute("data-predicted");
+    }
+  }
+
+  for (const cls of HIWL_CLASSES) {
+    await page.goto(`/gallery?predicted=${cls}`);
+    await expectShown(page, galaxies.filter((id) => retired.has(id) && predictions.get(id)?.predictedClass === cls));
+  }
+  await page.goto("/gallery?sort=most-uncertain");
+  await expect(page.getByText("show retired galaxies only", { exact: false })).toBeVisible();
+  expect([...(await shownIds(page))].sort()).toEqual([...retired].sort());
+  await page.goto("/gallery?status=active&consensus=spiral");
+  await expectShown(page, []);
 });

@@ -71,16 +71,22 @@ export default async function globalSetup() {
       for (let v = 0; v < 3 + (i % 4); v++) {
         const volunteer = await ensureVolunteer(db, `sim-${v}`, { simulated: true });
         const finishedAt = new Date(now - ((n++ * 7) % 20) * DAY - 3_600_000);
-        await submitClassification(db, {
-          volunteerId: volunteer.id,
-          galaxyId: g.id,
-          answers: walks[v === 2 ? 1 : 0]!,
-          startedAt: new Date(finishedAt.getTime() - 20_000),
-          finishedAt,
-        });
+        await submitClassification(
+          db,
+          {
+            volunteerId: volunteer.id,
+            galaxyId: g.id,
+            answers: walks[v === 2 ? 1 : 0]!,
+            startedAt: new Date(finishedAt.getTime() - 20_000),
+            finishedAt,
+          },
+          { requireHandout: false, rules: null },
+        );
       }
     }
+    // Retired galaxies are public; the others show volunteers no label, votes or prediction.
     await retireGalaxy(db, galaxies[0]!.id, "consensus");
+    for (const g of [galaxies[4]!, galaxies[7]!]) await retireGalaxy(db, g.id, "count");
     await createResearcher(db, RESEARCHER.username, RESEARCHER.password, { displayName: RESEARCHER.displayName });
 
     // Model versions as the trainer leaves them; the first one is the active model.

@@ -1,9 +1,7 @@
-import { mkdirSync } from "node:fs";
-import { dirname } from "node:path";
 import { listJobs, listVoteFractions } from "@hiwl/db";
 import { ANSWER_IDS, CLASS_LABELS, HIWL_CLASSES, kaggleColumn, selectClass } from "@hiwl/model";
 import { expect, test, type Page } from "@playwright/test";
-import { RESEARCHER, screenshotPath, testDb } from "./env.ts";
+import { RESEARCHER, readmeScreenshot, testDb } from "./env.ts";
 import { TEST_MODELS } from "./models.ts";
 import { RECORDED_METRICS, UNSCORED_OLDEST, mapPoint, recordedPrediction } from "./researcher-data.ts";
 
@@ -161,8 +159,7 @@ test("a researcher signs in, retrains and sees the queued job", async ({ page, c
   await expect(page.getByTestId("feature-map-tooltip")).toHaveCount(0);
   // The site header is sticky: scrolled down, it would be drawn across the middle of the full-page shot.
   await page.evaluate(() => window.scrollTo(0, 0));
-  mkdirSync(dirname(screenshotPath("dashboard.png")), { recursive: true });
-  await page.screenshot({ path: screenshotPath("dashboard.png"), fullPage: true });
+  await readmeScreenshot(page, "dashboard.png");
 
   // A point opens its galaxy.
   await page.getByTestId("feature-map").locator(`circle[data-galaxy-id="${target}"]`).click();

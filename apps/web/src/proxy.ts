@@ -1,28 +1,37 @@
 import { NextResponse, type NextRequest } from "next/server";
 import { VOLUNTEER_COOKIE, VOLUNTEER_COOKIE_MAX_AGE, isHttps, isVolunteerId } from "./server/cookies.ts";
+import { contentSecurityPolicy } from "./server/security-headers.ts";
 
 /**
- * Gives every browser an anonymous volunteer id before anything renders, so the page and
- * the API calls it fires in parallel all see the same id (the Volunteer row is created by
- * the API when the id is first used).
+ * Runs before every page: gives the page a Content-Security-Policy with a fresh nonce (Next
+ * puts it on its own scripts, and nothing else may run), and gives a first-time browser an
+ * anonymous volunteer id, so that the page and the API calls it fires in parallel all see the
+ * same id. The id is only a name: the volunteer exists once classification.next creates them.
  */
 export function proxy(request: NextRequest) {
-  if (isVolunteerId(request.cookies.get(VOLUNTEER_COOKIE)?.value)) return NextResponse.next();
+  const nonce = btoa(crypto.randomUUID());
+  const csp = contentSecurityPolicy(nonce);
+  const fresh = request.method === "GET" && !isVolunteerId(request.cookies.get(VOLUNTEER_COOKIE)?.value);
   const id = crypto.randomUUID();
-  // Visible to this request's handlers as well as to the browser's next requests.
-  request.cookies.set(VOLUNTEER_COOKIE, id);
-  const response = NextResponse.next({ request: { headers: request.headers } });
-  response.cookies.set(VOLUNTEER_COOKIE, id, {
-    path: "/",
-    httpOnly: true,
-    sameSite: "lax",
-    secure: isHttps(request.url, request.headers),
-    maxAge: VOLUNTEER_COOKIE_MAX_AGE,
-  });
+  // Visible to this request's server components as well as to the browser's next requests.
+  if (fresh) request.cookies.set(VOLUNTEER_COOKIE, id);
+  const headers = new Headers(request.headers);
+  headers.set("content-security-policy", csp);
+  const response = NextResponse.next({ request: { headers } });
+  response.headers.set("content-security-policy", csp);
+  if (fresh) {
+    response.cookies.set(VOLUNTEER_COOKIE, id, {
+      path: "/",
+      httpOnly: true,
+      sameSite: "lax",
+      secure: isHttps(request.url, request.headers),
+      maxAge: VOLUNTEER_COOKIE_MAX_AGE,
+    });
+  }
   return response;
 }
 
 export const config = {
-  // Images, model files and build assets need no identity.
-  matcher: ["/((?!_next/static|_next/image|favicon.ico|api/galaxies/|api/models/|tfjs/).*)"],
+  // Pages only: the API, images, model files and build assets get their headers from next.config.ts.
+  matcher: ["/((?!api/|_next/static|_next/image|favicon.ico|icon.svg|tfjs/).*)"],
 };

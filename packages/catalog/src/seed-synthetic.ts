@@ -88,14 +88,20 @@ export async function seedSynthetic(db: Db, options: SeedOptions, root = dataDir
       const rng = createRng(`votes:${g.id}`);
       for (const v of pickDistinct(volunteers, votes, rng)) {
         const startedAt = new Date();
-        await submitClassification(db, {
-          volunteerId: v.seed,
-          galaxyId: galaxyId.get(g.id)!,
-          answers: answerWalk(v, g.truth, rng),
-          startedAt,
-          finishedAt: startedAt,
-          userAgent: "hiwl simulated volunteer",
-        });
+        await submitClassification(
+          db,
+          {
+            volunteerId: v.seed,
+            galaxyId: galaxyId.get(g.id)!,
+            answers: answerWalk(v, g.truth, rng),
+            startedAt,
+            finishedAt: startedAt,
+            userAgent: "hiwl simulated volunteer",
+          },
+          // Catalogue history, not a live volunteer: no galaxy was handed out, and the worker's
+          // first scoring run applies the retirement rules.
+          { requireHandout: false, rules: null },
+        );
         classifications++;
         progress?.("votes", classifications, total);
       }

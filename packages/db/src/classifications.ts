@@ -1,99 +1,210 @@
-import { countAnswers, validateWalk } from "@hiwl/model";
+import { randomUUID } from "node:crypto";
+import { retirementReason, validateWalk, type RetirementReason, type RetirementRules } from "@hiwl/model";
 import { z } from "zod";
+import { consensusOf, fractionsOfTallies } from "./aggregates.ts";
 import type { Db } from "./client.ts";
 import { ConflictError, InvalidInputError, NotFoundError } from "./errors.ts";
 import { Prisma, type Classification } from "./generated/prisma/client.ts";
+import { limits } from "./limits.ts";
+import { predictionProbabilities } from "./model-versions.ts";
 import { isPrismaError } from "./prisma-errors.ts";
+import { retirementRules } from "./retirement-rules.ts";
+
+/** How far ahead of the server's clock a volunteer's clock may be (time zones set wrong). */
+const CLOCK_SKEW_MS = 24 * 3600 * 1000;
+
+/** A client-chosen idempotency key: a UUID or any similar token. */
+export const idempotencyKey = z.string().regex(/^[A-Za-z0-9_-]{16,64}$/, "16-64 letters, digits, '_' or '-'");
 
 /** A classification as the site posts it (dates may arrive as ISO strings). */
 export const classificationSubmission = z
   .object({
     volunteerId: z.string().min(1).max(128),
     galaxyId: z.number().int().positive(),
-    answers: z.array(z.string()).min(1).max(32),
+    answers: z.array(z.string().max(8)).min(1).max(32),
     startedAt: z.coerce.date(),
     finishedAt: z.coerce.date(),
     userAgent: z.string().max(512).nullish(),
+    /** One per walk; absent for server-side callers (simulations), which get a random one. */
+    idempotencyKey: idempotencyKey.optional(),
+    /** Keyed hash of the client's network address (clientKey()); absent for simulated votes. */
+    clientKey: z.string().max(64).nullish(),
   })
-  .refine((s) => s.finishedAt >= s.startedAt, { message: "finishedAt is before startedAt", path: ["finishedAt"] });
+  .refine((s) => s.finishedAt >= s.startedAt, { message: "finishedAt is before startedAt", path: ["finishedAt"] })
+  .refine((s) => s.finishedAt.getTime() <= Date.now() + CLOCK_SKEW_MS, {
+    message: "finishedAt is in the future",
+    path: ["finishedAt"],
+  });
 export type ClassificationSubmission = z.input<typeof classificationSubmission>;
+
+export const CLASSIFICATION_FLAGS = ["after-retirement", "same-address"] as const;
+export type ClassificationFlag = (typeof CLASSIFICATION_FLAGS)[number];
+
+/** The classifications whose answers are in the tallies: all but the "same-address" ones. */
+export const countedClassification = {
+  OR: [{ flag: null }, { flag: { not: "same-address" } }],
+} satisfies Prisma.ClassificationWhereInput;
+
+export interface SubmitOptions {
+  /**
+   * Whether the galaxy must have been handed to the volunteer (handOutGalaxy) and the hand-out
+   * not have expired. The site always requires it; simulated volunteers and imported history
+   * pass false.
+   */
+  requireHandout?: boolean;
+  /** Default: the project's rules ($HIWL_RETIREMENT); null: never retire here (imported history). */
+  rules?: RetirementRules | null;
+  /** Default: the project's limits ($HIWL_LIMITS). */
+  votesPerAddress?: number;
+}
 
 export interface SubmitResult {
   classification: Classification;
-  /** True when this exact classification was already stored (a retried request). */
+  /** True when this classification was already stored under its idempotency key (a retried request). */
   duplicate: boolean;
+  /** Why this classification retired the galaxy, or null. */
+  retired: RetirementReason | null;
 }
 
 /**
- * Stores a classification and its votes in one transaction: the Classification row, one
- * VoteTally increment per answer and the galaxy's classificationCount. The tallies are
- * incremented in SQL (INSERT ... ON CONFLICT DO UPDATE count = count + 1), never read and
+ * Stores one volunteer's classification of one galaxy. Everything it changes happens in one
+ * transaction: the Classification row, one VoteTally increment per answer, the galaxy's
+ * classificationCount and stored consensus, the hand-out it uses up, and the galaxy's
+ * retirement when this vote completes it. Tallies are incremented in SQL, never read and
  * rewritten, so concurrent submitters cannot overwrite each other's votes.
  *
- * Resubmitting the same answers for the same galaxy returns the stored classification
- * (duplicate: true) and changes nothing; different answers throw ConflictError. A retired
- * galaxy still takes classifications: the volunteer was served it before it retired.
+ * - A retried request (same idempotency key, volunteer, galaxy and answers) returns the stored
+ *   classification with duplicate: true and changes nothing; the key with anything else is a
+ *   ConflictError, as is a second classification of the same galaxy by the same volunteer.
+ * - Without a live hand-out of the galaxy to this volunteer: ConflictError (an unknown galaxy
+ *   or volunteer: NotFoundError). A galaxy that retired after it was handed out still takes
+ *   the vote, flagged "after-retirement"; its retirement stands as it was.
+ * - Votes beyond `votesPerAddress` from one network address on one galaxy are stored, flagged
+ *   "same-address", and counted nowhere, so no single address can retire a galaxy.
  */
-export async function submitClassification(db: Db, submission: ClassificationSubmission): Promise<SubmitResult> {
+export async function submitClassification(
+  db: Db,
+  submission: ClassificationSubmission,
+  options: SubmitOptions = {},
+): Promise<SubmitResult> {
   const parsed = classificationSubmission.safeParse(submission);
   if (!parsed.success) throw new InvalidInputError(`invalid classification: ${z.prettifyError(parsed.error)}`);
   const input = parsed.data;
   const walk = validateWalk(input.answers);
   if (!walk.ok) throw new InvalidInputError(`invalid classification: ${walk.error}`);
   const answers = JSON.stringify(input.answers);
-  const key = { volunteerId_galaxyId: { volunteerId: input.volunteerId, galaxyId: input.galaxyId } };
+  const key = input.idempotencyKey ?? randomUUID();
+  const { volunteerId, galaxyId } = input;
 
-  // Retried requests are common (double clicks, flaky networks): answer them without
-  // starting a transaction that would fail on the unique key.
-  const existing = await db.classification.findUnique({ where: key });
-  if (existing) return resolveResubmission(existing, answers);
+  // Retried requests are common (double clicks, flaky networks): answered before any check
+  // that the first request's success has since made fail (its hand-out is used up).
+  const stored = await db.classification.findUnique({ where: { idempotencyKey: key } });
+  if (stored) return retried(stored, volunteerId, galaxyId, answers);
+  if (!(await db.galaxy.findUnique({ where: { id: galaxyId }, select: { id: true } }))) {
+    throw new NotFoundError(`galaxy ${galaxyId} does not exist`);
+  }
+  if (!(await db.volunteer.findUnique({ where: { id: volunteerId }, select: { id: true } }))) {
+    throw new NotFoundError(`volunteer ${volunteerId} does not exist`);
+  }
+  await checkNotClassified(db, volunteerId, galaxyId);
+  if (options.requireHandout ?? true) await checkHandout(db, volunteerId, galaxyId);
 
-  const tallies = Prisma.join(input.answers.map((answerId) => Prisma.sql`(${input.galaxyId}, ${answerId}, 1)`));
+  const rules = options.rules === undefined ? retirementRules() : options.rules;
+  const votesPerAddress = options.votesPerAddress ?? limits().votesPerAddress;
   try {
-    const [classification] = await db.$transaction([
-      db.classification.create({
-        data: {
-          volunteerId: input.volunteerId,
-          galaxyId: input.galaxyId,
-          answers,
-          startedAt: input.startedAt,
-          finishedAt: input.finishedAt,
-          userAgent: input.userAgent ?? null,
-        },
-      }),
-      db.$executeRaw`
-        INSERT INTO "VoteTally" ("galaxyId", "answerId", "count") VALUES ${tallies}
-        ON CONFLICT ("galaxyId", "answerId") DO UPDATE SET "count" = "VoteTally"."count" + "excluded"."count"`,
-      db.galaxy.update({ where: { id: input.galaxyId }, data: { classificationCount: { increment: 1 } } }),
-    ]);
-    return { classification, duplicate: false };
+    return await db.$transaction(
+      async (tx) => {
+        // Taken first: BEGIN is deferred, and on SQLite the write lock makes every read below
+        // see the latest commit (concurrent votes on this galaxy queue up behind it).
+        if ((await tx.$executeRaw`UPDATE "Galaxy" SET "id" = "id" WHERE "id" = ${galaxyId}`) === 0) {
+          throw new NotFoundError(`galaxy ${galaxyId} does not exist`);
+        }
+        const galaxy = await tx.galaxy.findUniqueOrThrow({ where: { id: galaxyId }, select: { retiredAt: true } });
+        const sameAddress =
+          input.clientKey != null &&
+          (await tx.classification.count({ where: { galaxyId, clientKey: input.clientKey, ...countedClassification } })) >=
+            votesPerAddress;
+        const flag: ClassificationFlag | null = sameAddress ? "same-address" : galaxy.retiredAt ? "after-retirement" : null;
+        const classification = await tx.classification.create({
+          data: {
+            volunteerId,
+            galaxyId,
+            answers,
+            startedAt: input.startedAt,
+            finishedAt: input.finishedAt,
+            userAgent: input.userAgent ?? null,
+            idempotencyKey: key,
+            flag,
+            clientKey: input.clientKey ?? null,
+          },
+        });
+        await tx.handout.deleteMany({ where: { volunteerId, galaxyId } });
+        if (flag === "same-address") return { classification, duplicate: false, retired: null };
+
+        const tallies = Prisma.join(input.answers.map((answerId) => Prisma.sql`(${galaxyId}, ${answerId}, 1)`));
+        await tx.$executeRaw`
+          INSERT INTO "VoteTally" ("galaxyId", "answerId", "count") VALUES ${tallies}
+          ON CONFLICT ("galaxyId", "answerId") DO UPDATE SET "count" = "VoteTally"."count" + "excluded"."count"`;
+        const { classificationCount } = await tx.galaxy.update({
+          where: { id: galaxyId },
+          data: { classificationCount: { increment: 1 } },
+          select: { classificationCount: true },
+        });
+        const voteFractions = fractionsOfTallies(await tx.voteTally.findMany({ where: { galaxyId } }), classificationCount);
+        let retired: RetirementReason | null = null;
+        if (flag === null && rules !== null) {
+          const prediction = await tx.prediction.findFirst({ where: { galaxyId, modelVersion: { active: true } } });
+          retired = retirementReason(
+            {
+              classifications: classificationCount,
+              voteFractions,
+              prediction: prediction && predictionProbabilities(prediction),
+              acquisition: prediction?.acquisition ?? null,
+            },
+            rules,
+          );
+        }
+        await tx.galaxy.update({
+          where: { id: galaxyId },
+          data: { consensus: consensusOf({ voteFractions }), ...(retired && { retiredAt: new Date(), retirementReason: retired }) },
+        });
+        return { classification, duplicate: false, retired };
+      },
+      // Submissions queue up behind each other's transactions on SQLite.
+      { maxWait: 15_000, timeout: 15_000 },
+    );
   } catch (e) {
-    // Lost a race with the same volunteer's other request for this galaxy.
+    // Lost a race with another request of the same walk (same key) or of the same volunteer.
     if (isPrismaError(e, "unique")) {
-      const winner = await db.classification.findUnique({ where: key });
-      if (winner) return resolveResubmission(winner, answers);
+      const winner = await db.classification.findUnique({ where: { idempotencyKey: key } });
+      if (winner) return retried(winner, volunteerId, galaxyId, answers);
+      await checkNotClassified(db, volunteerId, galaxyId);
     }
-    if (isPrismaError(e, "foreignKey")) throw await missingReference(db, input.volunteerId, input.galaxyId, e);
     throw e;
   }
 }
 
-function resolveResubmission(existing: Classification, answers: string): SubmitResult {
-  if (existing.answers === answers) return { classification: existing, duplicate: true };
-  throw new ConflictError(
-    `volunteer ${existing.volunteerId} already classified galaxy ${existing.galaxyId} with different answers ` +
-      `(classification ${existing.id})`,
-  );
+function retried(stored: Classification, volunteerId: string, galaxyId: number, answers: string): SubmitResult {
+  if (stored.volunteerId === volunteerId && stored.galaxyId === galaxyId && stored.answers === answers) {
+    return { classification: stored, duplicate: true, retired: null };
+  }
+  throw new ConflictError("this idempotency key was already used for another classification: use a new key for a new walk");
 }
 
-async function missingReference(db: Db, volunteerId: string, galaxyId: number, cause: unknown): Promise<Error> {
-  const [volunteer, galaxy] = await Promise.all([
-    db.volunteer.findUnique({ where: { id: volunteerId }, select: { id: true } }),
-    db.galaxy.findUnique({ where: { id: galaxyId }, select: { id: true } }),
-  ]);
-  if (!galaxy) return new NotFoundError(`galaxy ${galaxyId} does not exist`, { cause });
-  if (!volunteer) return new NotFoundError(`volunteer ${volunteerId} does not exist`, { cause });
-  return cause instanceof Error ? cause : new Error(String(cause));
+async function checkNotClassified(db: Db, volunteerId: string, galaxyId: number): Promise<void> {
+  const done = await db.classification.findUnique({
+    where: { volunteerId_galaxyId: { volunteerId, galaxyId } },
+    select: { id: true },
+  });
+  if (done) throw new ConflictError(`you have already classified galaxy ${galaxyId}`);
+}
+
+async function checkHandout(db: Db, volunteerId: string, galaxyId: number): Promise<void> {
+  const handout = await db.handout.findUnique({ where: { volunteerId_galaxyId: { volunteerId, galaxyId } } });
+  if (!handout) throw new ConflictError(`galaxy ${galaxyId} was not handed to you: ask for the next galaxy`);
+  if (handout.expiresAt <= new Date()) {
+    throw new ConflictError(`your hand-out of galaxy ${galaxyId} expired at ${handout.expiresAt.toISOString()}: ask for the next galaxy`);
+  }
 }
 
 export type HistoryEntry = Classification & { galaxy: { id: number; imagePath: string; externalId: string } };
@@ -132,49 +243,4 @@ export async function classificationsPerDay(
     const day = new Date(since.getTime() + i * 86_400_000).toISOString().slice(0, 10);
     return { day, count: counts.get(day) ?? 0 };
   });
-}
-
-export interface TallyMismatch {
-  galaxyId: number;
-  /** An answer id, or "classificationCount". */
-  field: string;
-  stored: number;
-  recomputed: number;
-}
-
-/**
- * Recomputes every galaxy's tallies and classification count from its classifications and
- * lists where the stored values differ: empty when the incremental bookkeeping is right.
- */
-export async function checkTallies(db: Db): Promise<TallyMismatch[]> {
-  const [galaxies, classifications, tallies] = await Promise.all([
-    db.galaxy.findMany({ select: { id: true, classificationCount: true } }),
-    db.classification.findMany({ select: { galaxyId: true, answers: true } }),
-    db.voteTally.findMany(),
-  ]);
-  const walksByGalaxy = new Map<number, string[][]>();
-  for (const c of classifications) {
-    const walks = walksByGalaxy.get(c.galaxyId) ?? [];
-    walks.push(JSON.parse(c.answers) as string[]);
-    walksByGalaxy.set(c.galaxyId, walks);
-  }
-  const storedByGalaxy = new Map<number, Record<string, number>>();
-  for (const t of tallies) {
-    const stored = storedByGalaxy.get(t.galaxyId) ?? {};
-    stored[t.answerId] = t.count;
-    storedByGalaxy.set(t.galaxyId, stored);
-  }
-  const mismatches: TallyMismatch[] = [];
-  for (const g of galaxies) {
-    const { counts, total } = countAnswers(walksByGalaxy.get(g.id) ?? []);
-    if (g.classificationCount !== total) {
-      mismatches.push({ galaxyId: g.id, field: "classificationCount", stored: g.classificationCount, recomputed: total });
-    }
-    const stored = storedByGalaxy.get(g.id) ?? {};
-    for (const answerId of new Set([...Object.keys(stored), ...Object.keys(counts)])) {
-      const [s, r] = [stored[answerId] ?? 0, counts[answerId] ?? 0];
-      if (s !== r) mismatches.push({ galaxyId: g.id, field: answerId, stored: s, recomputed: r });
-    }
-  }
-  return mismatches;
 }

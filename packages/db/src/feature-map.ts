@@ -3,7 +3,7 @@
  * to 2-D by the trainer (apps/trainer/src/worker/feature-map.ts), for the dashboard's map.
  */
 import type { HiwlClass } from "@hiwl/model";
-import { consensusById, type Consensus } from "./aggregates.ts";
+import { storedConsensus, type Consensus } from "./aggregates.ts";
 import { chunks } from "./batch.ts";
 import type { Db } from "./client.ts";
 import { predictedClassOf } from "./model-versions.ts";
@@ -58,21 +58,21 @@ export async function getFeatureMap(db: Db, modelVersionId: number): Promise<Fea
     where: { modelVersionId },
     include: {
       galaxy: {
-        select: { externalId: true, predictions: { where: { modelVersionId }, select: { predictedClass: true } } },
+        select: {
+          externalId: true,
+          consensus: true,
+          predictions: { where: { modelVersionId }, select: { predictedClass: true } },
+        },
       },
     },
     orderBy: { galaxyId: "asc" },
   });
-  const consensus = new Map<number, Exclude<Consensus, null>>();
-  for (const ids of chunks(points.map((p) => p.galaxyId))) {
-    for (const [id, c] of await consensusById(db, { galaxyIds: ids })) consensus.set(id, c);
-  }
   return points.map((p) => ({
     galaxyId: p.galaxyId,
     x: p.x,
     y: p.y,
     externalId: p.galaxy.externalId,
-    consensus: consensus.get(p.galaxyId) ?? null,
+    consensus: storedConsensus(p.galaxy.consensus),
     predicted: p.galaxy.predictions[0] ? predictedClassOf(p.galaxy.predictions[0]) : null,
   }));
 }

@@ -1,6 +1,6 @@
-import { ANSWER_IDS, cumulativeFractions, HIWL_CLASSES } from "@hiwl/model";
+import { ANSWER_IDS, HIWL_CLASSES } from "@hiwl/model";
 import { z } from "zod";
-import { consensusById, type Consensus } from "./aggregates.ts";
+import { CONSENSUS_VALUES, fractionsOfTallies, storedConsensus, type Consensus } from "./aggregates.ts";
 import { chunks } from "./batch.ts";
 import type { Db } from "./client.ts";
 import { InvalidInputError } from "./errors.ts";
@@ -49,7 +49,6 @@ export async function insertGalaxies(db: Db, rows: readonly GalaxyInput[]): Prom
   return { added, skipped: rows.length - added };
 }
 
-/** Which of these external ids of `source` are already stored (an import skips them). */
 /** Database ids of the galaxies of a source that are already stored, keyed by external id. */
 export async function findGalaxyIds(db: Db, source: string, externalIds: readonly string[]): Promise<Map<string, number>> {
   const found = await Promise.all(
@@ -60,14 +59,17 @@ export async function findGalaxyIds(db: Db, source: string, externalIds: readonl
   return new Map(found.flat().map((g) => [g.externalId, g.id]));
 }
 
-export type GalaxyWithPrediction = Galaxy & { latestPrediction: Prediction | null };
+export type GalaxyWithPrediction = Galaxy & {
+  /** The active model version's prediction; other versions' predictions are never shown or used. */
+  activePrediction: Prediction | null;
+};
 
-const latestPrediction = {
-  predictions: { orderBy: [{ createdAt: "desc" }, { id: "desc" }], take: 1 },
+const activePrediction = {
+  predictions: { where: { modelVersion: { active: true } }, take: 1 },
 } satisfies Prisma.GalaxyInclude;
 
-function withLatestPrediction<G extends Galaxy & { predictions: Prediction[] }>({ predictions, ...galaxy }: G) {
-  return { ...galaxy, latestPrediction: predictions[0] ?? null };
+function withActivePrediction<G extends Galaxy & { predictions: Prediction[] }>({ predictions, ...galaxy }: G) {
+  return { ...galaxy, activePrediction: predictions[0] ?? null };
 }
 
 export type GalaxyDetail = GalaxyWithPrediction & {
@@ -78,14 +80,13 @@ export type GalaxyDetail = GalaxyWithPrediction & {
 };
 
 export async function getGalaxy(db: Db, id: number): Promise<GalaxyDetail | null> {
-  const galaxy = await db.galaxy.findUnique({ where: { id }, include: { tallies: true, ...latestPrediction } });
+  const galaxy = await db.galaxy.findUnique({ where: { id }, include: { tallies: true, ...activePrediction } });
   if (!galaxy) return null;
   const { tallies, ...rest } = galaxy;
-  const voteCounts = Object.fromEntries(tallies.map((t) => [t.answerId, t.count]));
   return {
-    ...withLatestPrediction(rest),
-    voteCounts,
-    voteFractions: cumulativeFractions(voteCounts, galaxy.classificationCount),
+    ...withActivePrediction(rest),
+    voteCounts: Object.fromEntries(tallies.map((t) => [t.answerId, t.count])),
+    voteFractions: fractionsOfTallies(tallies, galaxy.classificationCount),
   };
 }
 
@@ -107,7 +108,7 @@ export const galaxyListQuery = z.object({
   retired: z.boolean().optional(),
   source: z.string().min(1).optional(),
   /** The volunteers' consensus class, or "none": classified, but no class passes its rules. */
-  consensus: z.enum([...HIWL_CLASSES, "none"]).optional(),
+  consensus: z.enum(CONSENSUS_VALUES).optional(),
   /** The class the active model predicts. */
   predicted: z.enum(HIWL_CLASSES).optional(),
   /** The active model's Prediction.uncertainty, at least `min` and below `max`. */
@@ -119,11 +120,7 @@ export const galaxyListQuery = z.object({
 });
 export type GalaxyListQuery = z.input<typeof galaxyListQuery>;
 
-export type GalleryGalaxy = GalaxyWithPrediction & {
-  consensus: Consensus;
-  /** The active model version's prediction (latestPrediction may come from another version). */
-  activePrediction: Prediction | null;
-};
+export type GalleryGalaxy = GalaxyWithPrediction & { consensus: Consensus };
 
 const ORDER: Record<GallerySort, Prisma.Sql> = {
   newest: Prisma.sql`g."id" DESC`,
@@ -136,17 +133,10 @@ export async function listGalaxies(db: Db, query: GalaxyListQuery = {}): Promise
   const parsed = galaxyListQuery.safeParse(query);
   if (!parsed.success) throw new InvalidInputError(`invalid gallery query: ${z.prettifyError(parsed.error)}`);
   const { retired, source, consensus, predicted, uncertainty, sort, page, pageSize } = parsed.data;
-  // A consensus needs every vote of a galaxy, which SQL cannot turn into a class: the matching
-  // ids come from the tallies and go in as one JSON parameter, whatever their number.
-  const consensusMap = consensus === undefined ? null : await consensusById(db, { retired });
   const conditions = [
     retired === undefined ? null : retired ? Prisma.sql`g."retiredAt" IS NOT NULL` : Prisma.sql`g."retiredAt" IS NULL`,
     source === undefined ? null : Prisma.sql`g."source" = ${source}`,
-    consensusMap === null
-      ? null
-      : Prisma.sql`g."id" IN (SELECT "value" FROM json_each(${JSON.stringify(
-          [...consensusMap].flatMap(([id, c]) => (c === consensus ? [id] : [])),
-        )}))`,
+    consensus === undefined ? null : Prisma.sql`g."consensus" = ${consensus}`,
     predicted === undefined ? null : Prisma.sql`p."predictedClass" = ${predicted}`,
     uncertainty?.min === undefined ? null : Prisma.sql`p."uncertainty" >= ${uncertainty.min}`,
     uncertainty?.max === undefined ? null : Prisma.sql`p."uncertainty" < ${uncertainty.max}`,
@@ -161,37 +151,32 @@ export async function listGalaxies(db: Db, query: GalaxyListQuery = {}): Promise
     db.$queryRaw<{ total: number | bigint }[]>`SELECT COUNT(*) AS "total" ${from}`,
   ]);
   const ids = rows.map((r) => Number(r.id));
-  const [galaxies, active, pageConsensus] = await Promise.all([
-    db.galaxy.findMany({ where: { id: { in: ids } }, include: latestPrediction }),
-    db.prediction.findMany({ where: { galaxyId: { in: ids }, modelVersion: { active: true } } }),
-    consensusMap ?? consensusById(db, { galaxyIds: ids }),
-  ]);
-  const byId = new Map(galaxies.map((g) => [g.id, withLatestPrediction(g)]));
-  const activeById = new Map(active.map((p) => [p.galaxyId, p]));
+  const galaxies = await db.galaxy.findMany({ where: { id: { in: ids } }, include: activePrediction });
+  const byId = new Map(galaxies.map((g) => [g.id, withActivePrediction(g)]));
   return {
     galaxies: ids.flatMap((id) => {
       const galaxy = byId.get(id);
       // Deleted between the two reads: the page is one shorter.
-      return galaxy ? [{ ...galaxy, consensus: pageConsensus.get(id) ?? null, activePrediction: activeById.get(id) ?? null }] : [];
+      return galaxy ? [{ ...galaxy, consensus: storedConsensus(galaxy.consensus) }] : [];
     }),
     total: Number(count!.total),
   };
 }
 
+/** The statements that write queue priorities, for a caller's transaction. */
+export function priorityStatements(db: Db, priorities: readonly { galaxyId: number; priority: number }[]) {
+  return chunks(priorities).map((chunk) => {
+    const values = Prisma.join(chunk.map((p) => Prisma.sql`(${p.galaxyId}, ${p.priority})`));
+    return db.$executeRaw`
+      WITH "New" ("id", "priority") AS (VALUES ${values})
+      UPDATE "Galaxy" SET "priority" = (SELECT "priority" FROM "New" WHERE "New"."id" = "Galaxy"."id")
+      WHERE "id" IN (SELECT "id" FROM "New")`;
+  });
+}
+
 /** Writes the active-learning priorities of a scoring run in one transaction. */
-export async function setPriorities(
-  db: Db,
-  priorities: readonly { galaxyId: number; priority: number }[],
-): Promise<number> {
-  const updated = await db.$transaction(
-    chunks(priorities).map((chunk) => {
-      const values = Prisma.join(chunk.map((p) => Prisma.sql`(${p.galaxyId}, ${p.priority})`));
-      return db.$executeRaw`
-        WITH "New" ("id", "priority") AS (VALUES ${values})
-        UPDATE "Galaxy" SET "priority" = (SELECT "priority" FROM "New" WHERE "New"."id" = "Galaxy"."id")
-        WHERE "id" IN (SELECT "id" FROM "New")`;
-    }),
-  );
+export async function setPriorities(db: Db, priorities: readonly { galaxyId: number; priority: number }[]): Promise<number> {
+  const updated = await db.$transaction(priorityStatements(db, priorities));
   return updated.reduce((sum, n) => sum + n, 0);
 }
 

@@ -4,6 +4,8 @@ import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { createDb } from "./client.ts";
+import { backfillConsensus } from "./integrity.ts";
 import { dataDir as defaultDataDir } from "./paths.ts";
 
 export class MigrationError extends Error {
@@ -26,6 +28,8 @@ function repoRoot(): string {
  * The CLI (JS engine, see prisma.config.ts) is the one migration runner: it records applied
  * migrations in _prisma_migrations, so running it again is a no-op and the CLI and this
  * function never disagree.
+ *
+ * Then fills in what a migration could not compute in SQL (backfillConsensus).
  *
  * Prisma's SQLite migrator takes the database with `PRAGMA locking_mode=EXCLUSIVE`: run this
  * before the web server or a trainer opens the database (or after they disconnect); while
@@ -56,5 +60,11 @@ export async function migrate(dataDir: string = defaultDataDir()): Promise<void>
       ? "the database is open in another connection (web server, trainer?) and migrating needs it alone. "
       : "";
     throw new MigrationError(`prisma migrate deploy failed for ${dir}: ${hint}${output || err.message}`, { cause: e });
+  }
+  const db = createDb({ dataDir: dir });
+  try {
+    await backfillConsensus(db);
+  } finally {
+    await db.$disconnect();
   }
 }

@@ -29,20 +29,43 @@ export function createModelVersion(db: Db, input: ModelVersionInput): Promise<Mo
 }
 
 /**
- * Makes one version the active one. Both updates run in one transaction, so readers see the
- * old active version or the new one, never none or two.
+ * The two statements that make one version the active one, for a caller's transaction (run
+ * together, readers see the old active version or the new one, never none or two).
  */
-export async function activateModelVersion(db: Db, id: number): Promise<ModelVersion> {
+export function activationStatements(db: Db, id: number) {
+  return [
+    db.modelVersion.updateMany({ where: { active: true, id: { not: id } }, data: { active: false } }),
+    db.modelVersion.update({ where: { id }, data: { active: true } }),
+  ] as const;
+}
+
+/** Runs a transaction that activates a version, turning a missing one into NotFoundError. */
+export async function inActivation<T>(id: number, run: () => Promise<T>): Promise<T> {
   try {
-    const [, active] = await db.$transaction([
-      db.modelVersion.updateMany({ where: { active: true, id: { not: id } }, data: { active: false } }),
-      db.modelVersion.update({ where: { id }, data: { active: true } }),
-    ]);
-    return active;
+    return await run();
   } catch (e) {
     if (isPrismaError(e, "recordNotFound")) throw new NotFoundError(`model version ${id} does not exist`, { cause: e });
     throw e;
   }
+}
+
+/** Makes one version the active one in one transaction. */
+export function activateModelVersion(db: Db, id: number): Promise<ModelVersion> {
+  return inActivation(id, async () => (await db.$transaction([...activationStatements(db, id)]))[1]);
+}
+
+/**
+ * Sets one top-level key of a version's metrics JSON (e.g. the trainer's activation decision)
+ * in one statement, leaving the rest as it is. Returns the updated version.
+ */
+export async function setModelVersionMetric(db: Db, id: number, key: string, value: unknown): Promise<ModelVersion> {
+  // A plain name: the key goes into a JSON path, where "." and "[" would mean nesting.
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) throw new Error(`invalid metrics key "${key}": letters, digits and _ only`);
+  const updated = await db.$executeRaw`
+    UPDATE "ModelVersion" SET "metrics" = json_set("metrics", ${`$.${key}`}, json(${JSON.stringify(value)}))
+    WHERE "id" = ${id}`;
+  if (updated === 0) throw new NotFoundError(`model version ${id} does not exist`);
+  return db.modelVersion.findUniqueOrThrow({ where: { id } });
 }
 
 export function getActiveModelVersion(db: Db): Promise<ModelVersion | null> {

@@ -28,3 +28,34 @@ export async function nextGalaxy(
     LIMIT ${spread}`;
   return candidates[Math.floor((options.random ?? Math.random)() * candidates.length)] ?? null;
 }
+
+/**
+ * The galaxy the site shows a volunteer, recorded as handed out to them until `minutes` from
+ * now: a classification is accepted only for a galaxy handed to its volunteer. A volunteer who
+ * asks again before classifying it (a reload, a second tab) gets the same galaxy while it is
+ * active, so hand-outs cannot be collected in bulk; one that retired meanwhile is replaced,
+ * its hand-out still good for the vote already under way. Null when nothing is left.
+ */
+export async function handOutGalaxy(
+  db: Db,
+  volunteerId: string,
+  options: Parameters<typeof nextGalaxy>[2] & { minutes: number },
+): Promise<Galaxy | null> {
+  const now = new Date();
+  await db.handout.deleteMany({ where: { expiresAt: { lte: now } } });
+  const open = await db.handout.findFirst({
+    where: { volunteerId, galaxy: { retiredAt: null, classifications: { none: { volunteerId } } } },
+    orderBy: { createdAt: "desc" },
+    include: { galaxy: true },
+  });
+  if (open) return open.galaxy;
+  const galaxy = await nextGalaxy(db, volunteerId, options);
+  if (!galaxy) return null;
+  const expiresAt = new Date(now.getTime() + options.minutes * 60_000);
+  await db.handout.upsert({
+    where: { volunteerId_galaxyId: { volunteerId, galaxyId: galaxy.id } },
+    create: { volunteerId, galaxyId: galaxy.id, createdAt: now, expiresAt },
+    update: { createdAt: now, expiresAt },
+  });
+  return galaxy;
+}

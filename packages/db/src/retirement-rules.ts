@@ -6,6 +6,7 @@
  */
 import { DEFAULT_RETIREMENT, type RetirementRules } from "@hiwl/model";
 import { z } from "zod";
+import { parseJsonEnv } from "./env-json.ts";
 
 const count = z.number().int().min(1);
 const share = z.number().gt(0).max(1);
@@ -24,17 +25,5 @@ const RulesSchema = z
   .strict();
 
 export function retirementRules(value: string | undefined = process.env.HIWL_RETIREMENT): RetirementRules {
-  if (value === undefined || value.trim() === "") return DEFAULT_RETIREMENT;
-  let json: unknown;
-  try {
-    json = JSON.parse(value);
-  } catch (error) {
-    throw new Error(`HIWL_RETIREMENT is not JSON: ${(error as Error).message}`);
-  }
-  const parsed = RulesSchema.safeParse(json);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join(".") || "(the value)"}: ${i.message}`);
-    throw new Error(`HIWL_RETIREMENT: ${problems.join("; ")}`);
-  }
-  return { ...DEFAULT_RETIREMENT, ...parsed.data };
+  return { ...DEFAULT_RETIREMENT, ...parseJsonEnv("HIWL_RETIREMENT", value, RulesSchema) };
 }

@@ -3,12 +3,12 @@
  * galaxies with their votes), what it writes back (predictions, queue priorities,
  * retirements) and what the training worker watches to decide when to retrain.
  */
-import { cumulativeFractions, DEFAULT_RETIREMENT, retirementReason, type RetirementRules } from "@hiwl/model";
+import { cumulativeFractions } from "@hiwl/model";
 import { chunks } from "./batch.ts";
 import type { Db } from "./client.ts";
 import { Prisma } from "./generated/prisma/client.ts";
-import { getGalaxy, retireGalaxy, setPriorities } from "./galaxies.ts";
-import { predictionProbabilities, upsertPredictions, type PredictionInput } from "./model-versions.ts";
+import { priorityStatements } from "./galaxies.ts";
+import { activationStatements, inActivation, upsertPredictions, type PredictionInput } from "./model-versions.ts";
 
 export interface ScoringGalaxy {
   id: number;
@@ -63,63 +63,48 @@ export interface GalaxyScore extends PredictionInput {
 }
 
 /**
- * Writes a scoring run: the predictions, then the priorities, then the retirements. Each step
- * is one transaction and idempotent, so a run that dies between them leaves a consistent
- * database that the next run brings up to date.
+ * Puts a model version's scoring run in charge. Its predictions are written first, while they
+ * are still invisible (pages, the queue and retirement read only the active version's); then
+ * one transaction makes the version the active one together with the queue priorities and
+ * retirements its scores give. A run that dies before that transaction leaves the previous
+ * version active and serving with its own priorities; running it again finishes the job.
  */
-export async function applyScores(
+export async function activateWithScores(
   db: Db,
   modelVersionId: number,
   scores: readonly GalaxyScore[],
 ): Promise<{ predictions: number; priorities: number; retired: number }> {
   const predictions = await upsertPredictions(db, modelVersionId, scores);
-  const priorities = await setPriorities(db, scores.map((s) => ({ galaxyId: s.galaxyId, priority: s.priority })));
-  const retired = await retireGalaxies(
+  const priorities = priorityStatements(db, scores);
+  const retirements = retirementStatements(
     db,
     scores.flatMap((s) => (s.retirement === null ? [] : [{ galaxyId: s.galaxyId, reason: s.retirement }])),
   );
-  return { predictions, priorities, retired };
+  const [, , ...counts] = await inActivation(modelVersionId, () =>
+    db.$transaction([...activationStatements(db, modelVersionId), ...priorities, ...retirements]),
+  );
+  const written = counts as number[];
+  return { predictions, priorities: sum(written.slice(0, priorities.length)), retired: sum(written.slice(priorities.length)) };
 }
 
-/**
- * retireGalaxy for many galaxies in one transaction: as there, the first retirement stands.
- * Returns how many were retired now.
- */
+const sum = (counts: readonly number[]) => counts.reduce((a, b) => a + b, 0);
+
+/** Retires galaxies in one transaction (the first retirement stands); returns how many retired now. */
 export async function retireGalaxies(db: Db, retirements: readonly { galaxyId: number; reason: string }[]): Promise<number> {
-  const now = new Date();
-  const updated = await db.$transaction(
-    chunks(retirements).map((chunk) => {
-      const values = Prisma.join(chunk.map((r) => Prisma.sql`(${r.galaxyId}, ${r.reason})`));
-      return db.$executeRaw`
-        WITH "New" ("id", "reason") AS (VALUES ${values})
-        UPDATE "Galaxy" SET "retiredAt" = ${now},
-          "retirementReason" = (SELECT "reason" FROM "New" WHERE "New"."id" = "Galaxy"."id")
-        WHERE "id" IN (SELECT "id" FROM "New") AND "retiredAt" IS NULL`;
-    }),
-  );
-  return updated.reduce((sum, n) => sum + n, 0);
+  return sum(await db.$transaction(retirementStatements(db, retirements)));
 }
 
-/**
- * The retirement rules applied to one galaxy right after a classification, with the prediction
- * and acquisition score of the latest scoring run. Scoring runs alone retire only when a model
- * is retrained: in between, the head of the queue would keep collecting votes far past its
- * count. Returns the reason the galaxy was retired for now, or null.
- */
-export async function retireIfDone(db: Db, galaxyId: number, rules: RetirementRules = DEFAULT_RETIREMENT): Promise<string | null> {
-  const galaxy = await getGalaxy(db, galaxyId);
-  if (!galaxy || galaxy.retiredAt !== null) return null;
-  const p = galaxy.latestPrediction;
-  const reason = retirementReason(
-    {
-      classifications: galaxy.classificationCount,
-      voteFractions: galaxy.voteFractions,
-      prediction: p && predictionProbabilities(p),
-      acquisition: p?.acquisition ?? null,
-    },
-    rules,
-  );
-  return reason !== null && (await retireGalaxy(db, galaxyId, reason)) ? reason : null;
+/** Statements that retire galaxies; as with retireGalaxy, the first retirement stands. */
+function retirementStatements(db: Db, retirements: readonly { galaxyId: number; reason: string }[]) {
+  const now = new Date();
+  return chunks(retirements).map((chunk) => {
+    const values = Prisma.join(chunk.map((r) => Prisma.sql`(${r.galaxyId}, ${r.reason})`));
+    return db.$executeRaw`
+      WITH "New" ("id", "reason") AS (VALUES ${values})
+      UPDATE "Galaxy" SET "retiredAt" = ${now},
+        "retirementReason" = (SELECT "reason" FROM "New" WHERE "New"."id" = "Galaxy"."id")
+      WHERE "id" IN (SELECT "id" FROM "New") AND "retiredAt" IS NULL`;
+  });
 }
 
 /** The id of the newest classification (0 when there is none): a mark to count new ones from. */

@@ -5,7 +5,9 @@ import {
   ensureVolunteer,
   exportSizes,
   getGalaxy,
-  latestPredictions,
+  activePredictions,
+  activateModelVersion,
+  consensusBalance,
   listVoteFractions,
   retireGalaxy,
   submitClassification,
@@ -22,7 +24,11 @@ describe("dashboard and export aggregates", () => {
     await ensureVolunteer(t.db, "idle");
     await ensureVolunteer(t.db, "bot", { simulated: true });
     const classify = (v: string, g: number, answers: readonly string[]) =>
-      submitClassification(t.db, { volunteerId: v, galaxyId: g, answers: [...answers], startedAt: new Date(), finishedAt: new Date() });
+      submitClassification(
+        t.db,
+        { volunteerId: v, galaxyId: g, answers: [...answers], startedAt: new Date(), finishedAt: new Date() },
+        { requireHandout: false },
+      );
     await classify("real", g1!, WALKS.round);
     await classify("bot", g1!, WALKS.spiral);
     await classify("bot", g2!, WALKS.edgeOn);
@@ -37,12 +43,16 @@ describe("dashboard and export aggregates", () => {
     const v2 = await createModelVersion(t.db, { version: "b", path: "b", config: {}, metrics: {} });
     const p = { round: 0.2, "in-between": 0.2, cigar: 0.2, "edge-on": 0.2, spiral: 0.2 };
     await upsertPredictions(t.db, v1.id, [g1!, g3!].map((galaxyId) => ({ galaxyId, probabilities: p, predictedClass: "round" as const })));
-    await new Promise((resolve) => setTimeout(resolve, 5));
     await upsertPredictions(t.db, v2.id, [{ galaxyId: g1!, probabilities: p, predictedClass: "spiral" }]);
-    const latest = await latestPredictions(t.db);
-    expect(latest.map((x) => [x.galaxyId, x.modelVersionId])).toEqual([[g1, v2.id], [g3, v1.id]]);
+    expect(await activePredictions(t.db)).toEqual([]);
+    await activateModelVersion(t.db, v1.id);
+    expect((await activePredictions(t.db)).map((x) => [x.galaxyId, x.predictedClass])).toEqual([[g1, "round"], [g3, "round"]]);
+    await activateModelVersion(t.db, v2.id);
+    expect((await activePredictions(t.db)).map((x) => [x.galaxyId, x.predictedClass])).toEqual([[g1, "spiral"]]);
 
     expect(await countVolunteers(t.db)).toEqual({ total: 2, classifying: 1 });
-    expect(await exportSizes(t.db)).toEqual({ votes: 2, predictions: 2 });
+    expect(await exportSizes(t.db)).toEqual({ votes: 2, predictions: 1 });
+    // g1: round and spiral, one each (no class passes HIWL's thresholds); g2: edge-on.
+    expect(await consensusBalance(t.db)).toEqual({ round: 0, "in-between": 0, cigar: 0, "edge-on": 1, spiral: 0, none: 1 });
   });
 });

@@ -13,6 +13,7 @@ import {
   submitClassification,
   createModelVersion,
   upsertPredictions,
+  activateModelVersion,
 } from "../src/index.ts";
 import { addGalaxies, galaxyRows, useTestDb, WALKS } from "./helpers.ts";
 
@@ -51,23 +52,23 @@ describe("galaxies", () => {
     expect(await t.db.galaxy.count()).toBe(before);
   });
 
-  it("getGalaxy turns tallies into the 37 cumulative fractions and carries the latest prediction", async () => {
+  it("getGalaxy turns tallies into the 37 cumulative fractions and carries the active version's prediction only", async () => {
     const [id] = await addGalaxies(t.db, galaxyRows(1, { source: "detail" }));
     const walks = [WALKS.round, WALKS.round, WALKS.cigar, WALKS.spiral];
     for (const [i, answers] of walks.entries()) {
       await ensureVolunteer(t.db, `v${i}`);
-      await submitClassification(t.db, {
-        volunteerId: `v${i}`,
-        galaxyId: id!,
-        answers: [...answers],
-        startedAt: new Date(),
-        finishedAt: new Date(),
-      });
+      await submitClassification(
+        t.db,
+        { volunteerId: `v${i}`, galaxyId: id!, answers: [...answers], startedAt: new Date(), finishedAt: new Date() },
+        { requireHandout: false },
+      );
     }
     const version = await createModelVersion(t.db, { version: "v1", path: "models/v1", config: {}, metrics: {} });
     const probabilities = { round: 0.6, "in-between": 0.1, cigar: 0.1, "edge-on": 0.1, spiral: 0.1 };
     await upsertPredictions(t.db, version.id, [{ galaxyId: id!, probabilities, predictedClass: "round", acquisition: 0.3 }]);
 
+    expect((await getGalaxy(t.db, id!))!.activePrediction).toBeNull();
+    await activateModelVersion(t.db, version.id);
     const g = await getGalaxy(t.db, id!);
     expect(g).not.toBeNull();
     expect(g!.classificationCount).toBe(4);
@@ -75,7 +76,7 @@ describe("galaxies", () => {
     expect(g!.voteFractions).toHaveLength(37);
     expect(g!.voteFractions[0]).toBeCloseTo(0.75); // 1.1
     expect(g!.voteFractions).toEqual(cumulativeFractions(g!.voteCounts, 4));
-    expect(g!.latestPrediction).toMatchObject({ modelVersionId: version.id, predictedClass: "round", pRound: 0.6 });
+    expect(g!.activePrediction).toMatchObject({ modelVersionId: version.id, predictedClass: "round", pRound: 0.6 });
     expect(await getGalaxy(t.db, 999_999)).toBeNull();
   });
 
@@ -98,7 +99,7 @@ describe("galaxies", () => {
     expect(page2.galaxies.map((g) => g.id)).toEqual([ids[2]]);
     const gone = await listGalaxies(t.db, { source: "gallery", retired: true });
     expect(gone.galaxies.map((g) => g.id)).toEqual([ids[1], ids[0]]);
-    expect(gone.galaxies[0]!.latestPrediction).toBeNull();
+    expect(gone.galaxies[0]!.activePrediction).toBeNull();
     expect((await listGalaxies(t.db)).total).toBe(total);
     await expect(listGalaxies(t.db, { pageSize: 10_000 })).rejects.toThrow(InvalidInputError);
   });

@@ -47,8 +47,8 @@ describe("several processes on one database", () => {
         ...volunteers
           .filter((_, i) => i % 3 === w)
           .flatMap((v, i) => galaxies.map((g, j) => submission(v, g, walks[(i + j) % walks.length]!))),
-        // The same classification arriving at every process.
-        submission("twice", galaxies[0]!, WALKS.round),
+        // The same classification (one idempotency key) arriving at every process.
+        { ...submission("twice", galaxies[0]!, WALKS.round), idempotencyKey: "the-same-walk-0123456789" },
       ]),
     );
     for (const w of workers) expect(await w.next()).toBe("ready");

@@ -65,7 +65,11 @@ beforeAll(async () => {
   for (const [i, walk] of VOTES) {
     const volunteer = await ensureVolunteer(t.db, `v${i}`);
     const now = new Date();
-    await submitClassification(t.db, { volunteerId: volunteer.id, galaxyId: g[i]!, answers: [...walk], startedAt: now, finishedAt: now });
+    await submitClassification(
+      t.db,
+      { volunteerId: volunteer.id, galaxyId: g[i]!, answers: [...walk], startedAt: now, finishedAt: now },
+      { requireHandout: false },
+    );
   }
   await retireGalaxy(t.db, g[4]!, "count");
   active = await createModelVersion(t.db, { version: "active", path: "/a", config: {}, metrics: {} });
@@ -76,7 +80,7 @@ beforeAll(async () => {
     active.id,
     ACTIVE.map(([i, predictedClass, p]) => ({ galaxyId: g[i]!, predictedClass, probabilities: probabilities(p) })),
   );
-  // Written later, so it is every galaxy's latest prediction: the filters must still use the active one.
+  // Written later: the filters must still use the active version's predictions.
   await upsertPredictions(
     t.db,
     inactive.id,
@@ -101,7 +105,6 @@ describe("gallery filters", () => {
     expect(await ids({ predicted: "edge-on" })).toEqual([]);
     const [first] = (await listGalaxies(t.db, { source: "gallery", predicted: "spiral" })).galaxies;
     expect(first!.activePrediction).toMatchObject({ modelVersionId: active.id, predictedClass: "spiral" });
-    expect(first!.latestPrediction).toMatchObject({ modelVersionId: inactive.id });
   });
 
   it("filters by uncertainty: at least min, below max", async () => {

@@ -40,7 +40,7 @@ export function HistoryList() {
             <div className="min-w-0 space-y-2">
               <div className="flex flex-wrap items-baseline gap-x-3 text-sm">
                 <Link href={`/galaxies/${c.galaxyId}`} className="font-medium text-white hover:underline">
-                  Galaxy {c.externalId}
+                  Galaxy {c.galaxyId}
                 </Link>
                 <time className="text-xs text-slate-500" dateTime={c.finishedAt.toISOString()}>
                   {when.format(c.finishedAt)} · {Math.max(1, Math.round((c.finishedAt.getTime() - c.startedAt.getTime()) / 1000))} s

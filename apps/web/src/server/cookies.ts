@@ -3,7 +3,7 @@
  * injected into a page cannot steal them.
  */
 
-/** Random id of the anonymous volunteer, set by the proxy on the first request. */
+/** Random id of the anonymous volunteer, set by the proxy on the first page load (or by classification.next). */
 export const VOLUNTEER_COOKIE = "hiwl_volunteer";
 /** Researcher sign-in token (its hash is the Session row). */
 export const SESSION_COOKIE = "hiwl_session";
@@ -17,13 +17,24 @@ export function isVolunteerId(value: string | undefined): value is string {
   return value !== undefined && UUID.test(value);
 }
 
+/** A cookie's value; a malformed one (bad percent-encoding, oversized) counts as absent. */
 export function readCookie(headers: Headers, name: string): string | undefined {
   for (const part of (headers.get("cookie") ?? "").split(";")) {
     const eq = part.indexOf("=");
-    if (eq > 0 && part.slice(0, eq).trim() === name) return decodeURIComponent(part.slice(eq + 1).trim());
+    if (eq <= 0 || part.slice(0, eq).trim() !== name) continue;
+    const raw = part.slice(eq + 1).trim();
+    if (raw.length > MAX_COOKIE_LENGTH) return undefined;
+    try {
+      return decodeURIComponent(raw);
+    } catch {
+      return undefined;
+    }
   }
   return undefined;
 }
+
+/** Longer than any cookie the site sets (a UUID, a 43-character token). */
+const MAX_COOKIE_LENGTH = 256;
 
 export interface CookieOptions {
   /** Seconds; 0 deletes the cookie. */

@@ -1,7 +1,7 @@
 /**
  * The researchers' CSV exports. Both are behind the same researcher check as the tRPC API.
  */
-import { db, latestPredictions, listVoteFractions, predictionProbabilities, type Db } from "@hiwl/db";
+import { activePredictions, db, listVoteFractions, predictionProbabilities, type Db } from "@hiwl/db";
 import { ANSWER_IDS, HIWL_CLASSES, kaggleColumn } from "@hiwl/model";
 import { checkResearcher } from "./auth.ts";
 
@@ -15,9 +15,9 @@ export async function votesCsv(database: Db): Promise<string> {
   return [header, ...rows.map((r) => [r.galaxyId, ...r.voteFractions.map(num)].join(","))].join("\n") + "\n";
 }
 
-/** Each galaxy's latest prediction: id and p_<class> in HIWL_CLASSES order. */
+/** The active model version's predictions: id and p_<class> in HIWL_CLASSES order. */
 export async function predictionsCsv(database: Db): Promise<string> {
-  const rows = await latestPredictions(database);
+  const rows = await activePredictions(database);
   const header = ["id", ...HIWL_CLASSES.map((c) => `p_${c.replace("-", "_")}`)].join(",");
   const lines = rows.map((p) => {
     const probs = predictionProbabilities(p);

@@ -27,7 +27,8 @@ export function TRPCReactProvider({ children }: { children: ReactNode }) {
       links: [
         // Not the streaming link: sign-in sets its cookie in the response headers, which a
         // streamed response has already sent before the procedure runs.
-        httpBatchLink({ transformer: SuperJSON, url: "/api/trpc" }),
+        // At most the calls the server takes in one batch (HIWL_LIMITS batchCalls, 10 at least).
+        httpBatchLink({ transformer: SuperJSON, url: "/api/trpc", maxItems: 10 }),
       ],
     }),
   );

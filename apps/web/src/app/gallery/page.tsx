@@ -92,7 +92,7 @@ function Chip({ to, on, children }: { to: string; on: boolean; children: ReactNo
 export default async function GalleryPage({ searchParams }: { searchParams: Promise<Search> }) {
   const filters = readFilters(await searchParams);
   const api = await serverApi();
-  const { galaxies, total, pageSize } = await api.galaxy.list({
+  const { galaxies, total, pageSize, retiredOnly } = await api.galaxy.list({
     retired: RETIREMENT[filters.status],
     consensus: filters.consensus === "all" ? undefined : filters.consensus,
     predicted: filters.predicted === "all" ? undefined : filters.predicted,
@@ -146,6 +146,8 @@ export default async function GalleryPage({ searchParams }: { searchParams: Prom
         <p className="text-xs text-slate-500">
           Model filters use the active model&apos;s predictions; uncertainty is the entropy of its five probabilities, from 0
           (certain) to 1 (no idea).
+          {retiredOnly &&
+            " Filters and orders by class or uncertainty show retired galaxies only: on galaxies still being classified they would give the answers away."}
         </p>
       </div>
       {galaxies.length === 0 ? (
@@ -161,9 +163,9 @@ export default async function GalleryPage({ searchParams }: { searchParams: Prom
                 {/* eslint-disable-next-line @next/next/no-img-element -- see GalaxyViewer */}
                 <img src={galaxyImageUrl(g.id)} alt="" loading="lazy" className="aspect-square w-full object-cover transition group-hover:scale-105" />
                 <div className="space-y-0.5 p-3 text-xs">
-                  <div className="truncate font-medium text-slate-200">{g.externalId}</div>
+                  <div className="truncate font-medium text-slate-200">{g.externalId ?? `Galaxy ${g.id}`}</div>
                   <div className="flex items-center justify-between gap-2 text-slate-400">
-                    <span className="truncate">{consensusLabel(g.consensus)}</span>
+                    <span className="truncate">{g.revealed ? consensusLabel(g.consensus) : "Still being classified"}</span>
                     <span className="shrink-0 tabular-nums">
                       {g.classificationCount} {g.classificationCount === 1 ? "vote" : "votes"}
                       {g.retired && " · retired"}

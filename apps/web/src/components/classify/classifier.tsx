@@ -4,7 +4,7 @@ import { walk, type Question } from "@hiwl/model";
 import { AnswerButton, Card } from "@hiwl/ui";
 import { useMutation, useQuery } from "@tanstack/react-query";
 import Link from "next/link";
-import { useEffect, useEffectEvent, useState, type ReactNode } from "react";
+import { useEffect, useEffectEvent, useRef, useState, type ReactNode } from "react";
 import { galaxyImageUrl } from "~/lib/urls.ts";
 import { remainingQuestions } from "~/lib/tree-progress.ts";
 import { useTRPC } from "~/trpc/react.tsx";
@@ -44,6 +44,9 @@ export function Classifier() {
   );
 }
 
+/** 32 random hex digits (crypto.randomUUID exists only on HTTPS or localhost pages). */
+const randomKey = () => Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
+
 function Placeholder({ children }: { children: ReactNode }) {
   return <Card className="mx-auto max-w-xl text-center text-slate-300">{children}</Card>;
 }
@@ -54,9 +57,16 @@ function GalaxyClassification({ galaxy, loadingNext, onNext }: { galaxy: Galaxy;
   const [startedAt] = useState(() => new Date());
   const submit = useMutation(trpc.classification.submit.mutationOptions());
   const state = walk(answers);
+  // One idempotency key per walk: "Try again" resends it, so the server stores the walk once.
+  const walkKey = useRef<{ answers: string; key: string } | null>(null);
 
-  const send = (walked: string[]) =>
-    submit.mutate({ galaxyId: galaxy.id, answers: walked, startedAt, finishedAt: new Date() });
+  const send = (walked: string[]) => {
+    const answersKey = walked.join(",");
+    if (walkKey.current?.answers !== answersKey) walkKey.current = { answers: answersKey, key: randomKey() };
+    submit.mutate({ galaxyId: galaxy.id, answers: walked, startedAt, finishedAt: new Date(), idempotencyKey: walkKey.current.key });
+  };
+  // A refusal that a retry cannot change (the hand-out expired, the galaxy was already done).
+  const final = submit.error?.data?.code === "CONFLICT" || submit.error?.data?.code === "NOT_FOUND";
 
   const choose = (answerId: string) => {
     if (state.status !== "in-progress") return;
@@ -99,7 +109,7 @@ function GalaxyClassification({ galaxy, loadingNext, onNext }: { galaxy: Galaxy;
       data-testid="classifier"
       data-galaxy-id={galaxy.id}
     >
-      <GalaxyViewer src={galaxyImageUrl(galaxy.id)} alt={`Galaxy ${galaxy.externalId}`} />
+      <GalaxyViewer src={galaxyImageUrl(galaxy.id)} alt={`Galaxy ${galaxy.id}`} />
       {/* Beside the image on wide screens; on a phone straight under it, before the model's guess. */}
       <div className="space-y-4 lg:col-start-2 lg:row-span-2 lg:row-start-1">
         {answers.length > 0 && <AnswerChips answers={answers} label="Your answers" />}
@@ -113,12 +123,20 @@ function GalaxyClassification({ galaxy, loadingNext, onNext }: { galaxy: Galaxy;
               <div className="space-y-3 text-sm">
                 <p className="text-rose-300">Could not save: {submit.error.message}</p>
                 <div className="flex gap-2">
-                  <button type="button" className={secondary} onClick={() => send(answers)}>
-                    Try again
-                  </button>
-                  <button type="button" className={secondary} onClick={back}>
-                    Back
-                  </button>
+                  {final ? (
+                    <button type="button" className={secondary} disabled={loadingNext} onClick={onNext}>
+                      Next galaxy
+                    </button>
+                  ) : (
+                    <>
+                      <button type="button" className={secondary} onClick={() => send(answers)}>
+                        Try again
+                      </button>
+                      <button type="button" className={secondary} onClick={back}>
+                        Back
+                      </button>
+                    </>
+                  )}
                 </div>
               </div>
             )}

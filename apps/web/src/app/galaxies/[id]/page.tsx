@@ -32,7 +32,8 @@ const isClass = (c: string): c is HiwlClass => (HIWL_CLASSES as readonly string[
 
 export default async function GalaxyPage({ params }: Props) {
   const g = await load((await params).id);
-  const prediction = g.latestPrediction;
+  if (!g.revealed) return <ActiveGalaxy id={g.id} classificationCount={g.classificationCount} />;
+  const prediction = g.prediction;
   const facts: [string, string][] = [
     ["Catalogue id", g.externalId],
     ["Source", g.source],
@@ -89,6 +90,38 @@ export default async function GalaxyPage({ params }: Props) {
             </Card>
           )}
         </div>
+      </div>
+    </div>
+  );
+}
+
+/**
+ * A galaxy still being classified, as volunteers see it: the image and how many have looked,
+ * nothing that could sway their answers.
+ */
+function ActiveGalaxy({ id, classificationCount }: { id: number; classificationCount: number }) {
+  return (
+    <div className="space-y-6" data-testid="active-galaxy">
+      <div className="flex flex-wrap items-baseline justify-between gap-2">
+        <h1 className="text-2xl font-semibold text-white">Galaxy {id}</h1>
+        <Link href="/gallery" className="text-sm text-slate-400 hover:text-white">
+          ← Gallery
+        </Link>
+      </div>
+      <div className="grid gap-6 lg:grid-cols-[minmax(0,5fr)_minmax(0,6fr)]">
+        <GalaxyViewer src={galaxyImageUrl(id)} alt={`Galaxy ${id}`} />
+        <Card title="Still being classified">
+          <div className="space-y-3 text-sm text-slate-300">
+            <p>
+              {classificationCount} {classificationCount === 1 ? "volunteer has" : "volunteers have"} classified this galaxy so far.
+              What they said, the catalogue&apos;s label and the model&apos;s guess are shown here once it retires, so that
+              nobody&apos;s answer is swayed by them.
+            </p>
+            <Link href="/classify" className="inline-block text-indigo-300 underline">
+              Classify galaxies
+            </Link>
+          </div>
+        </Card>
       </div>
     </div>
   );

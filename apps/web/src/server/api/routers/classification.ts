@@ -1,64 +1,86 @@
 import {
   classificationsPerDay,
   getGalaxy,
+  handOutGalaxy,
+  idempotencyKey,
+  limits,
   listVolunteerClassifications,
-  nextGalaxy,
-  retireIfDone,
-  retirementRules,
   submitClassification,
 } from "@hiwl/db";
 import { z } from "zod";
-import { galaxyDetail, galaxySummary } from "../dto.ts";
-import { createTRPCRouter, researcherProcedure, volunteerProcedure } from "../trpc.ts";
+import { clientKey } from "../../client.ts";
+import { buckets } from "../../rate-limit.ts";
+import { galaxyDetail } from "../dto.ts";
+import {
+  createTRPCRouter,
+  findVolunteer,
+  identityProcedure,
+  publicProcedure,
+  researcherProcedure,
+  tooManyRequests,
+  volunteerProcedure,
+} from "../trpc.ts";
 
 const HISTORY_PAGE = 30;
 
 export const classificationRouter = createTRPCRouter({
-  /** The galaxy this volunteer should classify next, or null when none is left for them. */
-  next: volunteerProcedure.query(async ({ ctx }) => {
-    const galaxy = await nextGalaxy(ctx.db, ctx.volunteer.id);
-    return galaxy && galaxySummary(galaxy);
+  /**
+   * The galaxy this volunteer should classify next, handed out to them (and only its id: no
+   * label, votes or prediction before they answer), or null when none is left for them.
+   */
+  next: identityProcedure.query(async ({ ctx }) => {
+    const galaxy = await handOutGalaxy(ctx.db, ctx.volunteer.id, { minutes: limits().handoutMinutes });
+    return galaxy && { id: galaxy.id };
   }),
 
   /**
-   * Stores one finished walk of the tree (checked against the tree by @hiwl/db) and answers
-   * with what all volunteers so far said about the galaxy.
+   * Stores one finished walk of the tree of a galaxy handed to this volunteer (checked by
+   * @hiwl/db) and answers with what the volunteers so far and the active model said about it.
+   * A retried request (same idempotency key) gets the first one's answer.
    */
   submit: volunteerProcedure
     .input(
       z.object({
         galaxyId: z.number().int().positive(),
-        answers: z.array(z.string()).min(1).max(32),
+        answers: z.array(z.string().max(8)).min(1).max(32),
         startedAt: z.date(),
         finishedAt: z.date(),
+        /** Chosen by the page once per walk, so that a retry is recognised. */
+        idempotencyKey,
       }),
     )
     .mutation(async ({ ctx, input }) => {
-      const { classification, duplicate } = await submitClassification(ctx.db, {
+      const wait = buckets().submissions.take(ctx.volunteer.id);
+      if (wait > 0) throw tooManyRequests(ctx, wait, "You are classifying faster than anyone can look");
+      const { classification, duplicate, retired } = await submitClassification(ctx.db, {
         ...input,
         volunteerId: ctx.volunteer.id,
         userAgent: ctx.headers.get("user-agent")?.slice(0, 512) ?? null,
+        clientKey: clientKey(ctx.address),
       });
-      // Retired on the classification that completes it, not at the next scoring run: until
-      // then the queue would keep handing it out.
-      if (!duplicate) await retireIfDone(ctx.db, input.galaxyId, retirementRules());
       const galaxy = await getGalaxy(ctx.db, input.galaxyId);
-      return { classificationId: classification.id, duplicate, galaxy: galaxy && galaxyDetail(galaxy) };
+      return {
+        classificationId: classification.id,
+        duplicate,
+        /** "after-retirement" or "same-address" when the vote was stored but counts differently. */
+        flag: classification.flag,
+        retired,
+        galaxy: galaxy && galaxyDetail(galaxy),
+      };
     }),
 
   /** The volunteer's classifications, newest first, a page at a time (cursor: the last id seen). */
-  history: volunteerProcedure
+  history: publicProcedure
     .input(z.object({ cursor: z.number().int().positive().nullish() }))
     .query(async ({ ctx, input }) => {
-      const rows = await listVolunteerClassifications(ctx.db, ctx.volunteer.id, {
-        take: HISTORY_PAGE,
-        before: input.cursor ?? undefined,
-      });
+      const volunteer = await findVolunteer(ctx);
+      const rows = volunteer
+        ? await listVolunteerClassifications(ctx.db, volunteer.id, { take: HISTORY_PAGE, before: input.cursor ?? undefined })
+        : [];
       return {
         items: rows.map((c) => ({
           id: c.id,
           galaxyId: c.galaxyId,
-          externalId: c.galaxy.externalId,
           answers: JSON.parse(c.answers) as string[],
           startedAt: c.startedAt,
           finishedAt: c.finishedAt,

@@ -1,11 +1,12 @@
 import { countVolunteers, setDisplayName } from "@hiwl/db";
 import { z } from "zod";
-import { createTRPCRouter, researcherProcedure, volunteerProcedure } from "../trpc.ts";
+import { createTRPCRouter, findVolunteer, identityProcedure, publicProcedure, researcherProcedure } from "../trpc.ts";
 
 export const volunteerRouter = createTRPCRouter({
-  me: volunteerProcedure.query(({ ctx }) => ({ displayName: ctx.volunteer.displayName })),
+  /** This browser's volunteer, or no name before they have an identity. */
+  me: publicProcedure.query(async ({ ctx }) => ({ displayName: (await findVolunteer(ctx))?.displayName ?? null })),
 
-  setDisplayName: volunteerProcedure
+  setDisplayName: identityProcedure
     .input(z.object({ name: z.string().trim().max(40).nullable() }))
     .mutation(async ({ ctx, input }) => {
       const updated = await setDisplayName(ctx.db, ctx.volunteer.id, input.name || null);

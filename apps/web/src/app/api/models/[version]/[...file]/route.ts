@@ -3,6 +3,7 @@ import { realpath, stat } from "node:fs/promises";
 import { extname, isAbsolute, relative, resolve, sep } from "node:path";
 import { Readable } from "node:stream";
 import { dataDir, db } from "@hiwl/db";
+import { route } from "~/server/route.ts";
 
 /** What a model version directory holds: metadata and model.json (JSON), weights (binary). */
 const CONTENT_TYPES: Record<string, string> = {
@@ -24,7 +25,7 @@ const isInside = (dir: string, path: string) => {
  * may be cached for a year. Only files below the version's directory are served: ".." segments
  * and symbolic links that lead out of it are refused.
  */
-export async function GET(_request: Request, { params }: { params: Promise<{ version: string; file: string[] }> }) {
+export const GET = route(async (_request: Request, { params }: { params: Promise<{ version: string; file: string[] }> }) => {
   const { version, file } = await params;
   const type = CONTENT_TYPES[extname(file.at(-1) ?? "").toLowerCase()];
   if (!type) return notFound();
@@ -46,4 +47,4 @@ export async function GET(_request: Request, { params }: { params: Promise<{ ver
       "cache-control": "public, max-age=31536000, immutable",
     },
   });
-}
+});
