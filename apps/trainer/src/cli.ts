@@ -11,6 +11,7 @@ import { registerPredict } from "./commands/predict.ts";
 import { registerResearcher } from "./commands/researcher.ts";
 import { registerSeed } from "./commands/seed.ts";
 import { registerTrain } from "./commands/train.ts";
+import { registerVolunteer } from "./commands/volunteer.ts";
 import { registerWatch } from "./commands/watch.ts";
 
 const program = new Command("hiwl")
@@ -19,6 +20,7 @@ const program = new Command("hiwl")
 
 registerDb(program);
 registerResearcher(program);
+registerVolunteer(program);
 registerSeed(program);
 registerImports(program);
 registerTrain(program);

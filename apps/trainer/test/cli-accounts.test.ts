@@ -1,0 +1,227 @@
+/**
+ * The account and database-care commands of `hiwl`, run as researchers run them: the real
+ * CLI in a child process against a migrated database in a temporary HIWL_DATA_DIR.
+ */
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { fileURLToPath } from "node:url";
+import { beforeAll, describe, expect, it } from "vitest";
+import {
+  checkTallies,
+  createResearcher,
+  createSession,
+  ensureVolunteer,
+  getSessionVolunteer,
+  insertGalaxies,
+  submitClassification,
+  verifyResearcher,
+} from "@hiwl/db";
+import { useTestDb } from "@hiwl/db/testing";
+
+const t = useTestDb();
+const HIWL = fileURLToPath(new URL("../bin/hiwl.mjs", import.meta.url));
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `hiwl ...args` to its end; `password` becomes $HIWL_RESEARCHER_PASSWORD (none: unset, and no terminal). */
+async function hiwl(args: string[], options: { password?: string } = {}): Promise<Run> {
+  const env: NodeJS.ProcessEnv = { ...process.env, HIWL_DATA_DIR: t.dataDir };
+  delete env.HIWL_RESEARCHER_PASSWORD;
+  delete env.HIWL_DEBUG;
+  if (options.password !== undefined) env.HIWL_RESEARCHER_PASSWORD = options.password;
+  const child = spawn(process.execPath, [HIWL, ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  const [code] = (await once(child, "exit")) as [number | null];
+  return { code, stdout, stderr };
+}
+
+/** `hiwl researcher list`'s rows as cells, cut at the header's column starts. */
+function tableRows(stdout: string): Record<string, string>[] {
+  const [header, rule, ...lines] = stdout.trimEnd().split("\n");
+  expect(rule).toMatch(/^[- ]+$/);
+  // Each run of dashes under the header spans one column.
+  const starts = [...rule!.matchAll(/-+/g)].map((m) => m.index);
+  const titles = starts.map((start, i) => header!.slice(start, starts[i + 1]).trim());
+  return lines.map((line) => Object.fromEntries(titles.map((title, i) => [title, line.slice(starts[i], starts[i + 1]).trim()])));
+}
+
+const minute = (d: Date) => d.toISOString().slice(0, 16).replace("T", " ");
+
+describe("hiwl researcher", () => {
+  it("adds a researcher, changes the password (ending sessions), disables, lists and enables", async () => {
+    expect(await hiwl(["researcher", "add", "alice"], { password: "alice's first password" })).toEqual({
+      code: 0,
+      stdout: 'researcher "alice" created\n',
+      stderr: "",
+    });
+    const alice = (await verifyResearcher(t.db, "alice", "alice's first password"))!;
+    expect(alice.username).toBe("alice");
+    const session = await createSession(t.db, alice.id);
+
+    expect(await hiwl(["researcher", "passwd", "alice"], { password: "alice's second password" })).toEqual({
+      code: 0,
+      stdout: 'password of "alice" changed; 1 session ended\n',
+      stderr: "",
+    });
+    expect(await getSessionVolunteer(t.db, session.token)).toBeNull();
+    expect(await verifyResearcher(t.db, "alice", "alice's first password")).toBeNull();
+    expect((await verifyResearcher(t.db, "alice", "alice's second password"))?.id).toBe(alice.id);
+
+    expect(await hiwl(["researcher", "passwd", "bob"], { password: "bob's new password" })).toEqual({
+      code: 1,
+      stdout: "",
+      stderr: 'hiwl: researcher "bob" does not exist\n',
+    });
+    expect(await hiwl(["researcher", "passwd", "alice"], { password: "short" })).toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(/^hiwl: invalid password: .*at least 10 characters/),
+    });
+    expect(await hiwl(["researcher", "passwd", "alice"])).toEqual({
+      code: 1,
+      stdout: "",
+      stderr: "hiwl: no terminal to ask for the password: set HIWL_RESEARCHER_PASSWORD\n",
+    });
+
+    await createSession(t.db, alice.id);
+    expect(await hiwl(["researcher", "disable", "alice"])).toEqual({
+      code: 0,
+      stdout: 'researcher "alice" disabled; 1 session ended\n',
+      stderr: "",
+    });
+    expect(await verifyResearcher(t.db, "alice", "alice's second password")).toBeNull();
+
+    const carol = await createResearcher(t.db, "carol", "carol's own password", { displayName: "Carol C." });
+    await createSession(t.db, carol.id);
+    const list = await hiwl(["researcher", "list"]);
+    expect(list).toMatchObject({ code: 0, stderr: "" });
+    const aliceRow = await t.db.volunteer.findUniqueOrThrow({ where: { id: alice.id } });
+    const carolSeen = (await t.db.session.findFirstOrThrow({ where: { volunteerId: carol.id } })).lastSeenAt;
+    expect(tableRows(list.stdout)).toEqual([
+      {
+        username: "alice",
+        name: "",
+        "created (UTC)": minute(aliceRow.createdAt),
+        state: `disabled ${minute(aliceRow.disabledAt!)}`,
+        "live sessions": "0",
+        "last seen (UTC)": "-",
+      },
+      {
+        username: "carol",
+        name: "Carol C.",
+        "created (UTC)": minute(carol.createdAt),
+        state: "active",
+        "live sessions": "1",
+        "last seen (UTC)": minute(carolSeen),
+      },
+    ]);
+
+    expect(await hiwl(["researcher", "enable", "alice"])).toEqual({ code: 0, stdout: 'researcher "alice" enabled\n', stderr: "" });
+    expect((await verifyResearcher(t.db, "alice", "alice's second password"))?.id).toBe(alice.id);
+  });
+});
+
+const ROUND = ["1.1", "7.1", "6.2"];
+const SPIRAL = ["1.2", "2.2", "3.2", "4.1", "10.2", "11.2", "5.2", "6.1", "8.1"];
+
+describe("hiwl db check and hiwl volunteer delete", () => {
+  let g: number[];
+  const tally = async (galaxyId: number, answerId: string) =>
+    (await t.db.voteTally.findUniqueOrThrow({ where: { galaxyId_answerId: { galaxyId, answerId } } })).count;
+
+  beforeAll(async () => {
+    await insertGalaxies(t.db, [0, 1, 2].map((i) => ({ externalId: `c${i}`, source: "cli-test", imagePath: `images/cli/${i}.jpg` })));
+    g = (await t.db.galaxy.findMany({ where: { source: "cli-test" }, orderBy: { externalId: "asc" } })).map((x) => x.id);
+    // Galaxies 0 and 1 get a round and a spiral walk each, so that every answer of both walks
+    // has a tally there (24 tally rows); galaxy 2 has no votes. "spammer" voted on 0 and 1.
+    const votes: [string, number, string[]][] = [
+      ["spammer", 0, ROUND],
+      ["spammer", 1, ROUND],
+      ["honest", 0, SPIRAL],
+      ["honest", 1, SPIRAL],
+      ["another", 0, ROUND],
+    ];
+    for (const [volunteer, i, answers] of votes) {
+      await ensureVolunteer(t.db, volunteer);
+      const now = new Date();
+      await submitClassification(
+        t.db,
+        { volunteerId: volunteer, galaxyId: g[i]!, answers, startedAt: now, finishedAt: now },
+        { requireHandout: false },
+      );
+    }
+  });
+
+  it("reports a consistent database and exits 0", async () => {
+    expect(await hiwl(["db", "check"])).toEqual({
+      code: 0,
+      stdout: "tallies, counts and consensus match the classifications (3 galaxies)\n",
+      stderr: "",
+    });
+  });
+
+  it("prints a corrupted tally and exits 1 without --repair, changing nothing", async () => {
+    expect(await tally(g[0]!, "1.1")).toBe(2);
+    await t.db.$executeRaw`UPDATE VoteTally SET count = 7 WHERE galaxyId = ${g[0]} AND answerId = '1.1'`;
+    const expected = {
+      code: 1,
+      stdout: `1 mismatch in 1 galaxy:\n  galaxy ${g[0]}, answer 1.1: stored 7, recomputed 2\n`,
+      stderr: "hiwl: tallies do not match the classifications: `hiwl db check --repair` rebuilds them from the classifications\n",
+    };
+    expect(await hiwl(["db", "check"])).toEqual(expected);
+    expect(await hiwl(["db", "check"])).toEqual(expected); // the check itself repaired nothing
+  });
+
+  it("repairs with --repair, showing the first 20 mismatches, and the check is clean afterwards", async () => {
+    // On top of the corrupted 1.1: every other tally one too high, and a wrong count.
+    await t.db.$executeRaw`UPDATE VoteTally SET count = count + 1 WHERE NOT (galaxyId = ${g[0]} AND answerId = '1.1')`;
+    await t.db.$executeRaw`UPDATE Galaxy SET classificationCount = 9 WHERE id = ${g[1]}`;
+    const wrong = await checkTallies(t.db);
+    expect(wrong).toHaveLength(12 + 12 + 1);
+
+    const repair = await hiwl(["db", "check", "--repair"]);
+    expect(repair).toMatchObject({ code: 0, stderr: "" });
+    const lines = repair.stdout.trimEnd().split("\n");
+    expect(lines[0]).toBe("25 mismatches in 2 galaxies:");
+    expect(lines.slice(1, 21)).toHaveLength(20);
+    expect(lines).toContain(`  galaxy ${g[0]}, answer 1.1: stored 7, recomputed 2`);
+    expect(lines).toContain(`  galaxy ${g[0]}, answer 7.1: stored 3, recomputed 2`);
+    expect(lines.slice(21)).toEqual([
+      "  ... and 5 more",
+      "rebuilt the tallies, counts and consensus of 2 galaxies from their classifications",
+      "tallies, counts and consensus match the classifications (3 galaxies)",
+    ]);
+
+    expect(await checkTallies(t.db)).toEqual([]);
+    expect(await tally(g[0]!, "1.1")).toBe(2);
+    expect((await t.db.galaxy.findUniqueOrThrow({ where: { id: g[1] } })).classificationCount).toBe(2);
+    expect(await hiwl(["db", "check"])).toMatchObject({ code: 0, stdout: "tallies, counts and consensus match the classifications (3 galaxies)\n" });
+  });
+
+  it("deletes a volunteer with their classifications and rebuilds the tallies they touched", async () => {
+    expect(await hiwl(["volunteer", "delete", "spammer"])).toEqual({
+      code: 0,
+      stdout: "volunteer spammer deleted with 2 classifications; tallies, counts and consensus of 2 galaxies rebuilt\n",
+      stderr: "",
+    });
+    expect(await t.db.volunteer.findUnique({ where: { id: "spammer" } })).toBeNull();
+    expect(await checkTallies(t.db)).toEqual([]);
+    const counts = await t.db.galaxy.findMany({ where: { id: { in: g } }, orderBy: { id: "asc" }, select: { classificationCount: true } });
+    expect(counts.map((c) => c.classificationCount)).toEqual([2, 1, 0]);
+    expect(await tally(g[0]!, "1.1")).toBe(1);
+    expect(await t.db.voteTally.count({ where: { galaxyId: g[1], answerId: "1.1" } })).toBe(0);
+
+    expect(await hiwl(["volunteer", "delete", "spammer"])).toEqual({
+      code: 1,
+      stdout: "",
+      stderr: "hiwl: volunteer spammer does not exist\n",
+    });
+    expect(await hiwl(["db", "check"])).toMatchObject({ code: 0 });
+  });
+});
