@@ -97,7 +97,7 @@ describe("the feature map", () => {
       { env: { ...process.env, HIWL_DATA_DIR: t.dataDir } },
     );
     const galaxies = await t.db.galaxy.count();
-    // predict scores every galaxy, so the map is a sample of all of them now.
+    // predict filled in the galaxies the version had no prediction for: the map is a sample of all of them now.
     expect(stdout).toContain(`feature map: 20 of ${galaxies} scored galaxies, UMAP of the 320 pooled level1 features`);
     expect(await t.db.featurePoint.count({ where: { modelVersionId: m.version.id } })).toBe(20);
   });

@@ -1,11 +1,13 @@
 import { afterAll, describe, expect, it } from "vitest";
 import {
+  activateWithScores,
   activeGalaxiesForScoring,
-  applyScores,
   createModelVersion,
+  getActiveModelVersion,
   getGalaxy,
   retireGalaxies,
   retireGalaxy,
+  upsertPredictions,
 } from "@hiwl/db";
 import { useTestDb } from "@hiwl/db/testing";
 import { DEFAULT_RETIREMENT, HIWL_CLASSES, retirementReason, type RetirementRules } from "@hiwl/model";
@@ -34,7 +36,7 @@ describe("scoring the active galaxies", () => {
   // Lenient enough that this small catalogue retires galaxies for each reason.
   const rules: RetirementRules = { ...DEFAULT_RETIREMENT, count: 6, consensusShare: 0.8, modelConfidence: 0.25 };
 
-  it("stores one prediction per active galaxy, BALD from MC dropout, priorities from the scores, and retires by the rules", async () => {
+  it("scores every active galaxy (BALD from MC dropout, priorities from the scores, retirements by the rules) and activateWithScores stores it", async () => {
     const [flagged, ...active] = await galaxyIds();
     await retireGalaxy(t.db, flagged!, "flagged");
     // A sixth classification for one galaxy: retired on count.
@@ -43,7 +45,8 @@ describe("scoring the active galaxies", () => {
 
     const model = await load();
     const before = weightsOf(model);
-    const summary = await scoreActiveGalaxies(t.db, model, m.version.id, m.pipeline, {
+    const priorities = await t.db.galaxy.findMany({ select: { priority: true, retiredAt: true }, orderBy: { id: "asc" } });
+    const run = await scoreActiveGalaxies(t.db, model, m.version.id, m.pipeline, {
       dataDir: t.dataDir,
       acquisition: "bald",
       passes: 4,
@@ -51,6 +54,18 @@ describe("scoring the active galaxies", () => {
     });
     // MC passes leave the model as it was (batch norm kept its moving statistics).
     expect(weightsOf(model)).toEqual(before);
+    // Scoring alone writes nothing: the run takes effect with the activation.
+    expect(await t.db.prediction.count()).toBe(0);
+    expect(await t.db.galaxy.findMany({ select: { priority: true, retiredAt: true }, orderBy: { id: "asc" } })).toEqual(priorities);
+    expect(await getActiveModelVersion(t.db)).toBeNull();
+    const { summary } = run;
+    const retiredNow = Object.values(summary.retired).reduce((a, b) => a + b, 0);
+    expect(await activateWithScores(t.db, m.version.id, run.scores)).toEqual({
+      predictions: active.length,
+      priorities: active.length,
+      retired: retiredNow,
+    });
+    expect((await getActiveModelVersion(t.db))?.id).toBe(m.version.id);
 
     const predictions = await t.db.prediction.findMany({ where: { modelVersionId: m.version.id }, orderBy: { galaxyId: "asc" } });
     expect(predictions.map((p) => p.galaxyId)).toEqual(active);
@@ -131,15 +146,23 @@ describe("the scoring queries", () => {
     expect(await activeGalaxiesForScoring(t.db, { source: "synthetic" })).toEqual(galaxies);
   });
 
-  it("writes predictions, priorities and retirements together; the first retirement stands", async () => {
+  it("activates a version with its predictions, priorities and retirements; the first retirement stands", async () => {
     const other = await createModelVersion(t.db, { version: "other", path: "/nowhere", config: {}, metrics: {} });
     const [a, b] = (await activeGalaxiesForScoring(t.db, { take: 2 })).map((g) => g.id);
     const probabilities = { round: 0.5, "in-between": 0.2, cigar: 0.1, "edge-on": 0.1, spiral: 0.1 };
-    const written = await applyScores(t.db, other.id, [
+    // An inactive version's predictions are stored but never shown: pages read the active version's.
+    const shown = (await getGalaxy(t.db, a!))!.activePrediction;
+    expect(shown?.modelVersionId).toBe(m.version.id);
+    await upsertPredictions(t.db, other.id, [{ galaxyId: a!, probabilities, predictedClass: "round" }]);
+    expect((await getGalaxy(t.db, a!))!.activePrediction).toEqual(shown);
+
+    const written = await activateWithScores(t.db, other.id, [
       { galaxyId: a!, probabilities, predictedClass: "round", acquisition: 0.7, priority: 0.71, retirement: null },
       { galaxyId: b!, probabilities, predictedClass: "round", acquisition: 0.2, priority: 0.2, retirement: "consensus" },
     ]);
     expect(written).toEqual({ predictions: 2, priorities: 2, retired: 1 });
+    expect((await getActiveModelVersion(t.db))?.id).toBe(other.id);
+    expect((await getGalaxy(t.db, a!))!.activePrediction).toMatchObject({ modelVersionId: other.id, pRound: 0.5, acquisition: 0.7 });
     const rows = await t.db.prediction.findMany({ where: { modelVersionId: other.id }, orderBy: { galaxyId: "asc" } });
     expect(rows.map((r) => [r.galaxyId, r.pRound, r.acquisition])).toEqual([
       [a, 0.5, 0.7],

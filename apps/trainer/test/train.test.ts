@@ -5,13 +5,15 @@ import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { seedSynthetic } from "@hiwl/catalog";
-import { getActiveModelVersion, listModelVersions, listTrainingGalaxies } from "@hiwl/db";
+import { getActiveModelVersion, getGalaxy, listModelVersions, listTrainingGalaxies } from "@hiwl/db";
 import { useTestDb } from "@hiwl/db/testing";
 import { HIWL_CLASSES } from "@hiwl/model";
 import { METADATA_FILE, ModelMetadataSchema, networkModelPath, WEIGHTS_FILE } from "@hiwl/model/network";
+import { applyActivationPolicy, decideActivation } from "../src/training/activation.ts";
 import { loadDataset } from "../src/training/dataset.ts";
+import { ImagePipeline } from "../src/training/image-pipeline.ts";
 import { disposeModel, loadModelDir } from "../src/training/model-dir.ts";
 import { TrainingInterrupted } from "../src/training/loop.ts";
 import { trainModel, type RunMetrics, type TrainOptions } from "../src/training/train.ts";
@@ -27,8 +29,8 @@ const stored = async (version: string) => {
   return { row, metrics: JSON.parse(row.metrics) as RunMetrics, config: JSON.parse(row.config) as Record<string, unknown> };
 };
 
-/** Everything a seed must reproduce: all metrics but the wall-clock timings. */
-const reproducible = ({ timing: _timing, ...rest }: RunMetrics) => rest;
+/** Everything a seed must reproduce: all metrics but the wall-clock timings (and what happened after training). */
+const reproducible = ({ timing: _timing, activation: _activation, ...rest }: RunMetrics) => rest;
 
 const weights = (dir: string, level: "level1" | "level2") => readFile(join(dir, level, WEIGHTS_FILE));
 
@@ -76,12 +78,17 @@ describe("training data", () => {
 
 describe("hiwl train", () => {
   let first: Awaited<ReturnType<typeof trainModel>>;
+  let pipeline: ImagePipeline;
 
   beforeAll(async () => {
     first = await trainModel(t.db, t.dataDir, SMALL);
+    pipeline = await ImagePipeline.start();
+  });
+  afterAll(async () => {
+    await pipeline?.close();
   });
 
-  it("saves a model directory whose metadata validates, and records an active model version", async () => {
+  it("saves a model directory whose metadata validates, and records an inactive model version with its test galaxies", async () => {
     expect(first.dir).toBe(join(t.dataDir, "models", first.version));
     const metadata = ModelMetadataSchema.parse(JSON.parse(await readFile(join(first.dir, METADATA_FILE), "utf8")));
     expect(metadata).toMatchObject({ version: first.version, hierarchy: "hierarchical", variant: "nano", inputSize: 32, classes: [...HIWL_CLASSES] });
@@ -91,8 +98,14 @@ describe("hiwl train", () => {
     const { row, metrics, config } = await stored(first.version);
     expect(row.path).toBe(first.dir);
     expect(config).toMatchObject({ variant: "nano", inputSize: 32, optimizer: "sgd", lr: 0.005, targets: "smooth", backend: "wasm" });
-    expect((await getActiveModelVersion(t.db))?.id).toBe(row.id);
-    expect(first.activation).toBe("first model");
+    // Activation is the policy's decision, after training (activation.ts).
+    expect(row.active).toBe(false);
+    expect(await getActiveModelVersion(t.db)).toBeNull();
+    expect(first.test).toHaveLength(metrics.split.test);
+    const dataset = await loadDataset(t.db, first.config);
+    expect(first.test).toEqual(
+      dataset.split.test.map((i) => ({ galaxyId: dataset.examples[i]!.galaxyId, imagePath: dataset.examples[i]!.imagePath, cls: dataset.examples[i]!.cls })),
+    );
 
     const confusionTotal = metrics.confusion.flat().reduce((a, b) => a + b, 0);
     expect(confusionTotal).toBe(metrics.split.test);
@@ -107,20 +120,54 @@ describe("hiwl train", () => {
     expect(metrics.curves.level1![1]!.learningRate).toBeLessThan(metrics.curves.level1![0]!.learningRate);
   });
 
+  it("activates the first model only once it has scored every active galaxy, and records why", async () => {
+    const steps: string[] = [];
+    const { decision, modelVersion, scoring } = await applyActivationPolicy(t.db, first, {
+      dataDir: t.dataDir,
+      pipeline,
+      scoring: { acquisition: "bald", passes: 2 },
+      onStep: async (step) => {
+        // Neither the decision nor the scoring run is in effect before the switch.
+        steps.push(`${step.type}: ${(await getActiveModelVersion(t.db))?.version ?? "none active"}, ${await t.db.prediction.count()} predictions`);
+      },
+    });
+    expect(steps).toEqual(["decided: none active, 0 predictions", "scored: none active, 0 predictions"]);
+    const { row, metrics } = await stored(first.version);
+    expect(decision).toMatchObject({
+      activate: true,
+      reason: "first model",
+      newAccuracy: metrics.accuracy,
+      activeVersion: null,
+      activeAccuracy: null,
+      galaxies: metrics.split.test,
+    });
+    expect(metrics.activation).toEqual(decision);
+    expect(modelVersion).toEqual(row);
+    expect(row.active).toBe(true);
+    expect(scoring?.scored).toBe(60);
+    expect(await t.db.prediction.count({ where: { modelVersionId: row.id, acquisition: { not: null } } })).toBe(60);
+    expect((await getGalaxy(t.db, first.test[0]!.galaxyId))!.activePrediction?.modelVersionId).toBe(row.id);
+  });
+
   it("gives identical metrics and weights for the same seed", async () => {
-    const again = await trainModel(t.db, t.dataDir, { ...SMALL, activate: false });
-    expect(again.activation).toBe("--no-activate");
+    const again = await trainModel(t.db, t.dataDir, SMALL);
+    expect(await decideActivation(t.db, again, { force: false, dataDir: t.dataDir, pipeline })).toMatchObject({
+      activate: false,
+      reason: "--no-activate",
+      newAccuracy: null,
+      galaxies: 0,
+    });
     expect(reproducible((await stored(again.version)).metrics)).toEqual(reproducible((await stored(first.version)).metrics));
     expect(Buffer.compare(await weights(again.dir, "level1"), await weights(first.dir, "level1"))).toBe(0);
     expect(Buffer.compare(await weights(again.dir, "level2"), await weights(first.dir, "level2"))).toBe(0);
 
-    const otherSeed = await trainModel(t.db, t.dataDir, { ...SMALL, seed: 4, epochs: 1, activate: false });
+    const otherSeed = await trainModel(t.db, t.dataDir, { ...SMALL, seed: 4, epochs: 1 });
     expect(Buffer.compare(await weights(otherSeed.dir, "level1"), await weights(first.dir, "level1"))).not.toBe(0);
   });
 
   it("resumes an interrupted run from its checkpoint and ends exactly where the uninterrupted run does", async () => {
     let interrupted: TrainingInterrupted | undefined;
-    await trainModel(t.db, t.dataDir, { ...SMALL, activate: false }, { stopAfterCheckpoint: (e) => e.level === "level1" && e.epoch === 1 }).catch(
+    await trainModel(t.db, t.dataDir, SMALL, { stopAfterCheckpoint: (e) => e.level === "level1" && e.epoch === 1 }).catch(
       (error: unknown) => {
         if (!(error instanceof TrainingInterrupted)) throw error;
         interrupted = error;
@@ -137,7 +184,7 @@ describe("hiwl train", () => {
     ]);
 
     const epochs: string[] = [];
-    const resumed = await trainModel(t.db, t.dataDir, { resume: true, backend: "wasm", activate: false }, { onEpoch: (e) => epochs.push(`${e.level}:${e.epoch}`) });
+    const resumed = await trainModel(t.db, t.dataDir, { resume: true, backend: "wasm" }, { onEpoch: (e) => epochs.push(`${e.level}:${e.epoch}`) });
     expect(resumed.version).toBe(interrupted!.version);
     expect(epochs).toEqual(["level1:2", "level2:1", "level2:2"]);
     expect(reproducible((await stored(resumed.version)).metrics)).toEqual(reproducible((await stored(first.version)).metrics));
@@ -146,7 +193,7 @@ describe("hiwl train", () => {
   });
 
   it("starts from an earlier model's weights with --init-from, and refuses a model of another shape", async () => {
-    const still = { ...SMALL, epochs: 1, lr: 1e-9, weightDecay: 0, activate: false };
+    const still = { ...SMALL, epochs: 1, lr: 1e-9, weightDecay: 0 };
     const warm = await trainModel(t.db, t.dataDir, { ...still, initFrom: first.dir });
     const cold = await trainModel(t.db, t.dataDir, still);
     expect((await stored(warm.version)).config.initFrom).toBe(first.dir);
@@ -178,9 +225,18 @@ describe("hiwl train", () => {
     expect(Object.keys(metrics.perClass)).toEqual(["smooth", "edge-on", "spiral"]);
     expect(metrics.confusion.flat().reduce((a, b) => a + b, 0)).toBe(metrics.split.test);
     expect(metrics.sampling).toEqual({ flat: "class-balanced" });
-    expect(coarse.activated).toBe(false);
+    expect(await decideActivation(t.db, coarse, { dataDir: t.dataDir, pipeline })).toMatchObject({
+      activate: false,
+      reason: "coarse models cannot be the site's model: it shows the five HIWL classes",
+    });
     expect(ModelMetadataSchema.parse(JSON.parse(await readFile(join(coarse.dir, METADATA_FILE), "utf8"))).hierarchy).toBe("flat");
-    await expect(trainModel(t.db, t.dataDir, { ...SMALL, classes: "coarse", activate: true })).rejects.toThrow(/five HIWL classes/);
+    await expect(decideActivation(t.db, coarse, { force: true, dataDir: t.dataDir, pipeline })).rejects.toThrow(/five HIWL classes/);
+    // Refused before a training run that could only end in that error.
+    const before = await readdir(join(t.dataDir, "models"));
+    await expect(hiwl("train", "--classes", "coarse", "--activate", "--variant", "nano", "--input-size", "32", "--backend", "wasm")).rejects.toThrow(
+      /only models of the five HIWL classes can be active/,
+    );
+    expect(await readdir(join(t.dataDir, "models"))).toEqual(before);
   });
 });
 
@@ -210,16 +266,23 @@ describe("hiwl predict and evaluate", () => {
     await rm(elsewhere, { recursive: true, force: true });
   });
 
-  it("stores a prediction for every galaxy, and evaluate reproduces the recorded test accuracy", async () => {
+  it("stores predictions for the galaxies the version has none for, keeps the ones it has, and evaluate reproduces the recorded test accuracy", async () => {
     const active = (await getActiveModelVersion(t.db))!;
-    const { stdout } = await hiwl("predict");
-    expect(stdout).toContain(`60 predictions stored for model version ${active.version}`);
-    const predictions = await t.db.prediction.findMany({ where: { modelVersionId: active.id } });
+    // The activation scored every galaxy; take 10 predictions away, as for galaxies imported since.
+    const scored = await t.db.prediction.findMany({ where: { modelVersionId: active.id }, orderBy: { galaxyId: "asc" } });
+    const missing = scored.slice(0, 10).map((p) => p.galaxyId);
+    await t.db.prediction.deleteMany({ where: { modelVersionId: active.id, galaxyId: { in: missing } } });
+    const { stdout } = await hiwl("predict", "--feature-map", "0");
+    expect(stdout).toContain(`10 predictions stored for model version ${active.version} (50 galaxies kept the prediction it already had)`);
+    const predictions = await t.db.prediction.findMany({ where: { modelVersionId: active.id }, orderBy: { galaxyId: "asc" } });
     expect(predictions).toHaveLength(60);
     for (const p of predictions) {
       expect(p.pRound + p.pInBetween + p.pCigar + p.pEdgeOn + p.pSpiral).toBeCloseTo(1, 5);
       expect(HIWL_CLASSES).toContain(p.predictedClass);
     }
+    // The scoring run's rows, behind the queue's priorities, are untouched; the new ones carry no acquisition score.
+    expect(predictions.filter((p) => !missing.includes(p.galaxyId))).toEqual(scored.slice(10));
+    expect(predictions.filter((p) => missing.includes(p.galaxyId)).map((p) => p.acquisition)).toEqual(Array(10).fill(null));
 
     const metrics = JSON.parse(active.metrics) as RunMetrics;
     const evaluated = await hiwl("evaluate");

@@ -1,9 +1,10 @@
-import { spawn } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { once } from "node:events";
 import { existsSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { beforeAll, describe, expect, it } from "vitest";
 import { seedSynthetic } from "@hiwl/catalog";
 import {
@@ -12,6 +13,8 @@ import {
   createModelVersion,
   ensureVolunteer,
   finishJob,
+  getGalaxy,
+  listGalaxies,
   queueTrainingJob,
   submitClassification,
   type ModelVersion,
@@ -19,6 +22,9 @@ import {
 } from "@hiwl/db";
 import { useTestDb } from "@hiwl/db/testing";
 import { METADATA_FILE, networkModelPath, WEIGHTS_FILE } from "@hiwl/model/network";
+import { decideActivation, type ActivationDecision } from "../src/training/activation.ts";
+import { ImagePipeline } from "../src/training/image-pipeline.ts";
+import type { RunMetrics, TrainResult } from "../src/training/train.ts";
 import type { JobProgress } from "../src/worker/progress.ts";
 import { TrainingWorker, type JobOutcome, type WorkerEvent, type WorkerOptions } from "../src/worker/worker.ts";
 
@@ -43,6 +49,22 @@ function worker(workerId: string, options: Partial<WorkerOptions> = {}): Trainin
 const job = (id: number) => t.db.trainingJob.findUniqueOrThrow({ where: { id } });
 const activeVersions = () => t.db.modelVersion.findMany({ where: { active: true } });
 const progressOf = (row: TrainingJob) => JSON.parse(row.progress ?? "{}") as JobProgress;
+const metricsOf = (version: ModelVersion) => JSON.parse(version.metrics) as RunMetrics;
+const storedVersion = (id: number) => t.db.modelVersion.findUniqueOrThrow({ where: { id } });
+/** The model version of each galaxy's prediction as the site reads them (the galaxy page, the gallery). */
+const shownVersions = async () => {
+  const ids = (await t.db.galaxy.findMany({ select: { id: true } })).map((g) => g.id);
+  const pages = await Promise.all(ids.map(async (id) => (await getGalaxy(t.db, id))!.activePrediction?.modelVersionId ?? null));
+  const { galaxies } = await listGalaxies(t.db, { pageSize: 100 });
+  return { pages: new Set(pages), gallery: new Set(galaxies.map((g) => g.activePrediction?.modelVersionId ?? null)) };
+};
+/**
+ * Two models of clearly different skill on this catalogue's 6 test galaxies (training is
+ * seeded, so they are the same every run): trained longer at a higher rate, 3 right; at a
+ * learning rate of 1e-9 the weights stay at their random start and it says "cigar" to all, 1 right.
+ */
+const TRAINED = { epochs: 8, lr: 0.02 };
+const UNTRAINED = { lr: 1e-9, epochs: 1, weightDecay: 0 };
 const MINUTE = 60_000;
 
 beforeAll(async () => {
@@ -53,11 +75,12 @@ beforeAll(async () => {
 describe("running jobs", () => {
   let trained: ModelVersion;
 
-  it("runs a queued job on exactly one of two workers, with progress, and switches models only once the new one is verified", async () => {
-    // A version that stands for the model serving while the job trains.
+  it("runs a queued job on exactly one of two workers, with progress, and switches models only once the new one has scored", async () => {
+    // A version that stands for the model serving while the job trains; its directory is gone,
+    // so it cannot be compared with and does not hold the new model back.
     const old = await createModelVersion(t.db, { version: "serving", path: join(t.dataDir, "models", "serving"), config: {}, metrics: {} });
     await activateModelVersion(t.db, old.id);
-    const queued = await queueTrainingJob(t.db, {}, { reason: "test" });
+    const queued = await queueTrainingJob(t.db, TRAINED, { reason: "test" });
 
     const seen: { event: WorkerEvent["type"]; active: string[]; row: TrainingJob }[] = [];
     const onEvent = async (event: WorkerEvent) => {
@@ -70,19 +93,32 @@ describe("running jobs", () => {
     if (outcome.status !== "succeeded") throw new Error(outcome.error);
     const runner = a === null ? "b" : "a";
 
-    expect(seen.map((s) => s.event)).toEqual(["claimed", "trained", "activated", "finished"]);
+    expect(seen.map((s) => s.event)).toEqual(["claimed", "trained", "decided", "scored", "activated", "finished"]);
     const whileTraining = seen.find((s) => s.event === "trained")!;
     expect(whileTraining.active).toEqual(["serving"]);
     expect(whileTraining.row).toMatchObject({ status: "running", workerId: runner });
     const progress = progressOf(whileTraining.row);
-    expect(progress).toMatchObject({ epoch: 2, epochs: 2, level: "level2" });
+    expect(progress).toMatchObject({ epoch: 8, epochs: 8, level: "level2" });
     expect(progress.loss).toBeGreaterThan(0);
     expect(Number.isFinite(progress.loss)).toBe(true);
     expect(progress.accuracy).toBeGreaterThanOrEqual(0);
     expect(progress.accuracy).toBeLessThanOrEqual(1);
     expect(progress.imagesPerSec).toBeGreaterThan(0);
     expect(whileTraining.row.heartbeatAt!.getTime()).toBeGreaterThan(whileTraining.row.startedAt!.getTime());
+    // Scored, but not yet in charge: the switch comes with the scores.
+    expect(seen.find((s) => s.event === "scored")!.active).toEqual(["serving"]);
     expect(seen.find((s) => s.event === "activated")!.active).toEqual([outcome.modelVersion.version]);
+    expect(outcome.activation).toMatchObject({
+      activate: true,
+      reason: `the active version serving cannot be evaluated: its directory ${join(t.dataDir, "models", "serving")} is missing`,
+      activeVersion: "serving",
+      activeAccuracy: null,
+    });
+    // Its accuracy reloaded from its directory is the one training recorded, on the same galaxies.
+    const metrics = metricsOf(await storedVersion(outcome.modelVersion.id));
+    expect(outcome.activation.newAccuracy).toBe(metrics.accuracy);
+    expect(outcome.activation.galaxies).toBe(metrics.split.test);
+    expect(metrics.activation).toEqual(outcome.activation);
 
     const done = await job(queued.id);
     expect(done).toMatchObject({ status: "succeeded", workerId: runner, error: null });
@@ -91,11 +127,107 @@ describe("running jobs", () => {
     expect(trained.trainingJobId).toBe(queued.id);
     expect((await activeVersions()).map((v) => v.id)).toEqual([trained.id]);
     // Scoring ran with the new model: every galaxy was active, so every one has a prediction.
-    expect(outcome.scoring.scored).toBe(60);
+    expect(outcome.scoring?.scored).toBe(60);
     expect(await t.db.prediction.count({ where: { modelVersionId: trained.id, acquisition: { not: null } } })).toBe(60);
     // Then mapped their features for the dashboard.
     expect(outcome.featureMap).toMatchObject({ points: 60, scored: 60, level: "level1" });
     expect(await t.db.featurePoint.count({ where: { modelVersionId: trained.id } })).toBe(60);
+    expect(await shownVersions()).toEqual({ pages: new Set([trained.id]), gallery: new Set([trained.id]) });
+  });
+
+  let worse: { result: TrainResult; decision: ActivationDecision };
+
+  it("keeps the active model, and its predictions on every page, when the new one is less accurate on the same held-out galaxies", async () => {
+    const queued = await queueTrainingJob(t.db, UNTRAINED);
+    let result: TrainResult | undefined;
+    const events: WorkerEvent["type"][] = [];
+    const onEvent = (event: WorkerEvent) => {
+      events.push(event.type);
+      if (event.type === "trained") result = event.result;
+    };
+    const outcome = await worker("a", { onEvent }).runNextJob();
+    if (outcome?.status !== "succeeded") throw new Error(outcome?.status === "failed" ? outcome.error : "no job ran");
+    expect(events).toEqual(["claimed", "trained", "decided", "finished"]);
+    expect((await job(queued.id)).status).toBe("succeeded");
+
+    // No classification arrived since the active model was trained: the same split, so the
+    // active model's accuracy on the new model's test galaxies is the one it was trained with.
+    const active = metricsOf(trained);
+    const candidate = metricsOf(await storedVersion(outcome.modelVersion.id));
+    expect(candidate.split.testSetHash).toBe(active.split.testSetHash);
+    expect(outcome.activation).toMatchObject({
+      activate: false,
+      newAccuracy: candidate.accuracy,
+      activeVersion: trained.version,
+      activeAccuracy: active.accuracy,
+      galaxies: active.split.test,
+    });
+    expect(candidate.accuracy).toBeLessThan(active.accuracy);
+    const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
+    expect(outcome.activation.reason).toBe(
+      `less accurate: ${pct(candidate.accuracy)} vs ${pct(active.accuracy)} for ${trained.version} on the same ${active.split.test} held-out galaxies`,
+    );
+    expect(candidate.activation).toEqual(outcome.activation);
+    expect(outcome).toMatchObject({ scoring: null, featureMap: null, modelVersion: { active: false } });
+
+    expect((await activeVersions()).map((v) => v.id)).toEqual([trained.id]);
+    expect(await t.db.prediction.count({ where: { modelVersionId: outcome.modelVersion.id } })).toBe(0);
+    expect(await shownVersions()).toEqual({ pages: new Set([trained.id]), gallery: new Set([trained.id]) });
+
+    // The module decides the same for the same pair, on its own.
+    const pipeline = await ImagePipeline.start();
+    try {
+      const again = await decideActivation(t.db, result!, { dataDir: t.dataDir, pipeline });
+      expect({ ...again, decidedAt: null }).toEqual({ ...outcome.activation, decidedAt: null });
+    } finally {
+      await pipeline.close();
+    }
+    worse = { result: result!, decision: outcome.activation };
+  });
+
+  it("hiwl train decides as the worker does for the same pair", async () => {
+    // The worker's settings and the job's: the same seed trains the same model.
+    const args = ["--variant", "nano", "--input-size", "32", "--batch", "8", "--seed", "5", "--backend", "wasm"];
+    const untrained = ["--lr", "1e-9", "--epochs", "1", "--weight-decay", "0"];
+    const { stdout } = await promisify(execFile)(process.execPath, [HIWL, "train", ...args, ...untrained], {
+      env: { ...process.env, HIWL_DATA_DIR: t.dataDir },
+      timeout: 300_000,
+    });
+    const version = /model version (\S+) \(id (\d+)\) is not active: (.*)$/m.exec(stdout);
+    expect(version, stdout).not.toBeNull();
+    expect(version![3]).toBe(worse.decision.reason);
+    const stored = metricsOf(await storedVersion(Number(version![2])));
+    expect({ ...stored.activation, decidedAt: null }).toEqual({ ...worse.decision, decidedAt: null });
+    expect((await activeVersions()).map((v) => v.id)).toEqual([trained.id]);
+  });
+
+  it("keeps the old model active and serving when scoring with the new one fails", async () => {
+    // The active model's settings again: the same model, as accurate, so activated.
+    const queued = await queueTrainingJob(t.db, TRAINED);
+    const unreadable = join(t.dataDir, "images", "unreadable.jpg");
+    const onEvent = async (event: WorkerEvent) => {
+      if (event.type !== "decided") return;
+      // A galaxy imported after the decision whose image turns out not to be an image.
+      await writeFile(unreadable, "not a JPEG");
+      await t.db.galaxy.create({ data: { externalId: "unreadable", source: "test", imagePath: unreadable } });
+    };
+    const outcome = await worker("a", { onEvent }).runNextJob();
+    expect(outcome?.status).toBe("failed");
+    const row = await job(queued.id);
+    expect(row.status).toBe("failed");
+    expect(row.error).toMatch(/^scoring with \S+ failed: could not decode 1 image\(s\):\n {2}galaxy \d+ \(\S+unreadable\.jpg\)/);
+
+    const rejected = await t.db.modelVersion.findUniqueOrThrow({ where: { trainingJobId: queued.id } });
+    expect(rejected.active).toBe(false);
+    expect(metricsOf(rejected).activation).toMatchObject({
+      activate: true,
+      reason: expect.stringMatching(/^at least as accurate: /),
+      failed: row.error,
+    });
+    expect((await activeVersions()).map((v) => v.id)).toEqual([trained.id]);
+    expect(await t.db.prediction.count({ where: { modelVersionId: rejected.id } })).toBe(0);
+    await t.db.galaxy.deleteMany({ where: { source: "test" } });
+    expect(await shownVersions()).toEqual({ pages: new Set([trained.id]), gallery: new Set([trained.id]) });
   });
 
   it("keeps the active model when the new one fails verification", async () => {
@@ -112,6 +244,7 @@ describe("running jobs", () => {
     const row = await job(queued.id);
     expect(row.status).toBe("failed");
     expect(row.error).toMatch(/^verifying \S+ failed: the reloaded model gives invalid probabilities for galaxy \d+: \[NaN/);
+    expect(metricsOf(await t.db.modelVersion.findUniqueOrThrow({ where: { trainingJobId: queued.id } })).activation).toBeUndefined();
     expect((await activeVersions()).map((v) => v.id)).toEqual([trained.id]);
     const rejected = await t.db.modelVersion.findUniqueOrThrow({ where: { trainingJobId: queued.id } });
     expect(rejected.active).toBe(false);
@@ -204,13 +337,11 @@ describe("queueing by itself", () => {
   const classify = async (galaxyIds: number[]) => {
     await ensureVolunteer(t.db, "volunteer-q");
     for (const galaxyId of galaxyIds) {
-      await submitClassification(t.db, {
-        volunteerId: "volunteer-q",
-        galaxyId,
-        answers: ["1.1", "7.1", "6.2"],
-        startedAt: new Date(),
-        finishedAt: new Date(),
-      });
+      await submitClassification(
+        t.db,
+        { volunteerId: "volunteer-q", galaxyId, answers: ["1.1", "7.1", "6.2"], startedAt: new Date(), finishedAt: new Date() },
+        { requireHandout: false },
+      );
     }
   };
 

@@ -143,7 +143,7 @@ function unwrap(body: unknown): unknown {
   if (typeof body !== "object" || body === null || Array.isArray(body)) return body;
   const b = body as { result?: { data?: unknown }; error?: { json?: unknown } };
   if (b.result && "data" in b.result) return { result: SuperJSON.deserialize(b.result.data as never) };
-  if (b.error && "json" in b.error) return { error: b.error.json };
+  if (typeof b.error === "object" && b.error !== null && "json" in b.error) return { error: b.error.json };
   return body;
 }
 

@@ -406,6 +406,24 @@ test.describe("votes, requests, sign-in and what a volunteer may see", () => {
     expect(codes.filter((c) => c === "TOO_MANY_REQUESTS")).toHaveLength(5);
   });
 
+  test("sessions end after the idle timeout, and all at once with sign out everywhere", async () => {
+    const [laptop, phone] = [new RawClient(site.url), new RawClient(site.url)];
+    // A new address: the sign-in test spent 127.0.0.1's free tries.
+    for (const c of [laptop, phone]) expect((await c.mutate("auth.signIn", RESEARCHER, { "x-forwarded-for": "192.0.2.50" })).status).toBe(200);
+    for (const c of [laptop, phone]) expect((await c.query("training.jobs")).status).toBe(200);
+
+    const ended = await laptop.mutate("auth.signOutEverywhere");
+    expect(ended.json.result).toEqual({ ended: 2 });
+    expect(laptop.cookies.has("hiwl_session")).toBe(false);
+    expect((await phone.query("training.jobs")).status).toBe(401);
+
+    const idle = new RawClient(site.url);
+    expect((await idle.mutate("auth.signIn", RESEARCHER, { "x-forwarded-for": "192.0.2.50" })).status).toBe(200);
+    await inDb(site, (db) => db.session.updateMany({ data: { lastSeenAt: new Date(Date.now() - 121 * 60_000) } }));
+    expect((await idle.query("training.jobs")).status).toBe(401);
+    expect((await idle.query("auth.me")).json.result).toBeNull();
+  });
+
   test("server faults reach the client as a generic message with a request id; the detail stays in the log", async () => {
     await inDb(site, (db) => db.$executeRawUnsafe('ALTER TABLE "Handout" RENAME TO "HandoutGone"'));
     try {

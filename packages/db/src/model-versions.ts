@@ -54,18 +54,14 @@ export function activateModelVersion(db: Db, id: number): Promise<ModelVersion> 
   return inActivation(id, async () => (await db.$transaction([...activationStatements(db, id)]))[1]);
 }
 
-/**
- * Sets one top-level key of a version's metrics JSON (e.g. the trainer's activation decision)
- * in one statement, leaving the rest as it is. Returns the updated version.
- */
+/** Sets one key of a version's metrics JSON (e.g. the activation decision made after training). */
 export async function setModelVersionMetric(db: Db, id: number, key: string, value: unknown): Promise<ModelVersion> {
-  // A plain name: the key goes into a JSON path, where "." and "[" would mean nesting.
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) throw new Error(`invalid metrics key "${key}": letters, digits and _ only`);
-  const updated = await db.$executeRaw`
-    UPDATE "ModelVersion" SET "metrics" = json_set("metrics", ${`$.${key}`}, json(${JSON.stringify(value)}))
-    WHERE "id" = ${id}`;
-  if (updated === 0) throw new NotFoundError(`model version ${id} does not exist`);
-  return db.modelVersion.findUniqueOrThrow({ where: { id } });
+  return db.$transaction(async (tx) => {
+    const row = await tx.modelVersion.findUnique({ where: { id }, select: { metrics: true } });
+    if (!row) throw new NotFoundError(`model version ${id} does not exist`);
+    const metrics = z.record(z.string(), z.unknown()).catch({}).parse(JSON.parse(row.metrics));
+    return tx.modelVersion.update({ where: { id }, data: { metrics: JSON.stringify({ ...metrics, [key]: value }) } });
+  });
 }
 
 export function getActiveModelVersion(db: Db): Promise<ModelVersion | null> {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   activateModelVersion,
+  setModelVersionMetric,
   claimNextJob,
   createModelVersion,
   createResearcher,
@@ -90,6 +91,11 @@ describe("model versions and predictions", () => {
     expect((await getActiveModelVersion(t.db))?.id).toBe(v1.id); // unchanged by the failed switch
     expect((await listModelVersions(t.db)).map((m) => m.version)).toEqual(["v2", "v1"]);
     expect((await listJobs(t.db)).find((j) => j.id === job.id)?.modelVersion).toEqual({ id: v1.id, version: "v1", active: true });
+
+    // One key of the metrics set afterwards (the activation decision), the rest kept.
+    const decision = { activate: false, reason: "less accurate" };
+    expect(JSON.parse((await setModelVersionMetric(t.db, v1.id, "activation", decision)).metrics)).toEqual({ accuracy: 0.9, activation: decision });
+    await expect(setModelVersionMetric(t.db, 424242, "activation", decision)).rejects.toThrow(NotFoundError);
   });
 
   it("upserts predictions per (galaxy, model version)", async () => {

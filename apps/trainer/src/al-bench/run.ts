@@ -9,12 +9,12 @@ import { cp, mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { SYNTHETIC_SOURCE, seedSynthetic, synthetic } from "@hiwl/catalog";
 import {
+  activateWithScores,
   createDb,
   ensureVolunteer,
   migrate,
   nextGalaxy,
   retireGalaxies,
-  retireIfDone,
   submitClassification,
   type Db,
 } from "@hiwl/db";
@@ -156,15 +156,19 @@ async function classifyOne(db: Db, crowd: readonly synthetic.SimulatedVolunteer[
     if (!galaxy) continue;
     const { truth } = JSON.parse(galaxy.metadata!) as { truth: synthetic.GalaxyTruth };
     const at = new Date();
-    await submitClassification(db, {
-      volunteerId: volunteer.seed,
-      galaxyId: galaxy.id,
-      answers: synthetic.answerWalk(volunteer, truth, rng),
-      startedAt: at,
-      finishedAt: at,
-      userAgent: "hiwl bench al",
-    });
-    await retireIfDone(db, galaxy.id, rules);
+    // Retired by the submission when the rules say so; nextGalaxy stands in for the hand-out.
+    await submitClassification(
+      db,
+      {
+        volunteerId: volunteer.seed,
+        galaxyId: galaxy.id,
+        answers: synthetic.answerWalk(volunteer, truth, rng),
+        startedAt: at,
+        finishedAt: at,
+        userAgent: "hiwl bench al",
+      },
+      { requireHandout: false, rules },
+    );
     return true;
   }
   return false;
@@ -196,7 +200,7 @@ export async function runStrategy(
       const target = Math.round((options.budget * round) / options.rounds);
       while (submitted < target && (await classifyOne(db, catalogue.crowd, rules, rng))) submitted++;
       const initFrom = options.warmStart ? previous : null;
-      const result = await trainModel(db, dir, { ...options.training, seed, initFrom, activate: true });
+      const result = await trainModel(db, dir, { ...options.training, seed, initFrom });
       previous = result.dir;
       const model = await loadModelDir(result.dir);
       try {
@@ -217,13 +221,17 @@ export async function runStrategy(
             `${r.labelled} labelled galaxies, ${r.retired} retired, held-out accuracy ${(100 * r.accuracy).toFixed(1)}%`,
         );
         if (round < options.rounds) {
-          await scoreActiveGalaxies(db, model, result.modelVersion.id, pipeline, {
+          // Each round's model drives the next round's queue, better or not (the benchmark
+          // measures the strategy, not the activation policy): activated with its scores as
+          // the worker would activate it.
+          const run = await scoreActiveGalaxies(db, model, result.modelVersion.id, pipeline, {
             dataDir: dir,
             acquisition: strategy,
             passes: strategy === "bald" ? options.passes : 1,
             seed,
             retirement: rules,
           });
+          await activateWithScores(db, result.modelVersion.id, run.scores);
         }
       } finally {
         disposeModel(model);

@@ -74,7 +74,7 @@ export async function runAblation(
   const rows: AblationRow[] = [];
   for (const variant of variants) {
     hooks.log?.(`— ${variant.name}: ${describeSettings(variant.settings)}`);
-    const result = await trainModel(db, dataDir, { ...base, ...variant.settings, classes: "hiwl", activate: false }, hooks);
+    const result = await trainModel(db, dataDir, { ...base, ...variant.settings, classes: "hiwl" }, hooks);
     const stored = JSON.parse(result.modelVersion.metrics) as RunMetrics;
     const row = {
       variant,

@@ -2,7 +2,7 @@ import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, extname, join, resolve } from "node:path";
 import type { Command } from "commander";
-import { dataDir, db, listGalaxyImages, upsertPredictions, type Db } from "@hiwl/db";
+import { dataDir, db, listGalaxyImages, scoredGalaxies, upsertPredictions, type Db } from "@hiwl/db";
 import { selectBackend, type BackendChoice } from "@hiwl/model/node";
 import { cliHooks, resolveModel } from "../training/cli.ts";
 import { backendOption, integer } from "../training/option-parsers.ts";
@@ -27,7 +27,10 @@ interface PredictOptions {
 export function registerPredict(program: Command) {
   program
     .command("predict")
-    .description("score the database's galaxies into Prediction rows, or a folder of images into a CSV (--images DIR --out FILE.csv)")
+    .description(
+      "store Prediction rows for the database's galaxies that the model version has none for, " +
+        "or classify a folder of images into a CSV (--images DIR --out FILE.csv)",
+    )
     .option("--model <version|dir>", "model version or directory (default: the active model)")
     .option("--source <name>", "only score galaxies of this source")
     .option("--images <dir>", "a folder of .jpg/.jpeg/.png images to classify instead of the database")
@@ -56,9 +59,12 @@ export function registerPredict(program: Command) {
           console.log(`${count} images classified with ${model.metadata.version} -> ${resolve(opts.out!)}`);
         } else {
           if (!modelVersion) throw new Error(`${dir} is not a model version in the database: register it by training, or use --images`);
-          const written = await predictDatabase(database, model, modelVersion.id, pipeline, opts.source, hooks.onPhase!);
+          const { written, kept } = await predictDatabase(database, model, modelVersion.id, pipeline, opts.source, hooks.onPhase!);
           hooks.stop();
-          console.log(`${written} predictions stored for model version ${modelVersion.version}`);
+          console.log(
+            `${written} predictions stored for model version ${modelVersion.version}` +
+              `${kept > 0 ? ` (${kept} galaxies kept the prediction it already had)` : ""}`,
+          );
           if (opts.featureMap > 0) {
             const map = await buildFeatureMap(database, dir, modelVersion.id, pipeline, {
               dataDir: dataDir(),
@@ -120,6 +126,14 @@ async function predictFolder(
   }
 }
 
+/**
+ * Predicts the galaxies the version has no prediction for. The rows it has stay as they are:
+ * the active version's came from the scoring run that set the queue priorities and
+ * retirements, with acquisition scores that the retirement rules read, and a plain one-pass
+ * prediction written over them would show pages numbers that the queue did not act on. (Only
+ * the active version's rows are ever shown; another version's wait for its activation, which
+ * rescores every active galaxy.)
+ */
 async function predictDatabase(
   database: Db,
   model: LoadedModel,
@@ -127,8 +141,10 @@ async function predictDatabase(
   pipeline: ImagePipeline,
   source: string | undefined,
   onPhase: OnPhase,
-): Promise<number> {
+): Promise<{ written: number; kept: number }> {
   const galaxies = await listGalaxyImages(database, source === undefined ? {} : { source });
-  const rows = await predictGalaxies(model, pipeline, galaxies, { dataDir: dataDir(), acquisition: null, passes: 1, onPhase });
-  return upsertPredictions(database, modelVersionId, rows);
+  const scored = new Set((await scoredGalaxies(database, modelVersionId)).map((g) => g.id));
+  const missing = galaxies.filter((g) => !scored.has(g.id));
+  const rows = await predictGalaxies(model, pipeline, missing, { dataDir: dataDir(), acquisition: null, passes: 1, onPhase });
+  return { written: await upsertPredictions(database, modelVersionId, rows), kept: galaxies.length - missing.length };
 }

@@ -1,12 +1,15 @@
 import { Option, type Command } from "commander";
-import { dataDir, db } from "@hiwl/db";
+import { dataDir, db, retirementRules } from "@hiwl/db";
 import { formatMetrics } from "@hiwl/model";
 import { CROWD_LABEL_MODES } from "@hiwl/model/network";
 import { CLASS_SET_NAMES } from "@hiwl/model/training";
+import { applyActivationPolicy, checkForcedActivation } from "../training/activation.ts";
 import { addModelOptions, cliHooks, modelConfig, resolveModel, type ModelCliOptions } from "../training/cli.ts";
 import { onOff } from "../training/option-parsers.ts";
 import { TRAIN_DEFAULTS, type TrainConfigInput } from "../training/config.ts";
+import { ImagePipeline } from "../training/image-pipeline.ts";
 import { trainModel } from "../training/train.ts";
+import { formatScoreSummary, SCORING_DEFAULTS } from "../worker/scoring.ts";
 
 interface TrainCliOptions extends ModelCliOptions {
   targets: TrainConfigInput["targets"];
@@ -45,16 +48,22 @@ export function registerTrain(program: Command) {
     .option("--source <name>", "only galaxies of this source (e.g. gz1, synthetic, kaggle)")
     .option("--resume [version]", "continue an interrupted run (default: the latest) with its own settings")
     .option("--init-from <model>", "start from this model's weights (a version or a model directory; same variant, input size and classes)")
-    .addOption(new Option("--activate", "make the new model the active one"))
+    .addOption(
+      new Option("--activate", "make the new model the active one whatever the comparison says (after it has scored the active galaxies)"),
+    )
     .addOption(
       new Option(
         "--no-activate",
-        "keep the active model (default: activate a 5-class model when none is active, or when it beats the active one on the same test galaxies)",
+        "keep the active model (default: a 5-class model becomes active when none is, or when it is at least as accurate as the " +
+          "active one on its held-out galaxies, once it has scored the active galaxies)",
       ),
     )
     .action(async (opts: TrainCliOptions) => {
       const hooks = cliHooks();
+      let pipeline: ImagePipeline | null = null;
       try {
+        // Before a training run that could only end in this error.
+        checkForcedActivation(opts.classes ?? TRAIN_DEFAULTS.classes, opts.activate);
         const initFrom = opts.initFrom === undefined ? null : (await resolveModel(db(), opts.initFrom)).dir;
         const result = await trainModel(
           db(),
@@ -69,7 +78,6 @@ export function registerTrain(program: Command) {
             initFrom,
             backend: opts.backend,
             resume: opts.resume,
-            activate: opts.activate,
           },
           hooks,
         );
@@ -78,11 +86,22 @@ export function registerTrain(program: Command) {
         console.log(formatMetrics(result.metrics));
         console.log("");
         console.log(`model saved to ${result.dir}`);
-        console.log(
-          `model version ${result.version} (id ${result.modelVersion.id}) ${result.activated ? "is now active" : "is not active"}: ${result.activation}`,
-        );
+        pipeline = await ImagePipeline.start();
+        const { decision, modelVersion, scoring } = await applyActivationPolicy(db(), result, {
+          force: opts.activate,
+          dataDir: dataDir(),
+          pipeline,
+          // As the worker scores with its defaults, so that the queue is the same whichever trained the model.
+          scoring: { ...SCORING_DEFAULTS, retirement: retirementRules() },
+          onPhase: hooks.onPhase,
+        });
+        hooks.stop();
+        const state = modelVersion.active ? "is now active" : "is not active";
+        console.log(`model version ${result.version} (id ${result.modelVersion.id}) ${state}: ${decision.reason}`);
+        if (scoring) console.log(formatScoreSummary(scoring));
       } finally {
         hooks.stop();
+        await pipeline?.close();
       }
     });
 }

@@ -4,6 +4,7 @@ import { dataDir, db, retirementRules } from "@hiwl/db";
 import { ACQUISITION_FUNCTIONS, type AcquisitionFunction } from "@hiwl/model";
 import { addModelOptions, modelConfig, type ModelCliOptions } from "../training/cli.ts";
 import { integer, positiveNumber } from "../training/option-parsers.ts";
+import { formatScoreSummary, SCORING_DEFAULTS } from "../worker/scoring.ts";
 import { TrainingWorker, type WorkerEvent } from "../worker/worker.ts";
 
 interface WatchCliOptions extends ModelCliOptions {
@@ -22,19 +23,20 @@ export function registerWatch(program: Command) {
     .command("watch")
     .description(
       "the training worker: runs queued training jobs, queues one after --every new classifications (or every --interval minutes), " +
-        "activates each new model once it is verified and rescores the active galaxies for the queue",
+        "activates a new model only if it is at least as accurate as the active one on its held-out galaxies, " +
+        "and only once it has rescored the active galaxies for the queue",
     )
     .option("--every <n>", "queue a training job after this many new classifications (0: never)", integer("--every"), 200)
     .option("--interval <minutes>", "also queue one when the newest job is this old", positiveNumber("--interval"))
     .option("--no-first-model", "do not queue a job at once when there is no model and no job yet")
     .addOption(
-      new Option("--acquisition <fn>", "acquisition function for the queue priorities").choices(ACQUISITION_FUNCTIONS).default("bald"),
+      new Option("--acquisition <fn>", "acquisition function for the queue priorities").choices(ACQUISITION_FUNCTIONS).default(SCORING_DEFAULTS.acquisition),
     )
     .option(
       "--passes <T>",
       "forward passes per galaxy when scoring, MC dropout on when more than 1 (BALD needs 2 or more)",
       integer("--passes", 1),
-      5,
+      SCORING_DEFAULTS.passes,
     )
     .option("--poll <seconds>", "how often to look for queued jobs", positiveNumber("--poll"), 5)
     .option("--stale-after <seconds>", "fail running jobs whose worker has been silent this long", positiveNumber("--stale-after"), 120)
@@ -80,18 +82,20 @@ function describe(event: WorkerEvent): string {
       return `job ${event.job.id}: started${event.job.reason ? ` (${event.job.reason})` : ""}`;
     case "trained": {
       const accuracy = (100 * event.result.metrics.accuracy).toFixed(2);
-      return `job ${event.job.id}: trained ${event.result.version}, test accuracy ${accuracy}%; verifying`;
+      return `job ${event.job.id}: trained ${event.result.version}, test accuracy ${accuracy}%; comparing with the active model`;
     }
+    case "decided":
+      return `job ${event.job.id}: ${event.decision.activate ? "activating" : "not activating"}: ${event.decision.reason}`;
+    case "scored":
+      return `job ${event.job.id}: scored ${event.scoring.scored} active galaxies; switching`;
     case "activated":
-      return `job ${event.job.id}: ${event.modelVersion.version} is now the active model; scoring`;
+      return `job ${event.job.id}: ${event.modelVersion.version} is now the active model`;
     case "finished": {
       const { outcome } = event;
       if (outcome.status === "failed") return `job ${outcome.job.id}: failed: ${outcome.error}`;
-      const retired = Object.entries(outcome.scoring.retired).map(([reason, n]) => `${n} ${reason}`);
-      return (
-        `job ${outcome.job.id}: succeeded: ${outcome.scoring.scored} galaxies scored, ` +
-        `${retired.length > 0 ? `retired ${retired.join(", ")}` : "none retired"}`
-      );
+      const { version } = outcome.modelVersion;
+      if (outcome.scoring === null) return `job ${outcome.job.id}: succeeded: ${version} stays inactive: ${outcome.activation.reason}`;
+      return `job ${outcome.job.id}: succeeded: ${version} is active (${outcome.activation.reason}); ${formatScoreSummary(outcome.scoring)}`;
     }
   }
 }

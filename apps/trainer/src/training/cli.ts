@@ -10,7 +10,7 @@ import { EFFICIENTNET_VARIANT_NAMES } from "@hiwl/model/network";
 import { OPTIMIZERS } from "@hiwl/model/training";
 import { phasedProgress, progressBar, type Progress } from "../progress.ts";
 import { BEST_BY, TRAIN_DEFAULTS, type BACKEND_CHOICES, type TrainConfigInput } from "./config.ts";
-import { backendOption, integer, positiveNumber } from "./option-parsers.ts";
+import { backendOption, finiteNumber, integer, positiveNumber } from "./option-parsers.ts";
 import type { TrainHooks } from "./loop.ts";
 
 /** The options of `hiwl train` that shape the model, shared with `hiwl bench gz1`. */
@@ -28,10 +28,10 @@ export function addModelOptions(command: Command, defaults: Partial<TrainConfigI
       positiveNumber("--lr"),
       d.lr,
     )
-    .option("--warmup-epochs <x>", "linear learning-rate warm-up before the cosine, in epochs", Number, d.warmupEpochs)
-    .option("--weight-decay <x>", "decoupled weight decay of the kernels", Number, d.weightDecay)
-    .option("--bn-momentum <x>", "batch norm's moving-average momentum (Keras: 0.99)", Number, d.batchNormMomentum)
-    .option("--classifier-init-scale <x>", "classifier's initial weights relative to Keras' (Keras: 1)", Number, d.classifierInitScale)
+    .option("--warmup-epochs <x>", "linear learning-rate warm-up before the cosine, in epochs", finiteNumber("--warmup-epochs", 0), d.warmupEpochs)
+    .option("--weight-decay <x>", "decoupled weight decay of the kernels", finiteNumber("--weight-decay", 0), d.weightDecay)
+    .option("--bn-momentum <x>", "batch norm's moving-average momentum (Keras: 0.99)", finiteNumber("--bn-momentum", 0), d.batchNormMomentum)
+    .option("--classifier-init-scale <x>", "classifier's initial weights relative to Keras' (Keras: 1)", finiteNumber("--classifier-init-scale", 0), d.classifierInitScale)
     .option("--patience <n>", "early stopping: epochs without a better validation result", integer("--patience", 1), d.patience)
     .addOption(
       new Option("--best-by <figure>", "the epoch kept: best validation accuracy or loss (also drives early stopping), or the last")

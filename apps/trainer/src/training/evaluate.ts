@@ -34,7 +34,22 @@ export async function renderBatches(
   }
 }
 
-/** Classifies the cutouts at `indices` with a model's networks, in order. */
+/**
+ * Refuses what a damaged or diverged model gives: NaN or infinite probabilities would
+ * otherwise be stored, written to CSVs and shown as numbers.
+ */
+export function checkFinite(batch: Classified): Classified {
+  const bad = batch.probabilities.findIndex((p) => !p.every(Number.isFinite));
+  if (bad >= 0) {
+    throw new Error(
+      `the model outputs non-finite probabilities ([${batch.probabilities[bad]!.join(", ")}]): its weights hold NaN or infinite values, ` +
+        "from a damaged file or a training run that diverged (typically batch-norm statistics that did not settle: train longer or with a lower --lr)",
+    );
+  }
+  return batch;
+}
+
+/** Classifies the cutouts at `indices` with a model's networks, in order; non-finite outputs throw (checkFinite). */
 export async function classifyCutouts(
   set: ClassSet,
   mode: HierarchyMode,
@@ -47,7 +62,7 @@ export async function classifyCutouts(
 ): Promise<Classified> {
   const out: Classified = { probabilities: [], decisions: [] };
   await renderBatches(pipeline, cutouts, chunk(indices, INFERENCE_BATCH), inputSize, () => null, async (images) => {
-    const batch = await classifyImages(set, mode, networks, images, inputSize);
+    const batch = checkFinite(await classifyImages(set, mode, networks, images, inputSize));
     out.probabilities.push(...batch.probabilities);
     out.decisions.push(...batch.decisions);
     onProgress?.(out.decisions.length, indices.length);

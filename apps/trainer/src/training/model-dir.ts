@@ -43,12 +43,24 @@ export async function writeModelFiles(dir: string, files: ModelFiles): Promise<v
   await writeJsonAtomic(join(dir, MODEL_JSON_FILE), files.modelJson);
 }
 
+/**
+ * One network's files, checked before TensorFlow.js sees them: model.json must parse and
+ * weights.bin must hold exactly the float32 values its manifest lists (a truncated copy
+ * otherwise fails deep inside tfjs with a message that names no file).
+ */
 export async function readModelFiles(dir: string): Promise<ModelFiles> {
-  const [modelJson, weights] = await Promise.all([
-    readJson<ModelFiles["modelJson"]>(join(dir, MODEL_JSON_FILE)),
-    readFile(join(dir, WEIGHTS_FILE)),
-  ]);
-  return { modelJson, weights: new Uint8Array(weights) };
+  const jsonFile = join(dir, MODEL_JSON_FILE);
+  const weightsFile = join(dir, WEIGHTS_FILE);
+  const modelJson = await readJson<ModelFiles["modelJson"]>(jsonFile).catch((error: Error) => {
+    throw new Error(`${jsonFile} cannot be read as a model: ${error.message}`);
+  });
+  const weights = new Uint8Array(await readFile(weightsFile));
+  const specs = (modelJson.weightsManifest ?? []).flatMap((group) => group.weights);
+  const expected = specs.reduce((bytes, w) => bytes + 4 * w.shape.reduce((n, d) => n * d, 1), 0);
+  if (weights.byteLength !== expected) {
+    throw new Error(`${weightsFile} has ${weights.byteLength} bytes where ${MODEL_JSON_FILE} lists ${expected}: the file is truncated or belongs to another model`);
+  }
+  return { modelJson, weights };
 }
 
 /**

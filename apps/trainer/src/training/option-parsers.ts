@@ -21,6 +21,17 @@ export function positiveNumber(name: string) {
   };
 }
 
+/** A finite number at least `min` (NaN, Infinity and words are refused, not passed on). */
+export function finiteNumber(name: string, min = Number.NEGATIVE_INFINITY) {
+  return (value: string) => {
+    const x = Number(value);
+    if (value.trim() === "" || !Number.isFinite(x) || x < min) {
+      throw new Error(`${name} must be a number${min > Number.NEGATIVE_INFINITY ? ` >= ${min}` : ""}, got "${value}"`);
+    }
+    return x;
+  };
+}
+
 export function onOff(name: string) {
   return (value: string) => {
     if (value !== "on" && value !== "off") throw new Error(`${name} must be "on" or "off", got "${value}"`);

@@ -1,7 +1,8 @@
 /**
  * `hiwl train` as a function: loads the labelled galaxies, splits them, trains each network of
  * the model (loop.ts), scores the result on the held-out test split, writes the model version
- * directory and records it as a ModelVersion.
+ * directory and records it as an inactive ModelVersion. Whether it becomes the active one is
+ * activation.ts's decision, made by the callers (`hiwl train`, the worker).
  *
  * A run lives in $HIWL_DATA_DIR/models/<version>/ once its data is loaded: run.json (settings
  * and a fingerprint of the data) is written first, checkpoints follow each epoch, and the
@@ -11,13 +12,7 @@
 import { existsSync } from "node:fs";
 import { readdir } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import {
-  activateModelVersion,
-  createModelVersion,
-  getActiveModelVersion,
-  type Db,
-  type ModelVersion,
-} from "@hiwl/db";
+import { createModelVersion, type Db, type ModelVersion } from "@hiwl/db";
 import { classificationMetrics, type ClassificationMetrics } from "@hiwl/model";
 import {
   loadModelFromFiles,
@@ -43,6 +38,7 @@ import { resolveTrainConfig, type TrainConfig, type TrainConfigInput } from "./c
 import { galaxySetHash, loadDataset, loadExampleCutouts, type Dataset } from "./dataset.ts";
 import { classifyCutouts } from "./evaluate.ts";
 import { ImagePipeline } from "./image-pipeline.ts";
+import type { ActivationDecision, TestGalaxy } from "./activation.ts";
 import { TrainingInterrupted, trainNetwork, type NetworkData, type TrainHooks } from "./loop.ts";
 import {
   createVersionDir,
@@ -58,8 +54,6 @@ export interface TrainOptions extends TrainConfigInput {
   backend?: BackendChoice;
   /** Continue an interrupted run: its version, or true for the latest. Its stored settings apply. */
   resume?: string | true;
-  /** true: make the model active; false: never; absent: see decideActivation. */
-  activate?: boolean;
   trainingJobId?: number | null;
 }
 
@@ -69,9 +63,8 @@ export interface TrainResult {
   modelVersion: ModelVersion;
   config: TrainConfig;
   metrics: ClassificationMetrics;
-  activated: boolean;
-  /** Why the model was or was not activated. */
-  activation: string;
+  /** The held-out test galaxies `metrics` are from, in split order: what activation compares models on. */
+  test: TestGalaxy[];
 }
 
 /** The contents of run.json. */
@@ -95,15 +88,14 @@ export interface RunMetrics extends ClassificationMetrics {
   stopped: Partial<Record<Level, StopReason | null>>;
   sampling: Partial<Record<Level, "class-balanced" | "shuffled">>;
   timing: { trainSeconds: number; epochs: TrainingState["timing"] };
+  /** Set after training, by applyActivationPolicy: whether and why the version became active. */
+  activation?: ActivationDecision;
 }
 
 export async function trainModel(db: Db, dataDir: string, options: TrainOptions, hooks: TrainHooks = {}): Promise<TrainResult> {
   const log = hooks.log ?? (() => {});
   const interrupted = options.resume ? await openRun(dataDir, options.resume) : null;
   const config = interrupted?.config ?? resolveTrainConfig(options);
-  if (options.activate === true && config.classes !== "hiwl") {
-    throw new Error("only models of the five HIWL classes can be active: the site stores 5-class predictions");
-  }
   const { backend } = await selectBackend({ backend: options.backend ?? "auto", log });
   const init = config.initFrom === null ? {} : await initialNetworks(config.initFrom, config);
 
@@ -163,12 +155,9 @@ export async function trainModel(db: Db, dataDir: string, options: TrainOptions,
     const test = split.test;
     const classified = await classifyCutouts(set, config.hierarchy, networks, pipeline, cutouts, test, config.inputSize, (done, total) =>
       hooks.onPhase?.("test", done, total),
-    );
-    for (const network of Object.values(networks)) network.dispose();
-    if (!classified.probabilities.flat().every(Number.isFinite)) {
-      // Typically batch-norm statistics that did not settle in a run of a few steps at a high learning rate.
-      throw new Error(`the trained ${version} outputs non-finite probabilities: train longer or with a lower --lr`);
-    }
+    ).finally(() => {
+      for (const network of Object.values(networks)) network.dispose();
+    });
     const scores = classificationMetrics(set.classes, test.map((i) => examples[i]!.cls!), classified.decisions);
     const metrics = runMetrics(scores, dataset, config, state);
 
@@ -183,9 +172,11 @@ export async function trainModel(db: Db, dataDir: string, options: TrainOptions,
       metrics: { ...metrics },
       trainingJobId: options.trainingJobId ?? null,
     });
-    const activation = await decideActivation(db, config, metrics, options.activate);
-    if (activation.activate) await activateModelVersion(db, modelVersion.id);
-    return { version, dir, modelVersion, config, metrics: scores, activated: activation.activate, activation: activation.reason };
+    const testGalaxies = test.map((i) => {
+      const { galaxyId, imagePath, cls } = examples[i]!;
+      return { galaxyId, imagePath, cls: cls! };
+    });
+    return { version, dir, modelVersion, config, metrics: scores, test: testGalaxies };
   } catch (error) {
     if (error instanceof TrainingInterrupted) {
       error.version = version;
@@ -322,32 +313,4 @@ function modelMetadata(version: string, config: TrainConfig, dataset: Dataset, s
       sources: [...new Set(examples.map((e) => e.source))].sort(),
     },
   };
-}
-
-/**
- * The default keeps the site on the best model it has seen, simply: a new 5-class model becomes
- * active when there is no active model, or when it scores a higher accuracy than the active one
- * on exactly the same test galaxies (same data, class set and split seed). Anything else needs
- * an explicit --activate. Coarse models never become active: the site shows 5-class predictions.
- */
-async function decideActivation(
-  db: Db,
-  config: TrainConfig,
-  metrics: RunMetrics,
-  explicit: boolean | undefined,
-): Promise<{ activate: boolean; reason: string }> {
-  if (explicit === false) return { activate: false, reason: "--no-activate" };
-  if (config.classes !== "hiwl") return { activate: false, reason: `${config.classes} models cannot be the site's model` };
-  if (explicit === true) return { activate: true, reason: "--activate" };
-  const active = await getActiveModelVersion(db);
-  if (!active) return { activate: true, reason: "first model" };
-  const previous = JSON.parse(active.metrics) as Partial<RunMetrics>;
-  if (previous.split?.testSetHash !== metrics.split.testSetHash || typeof previous.accuracy !== "number") {
-    return { activate: false, reason: `the active model ${active.version} was tested on other galaxies: use --activate to switch` };
-  }
-  const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
-  const versus = `${pct(metrics.accuracy)} vs ${pct(previous.accuracy)} for ${active.version} on the same test galaxies`;
-  return metrics.accuracy > previous.accuracy
-    ? { activate: true, reason: `better: ${versus}` }
-    : { activate: false, reason: `not better: ${versus}` };
 }

@@ -4,7 +4,6 @@
  */
 import {
   activeGalaxiesForScoring,
-  applyScores,
   type Db,
   type GalaxyScore,
   type PredictionInput,
@@ -25,10 +24,16 @@ import {
 } from "@hiwl/model";
 import { classifyImages, type Classified } from "@hiwl/model/training";
 import { loadExampleCutouts } from "../training/dataset.ts";
-import { chunk, classifyCutouts, INFERENCE_BATCH, renderBatches } from "../training/evaluate.ts";
+import { checkFinite, chunk, classifyCutouts, INFERENCE_BATCH, renderBatches } from "../training/evaluate.ts";
 import type { Cutouts, ImagePipeline } from "../training/image-pipeline.ts";
 import type { LoadedModel } from "../training/model-dir.ts";
 import { enableMcDropout } from "./mc-dropout.ts";
+
+/**
+ * How `hiwl watch` scores the active galaxies unless told otherwise, and how `hiwl train` does
+ * when it activates a model: BALD from 5 MC-dropout passes.
+ */
+export const SCORING_DEFAULTS = { acquisition: "bald", passes: 5 } as const satisfies { acquisition: AcquisitionFunction; passes: number };
 
 /** Galaxies decoded and held in memory at a time. */
 export const SCORING_CHUNK = 2048;
@@ -114,7 +119,7 @@ async function samplePasses(
   let done = 0;
   await renderBatches(pipeline, cutouts, chunk(indices, INFERENCE_BATCH), inputSize, () => null, async (images) => {
     for (const run of runs) {
-      const pass = await classifyImages(model.set, hierarchy, model.networks, images, inputSize);
+      const pass = checkFinite(await classifyImages(model.set, hierarchy, model.networks, images, inputSize));
       run.probabilities.push(...pass.probabilities);
       run.decisions.push(...pass.decisions);
     }
@@ -157,10 +162,23 @@ export interface ScoreSummary {
   acquisition: { min: number; max: number } | null;
 }
 
+/** "60 galaxies scored, retired 3 consensus, 1 count", for the CLI. */
+export function formatScoreSummary(summary: ScoreSummary): string {
+  const retired = Object.entries(summary.retired).map(([reason, n]) => `${n} ${reason}`);
+  return `${summary.scored} galaxies scored, ${retired.length > 0 ? `retired ${retired.join(", ")}` : "none retired"}`;
+}
+
+export interface ScoringRun {
+  /** One per active galaxy, for activateWithScores. */
+  scores: GalaxyScore[];
+  summary: ScoreSummary;
+}
+
 /**
- * The active-learning step after a new model: predicts every active galaxy, stores the
- * predictions with their acquisition scores, sets the queue priorities from the scores and
- * retires the galaxies the retirement rules let go.
+ * The active-learning step of a new model: predicts every active galaxy with its acquisition
+ * score, the queue priorities that follow from the scores and the retirements the rules allow.
+ * Nothing is written: the run takes effect with activateWithScores, which makes the model
+ * active together with it (see training/activation.ts).
  */
 export async function scoreActiveGalaxies(
   db: Db,
@@ -168,7 +186,7 @@ export async function scoreActiveGalaxies(
   modelVersionId: number,
   pipeline: ImagePipeline,
   options: ScoreOptions,
-): Promise<ScoreSummary> {
+): Promise<ScoringRun> {
   const galaxies = await activeGalaxiesForScoring(db, options.source === undefined ? {} : { source: options.source });
   const rng = createRng(`scoring:${modelVersionId}:${options.seed ?? 0}`);
   const predictions = await predictGalaxies(model, pipeline, galaxies, { ...options, rng });
@@ -189,15 +207,15 @@ export async function scoreActiveGalaxies(
     if (reason !== null) retired[reason] = (retired[reason] ?? 0) + 1;
     return { ...p, acquisition: p.acquisition!, priority: priority[i]!, retirement: reason };
   });
-  options.onPhase?.("store", 0, scores.length);
-  await applyScores(db, modelVersionId, scores);
-  options.onPhase?.("store", scores.length, scores.length);
   return {
-    scored: scores.length,
-    retired,
-    acquisition:
-      scoresOf.length === 0
-        ? null
-        : { min: scoresOf.reduce((a, b) => Math.min(a, b)), max: scoresOf.reduce((a, b) => Math.max(a, b)) },
+    scores,
+    summary: {
+      scored: scores.length,
+      retired,
+      acquisition:
+        scoresOf.length === 0
+          ? null
+          : { min: scoresOf.reduce((a, b) => Math.min(a, b)), max: scoresOf.reduce((a, b) => Math.max(a, b)) },
+    },
   };
 }

@@ -2,17 +2,17 @@
  * The training worker behind `hiwl watch`: runs queued TrainingJobs one at a time and queues
  * its own after enough new classifications or on a schedule.
  *
- * A job trains a model version without activating it, reloads it from its directory and checks
- * that it gives valid probabilities on a few galaxies, and only then makes it the active
- * version (one atomic switch: until then the previous model keeps serving). Then it scores the
- * active galaxies for the active-learning queue and maps their features for the dashboard.
+ * A job trains a model version and registers it inactive, then follows the activation policy
+ * that `hiwl train` follows too (training/activation.ts): the new version becomes active only if
+ * it classifies its held-out galaxies at least as well as the active one, and only once it has
+ * scored every active galaxy for the active-learning queue (the switch, the priorities and the
+ * retirements are one transaction; until then the previous model keeps serving). An activated
+ * version then maps its galaxies' features for the dashboard.
  * Progress and a heartbeat go to the job's row throughout; a worker that dies leaves a job
  * whose heartbeat stops, and the next worker to start (or any running one, periodically)
  * fails it.
  */
 import {
-  activateModelVersion,
-  activeGalaxiesForScoring,
   claimNextJob,
   countClassificationsAfter,
   failStaleJobs,
@@ -20,31 +20,33 @@ import {
   hasPendingJob,
   getActiveModelVersion,
   latestClassificationId,
-  listGalaxyImages,
   listJobs,
   queueTrainingJob,
   type Db,
   type ModelVersion,
   type TrainingJob,
 } from "@hiwl/db";
-import type { AcquisitionFunction, RetirementRules } from "@hiwl/model";
 import type { BackendChoice } from "@hiwl/model/node";
+import {
+  ActivationError,
+  applyActivationPolicy,
+  type ActivationDecision,
+  type ActivationStep,
+  type ScoringSettings,
+} from "../training/activation.ts";
 import { TRAIN_DEFAULTS, type TrainConfigInput } from "../training/config.ts";
-import { loadExampleCutouts } from "../training/dataset.ts";
-import { classifyCutouts } from "../training/evaluate.ts";
 import { ImagePipeline } from "../training/image-pipeline.ts";
-import { disposeModel, loadModelDir, type LoadedModel } from "../training/model-dir.ts";
 import { trainModel, type TrainResult } from "../training/train.ts";
 import { buildFeatureMap, type FeatureMapOptions, type FeatureMapSummary } from "./feature-map.ts";
 import { JobReporter } from "./progress.ts";
-import { checkPasses, scoreActiveGalaxies, type ScoreSummary } from "./scoring.ts";
+import { checkPasses, type ScoreSummary } from "./scoring.ts";
 
 export interface WorkerOptions {
   workerId: string;
   dataDir: string;
   /** Training settings of every job; a job's config overrides them. */
   training: TrainConfigInput & { backend?: BackendChoice };
-  scoring: { acquisition: AcquisitionFunction; passes: number; seed?: number; retirement?: RetirementRules };
+  scoring: ScoringSettings;
   /** The new model's feature map after scoring (absent: the defaults; null: none). */
   featureMap?: Pick<FeatureMapOptions, "limit" | "seed"> | null;
   /** Queue a job once this many classifications arrived since the last one started (null: never). */
@@ -63,8 +65,6 @@ export interface WorkerOptions {
   heartbeatMs?: number;
   /** A running job whose heartbeat is older than this is failed: its worker is gone. */
   staleAfterMs?: number;
-  /** How many galaxies a new model must classify validly before it becomes active. */
-  verifyGalaxies?: number;
   log?: (line: string) => void;
   /** Awaited at each step of a job. */
   onEvent?: (event: WorkerEvent) => void | Promise<void>;
@@ -75,6 +75,8 @@ export type WorkerEvent =
   | { type: "queued"; job: TrainingJob }
   | { type: "claimed"; job: TrainingJob }
   | { type: "trained"; job: TrainingJob; result: TrainResult }
+  /** The activation policy's steps: "decided", then, when activating, "scored" (not yet in effect). */
+  | (ActivationStep & { job: TrainingJob })
   | { type: "activated"; job: TrainingJob; modelVersion: ModelVersion }
   | { type: "finished"; outcome: JobOutcome };
 
@@ -82,8 +84,11 @@ export type JobOutcome =
   | {
       job: TrainingJob;
       status: "succeeded";
+      /** The version the job trained: active when `activation.activate`, else registered only. */
       modelVersion: ModelVersion;
-      scoring: ScoreSummary;
+      activation: ActivationDecision;
+      /** The scoring run and feature map of an activated version (null when it stayed inactive). */
+      scoring: ScoreSummary | null;
       featureMap: FeatureMapSummary | null;
     }
   | { job: TrainingJob; status: "failed"; error: string };
@@ -222,7 +227,6 @@ export class TrainingWorker {
     this.current = reporter;
     if (this.stopReason !== null) reporter.abort(`interrupted: ${this.stopReason}`);
     let stage = "training";
-    let model: LoadedModel | null = null;
     let pipeline: ImagePipeline | null = null;
     let outcome: JobOutcome;
     try {
@@ -230,90 +234,55 @@ export class TrainingWorker {
       const result = await trainModel(
         db,
         dataDir,
-        { ...this.options.training, ...jobTraining(job), activate: false, trainingJobId: job.id },
+        { ...this.options.training, ...jobTraining(job), trainingJobId: job.id },
         reporter.trainHooks((line) => this.log(`job ${job.id}: ${line}`)),
       );
       reporter.set({ ...reporter.current, phase: "verify", version: result.version }, true);
       await this.emit({ type: "trained", job, result });
 
-      stage = `verifying ${result.version}`;
-      pipeline = await ImagePipeline.start();
-      model = await this.loadVerified(result, pipeline);
-      reporter.check();
-      const modelVersion = await activateModelVersion(db, result.modelVersion.id);
-      await this.emit({ type: "activated", job, modelVersion });
-
       const onPhase = (phase: string, done: number, total: number) => {
         reporter.check();
         reporter.set({ ...reporter.current, phase: `${phase} ${done}/${total}` });
       };
-      stage = `scoring with ${result.version} (active)`;
-      const scoring = await scoreActiveGalaxies(db, model, modelVersion.id, pipeline, { ...this.options.scoring, dataDir, onPhase });
-      const { featureMap: mapOptions = {} } = this.options;
-      stage = `mapping the features of ${result.version}`;
-      const featureMap =
-        mapOptions === null ? null : await buildFeatureMap(db, result.dir, modelVersion.id, pipeline, { ...mapOptions, dataDir, onPhase });
+      stage = `deciding on ${result.version}`;
+      pipeline = await ImagePipeline.start();
+      reporter.check();
+      const { decision, modelVersion, scoring } = await applyActivationPolicy(db, result, {
+        dataDir,
+        pipeline,
+        scoring: this.options.scoring,
+        onPhase,
+        log: (line) => this.log(`job ${job.id}: ${line}`),
+        onStep: (step) => this.emit({ ...step, job }),
+      });
+      let featureMap: FeatureMapSummary | null = null;
+      if (modelVersion.active) {
+        await this.emit({ type: "activated", job, modelVersion });
+        const { featureMap: mapOptions = {} } = this.options;
+        stage = `mapping the features of ${result.version}`;
+        if (mapOptions !== null) {
+          featureMap = await buildFeatureMap(db, result.dir, modelVersion.id, pipeline, { ...mapOptions, dataDir, onPhase });
+        }
+      }
       reporter.set({ ...reporter.current, phase: "done" }, true);
       await reporter.close();
-      outcome = { job, status: "succeeded", modelVersion, scoring, featureMap };
+      outcome = { job, status: "succeeded", modelVersion, activation: decision, scoring, featureMap };
       if (!(await finishJob(db, job.id, workerId, { status: "succeeded" }))) {
         this.log(`job ${job.id}: finished, but it was no longer this worker's job (taken for a stale heartbeat)`);
       }
     } catch (error) {
-      const text = `${stage} failed: ${message(error)}`;
+      // The activation policy names its own failed step.
+      const text = error instanceof ActivationError ? error.message : `${stage} failed: ${message(error)}`;
       reporter.set({ ...reporter.current, phase: "failed" }, true);
       await reporter.close();
       outcome = { job, status: "failed", error: text };
       await finishJob(db, job.id, workerId, { status: "failed", error: text });
     } finally {
       this.current = null;
-      if (model) disposeModel(model);
       await pipeline?.close();
     }
     await this.emit({ type: "finished", outcome });
     return outcome;
-  }
-
-  /**
-   * The trained model as the site will load it: from its directory, giving finite
-   * probabilities that sum to 1 on a few galaxies. Throws otherwise, and the model is not
-   * activated.
-   */
-  private async loadVerified(result: TrainResult, pipeline: ImagePipeline): Promise<LoadedModel> {
-    const take = this.options.verifyGalaxies ?? 8;
-    let galaxies: { id: number; imagePath: string }[] = await activeGalaxiesForScoring(this.db, { take });
-    // Every galaxy retired: the model still has to work before it is served.
-    if (galaxies.length === 0) galaxies = (await listGalaxyImages(this.db)).slice(0, take);
-    if (galaxies.length === 0) throw new Error("no galaxies to check the model on");
-    const model = await loadModelDir(result.dir);
-    try {
-      if (model.set.name !== "hiwl") throw new Error(`only models of the five HIWL classes can be active, not ${model.set.name}`);
-      if (model.metadata.version !== result.version) {
-        throw new Error(`${result.dir} holds ${model.metadata.version}, not ${result.version}`);
-      }
-      const { inputSize, hierarchy } = model.metadata;
-      const examples = galaxies.map((g) => ({ galaxyId: g.id, imagePath: g.imagePath }));
-      const cutouts = await loadExampleCutouts(examples, inputSize, this.options.dataDir);
-      const { probabilities } = await classifyCutouts(
-        model.set,
-        hierarchy,
-        model.networks,
-        pipeline,
-        cutouts,
-        galaxies.map((_, i) => i),
-        inputSize,
-      );
-      probabilities.forEach((p, i) => {
-        const sum = p.reduce((a, b) => a + b, 0);
-        if (!p.every(Number.isFinite) || Math.abs(sum - 1) > 1e-3) {
-          throw new Error(`the reloaded model gives invalid probabilities for galaxy ${galaxies[i]!.id}: [${p.join(", ")}]`);
-        }
-      });
-      return model;
-    } catch (error) {
-      disposeModel(model);
-      throw error;
-    }
   }
 
   private async emit(event: WorkerEvent): Promise<void> {

@@ -30,7 +30,9 @@ export async function predictionsCsv(database: Db): Promise<string> {
 export async function csvResponse(request: Request, filename: string, build: (database: Db) => Promise<string>) {
   const database = db();
   const check = await checkResearcher(database, request.headers);
-  if (!check.ok) return Response.json({ error: check.message }, { status: check.status });
+  if (!check.ok) {
+    return Response.json({ error: { code: check.status === 401 ? "UNAUTHORIZED" : "FORBIDDEN", message: check.message } }, { status: check.status });
+  }
   return new Response(await build(database), {
     headers: {
       "content-type": "text/csv; charset=utf-8",

@@ -4,11 +4,12 @@
  * one transaction. Any bad image aborts the whole import before the database is touched, and
  * the files this run wrote are removed again.
  */
+import { existsSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { type Db, dataDir, findGalaxyIds, insertGalaxies } from "@hiwl/db";
 import type { CatalogLabel } from "@hiwl/model";
-import { mapLimited, storeImage, thumbnailPath } from "../images.ts";
+import { imageDir, mapLimited, storeImage, thumbnailPath } from "../images.ts";
 import { ImportError } from "./import-error.ts";
 
 export interface ImportEntry {
@@ -37,20 +38,24 @@ export async function commitImport(
 ): Promise<ImportResult> {
   const existing = await findGalaxyIds(db, source, entries.map((e) => e.externalId));
   const fresh = entries.filter((e) => !existing.has(e.externalId));
+  // The folders this run creates go again on failure, so a refused import leaves no trace.
+  const folders = [join(root, "images"), imageDir(source, root)].filter((dir) => !existsSync(dir));
   const stored = await mapLimited(
     fresh,
     (e) => storeImage(e.imageFile, source, e.externalId, root),
     (done, total) => onProgress?.("images", done, total),
   );
   const failures = stored.flatMap((r, i) => (r.ok ? [] : [`${fresh[i]!.imageFile}: ${r.error.message}`]));
-  const removeWritten = () =>
-    Promise.all(
+  const removeWritten = async () => {
+    await Promise.all(
       stored.flatMap((r) => {
         if (!r.ok) return [];
         const file = join(root, r.value.imagePath);
         return [rm(file, { force: true }), rm(thumbnailPath(file), { force: true })];
       }),
     );
+    for (const dir of folders.reverse()) await rm(dir, { recursive: true, force: true });
+  };
   if (failures.length > 0) {
     await removeWritten();
     throw new ImportError(source, failures.map((f) => `corrupt or unreadable image ${f}`));

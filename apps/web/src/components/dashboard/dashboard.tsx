@@ -5,6 +5,7 @@ import { Card, ProbabilityBars, Stat } from "@hiwl/ui";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type ReactNode } from "react";
 import { useTRPC } from "~/trpc/react.tsx";
+import { SignOutButton } from "../sign-out-button.tsx";
 import { ClassificationsChart } from "./classifications-chart.tsx";
 import { FeatureMap } from "./feature-map.tsx";
 import { ModelDetail } from "./model-detail.tsx";
@@ -49,6 +50,9 @@ export function Dashboard() {
             </span>
           )}
           {retrain.isError && <span className="text-sm text-rose-300">{retrain.error.message}</span>}
+          <span className="text-sm">
+            <SignOutButton everywhere />
+          </span>
           <button
             type="button"
             onClick={() => retrain.mutate()}

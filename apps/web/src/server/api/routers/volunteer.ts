@@ -7,7 +7,12 @@ export const volunteerRouter = createTRPCRouter({
   me: publicProcedure.query(async ({ ctx }) => ({ displayName: (await findVolunteer(ctx))?.displayName ?? null })),
 
   setDisplayName: identityProcedure
-    .input(z.object({ name: z.string().trim().max(40).nullable() }))
+    .input(
+      z.object({
+        // Control and format characters (NUL, bidirectional overrides) would let a name disguise itself.
+        name: z.string().trim().max(40).regex(/^[^\p{Cc}\p{Cf}]*$/u, "letters, digits, spaces and punctuation only").nullable(),
+      }),
+    )
     .mutation(async ({ ctx, input }) => {
       const updated = await setDisplayName(ctx.db, ctx.volunteer.id, input.name || null);
       return { displayName: updated.displayName };
