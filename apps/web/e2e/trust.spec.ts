@@ -412,8 +412,11 @@ test.describe("votes, requests, sign-in and what a volunteer may see", () => {
     for (const c of [laptop, phone]) expect((await c.mutate("auth.signIn", RESEARCHER, { "x-forwarded-for": "192.0.2.50" })).status).toBe(200);
     for (const c of [laptop, phone]) expect((await c.query("training.jobs")).status).toBe(200);
 
+    const live = await inDb(site, (db) => db.session.count());
+    expect(live).toBeGreaterThanOrEqual(2);
     const ended = await laptop.mutate("auth.signOutEverywhere");
-    expect(ended.json.result).toEqual({ ended: 2 });
+    expect(ended.json.result).toEqual({ ended: live });
+    expect(await inDb(site, (db) => db.session.count())).toBe(0);
     expect(laptop.cookies.has("hiwl_session")).toBe(false);
     expect((await phone.query("training.jobs")).status).toBe(401);
 
