@@ -243,7 +243,7 @@ describe("running jobs", () => {
     expect(outcome?.status).toBe("failed");
     const row = await job(queued.id);
     expect(row.status).toBe("failed");
-    expect(row.error).toMatch(/^verifying \S+ failed: the reloaded model gives invalid probabilities for galaxy \d+: \[NaN/);
+    expect(row.error).toMatch(/^verifying \S+ failed: the model outputs non-finite probabilities \(\[NaN, NaN, NaN, NaN, NaN\]\)/);
     expect(metricsOf(await t.db.modelVersion.findUniqueOrThrow({ where: { trainingJobId: queued.id } })).activation).toBeUndefined();
     expect((await activeVersions()).map((v) => v.id)).toEqual([trained.id]);
     const rejected = await t.db.modelVersion.findUniqueOrThrow({ where: { trainingJobId: queued.id } });
