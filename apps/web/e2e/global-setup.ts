@@ -15,7 +15,7 @@ import {
 } from "@hiwl/db";
 import { GZ1_DIR, RESEARCHER, dataDir, testDb } from "./env.ts";
 import { TEST_MODELS, modelDir, writeTestModel } from "./models.ts";
-import { RECORDED_METRICS, UNSCORED_OLDEST, mapPoint, recordedPrediction } from "./researcher-data.ts";
+import { INACTIVE_DECISION, RECORDED_METRICS, UNSCORED_OLDEST, mapPoint, recordedPrediction } from "./researcher-data.ts";
 
 /** Galaxy Zoo 1 labels -> the catalogue label stored with the galaxy. */
 const GZ1_LABELS: Record<string, string> = { "0": "smooth", "1": "spiral", "2": "spiral", "3": "edge-on", "5": "merger" };
@@ -97,7 +97,7 @@ export default async function globalSetup() {
         // One absolute and one relative to the data directory: the site must serve both.
         path: i === 0 ? modelDir(dir, model.version) : join("models", model.version),
         config: { hierarchy: model.hierarchy, variant: "nano", seed: model.seed },
-        metrics: i === 0 ? RECORDED_METRICS : { accuracy: 0.2 },
+        metrics: i === 0 ? RECORDED_METRICS : { accuracy: 0.2, activation: INACTIVE_DECISION },
       });
       if (i > 0) continue;
       await activateModelVersion(db, version.id);

@@ -47,3 +47,14 @@ export const UNSCORED_OLDEST = 3;
 
 /** The i-th scored galaxy's place on the feature map. */
 export const mapPoint = (i: number) => ({ x: i % 4, y: Math.floor(i / 4) + (i % 2) * 0.3 });
+
+/** The activation policy's decision as the trainer records it for a version it kept inactive. */
+export const INACTIVE_DECISION = {
+  activate: false,
+  reason: "less accurate: 20.00% vs 60.00% for e2e-hierarchical on the same 5 held-out galaxies",
+  newAccuracy: 0.2,
+  activeVersion: "e2e-hierarchical",
+  activeAccuracy: 0.6,
+  galaxies: 5,
+  decidedAt: "2026-12-01T00:00:00.000Z",
+};

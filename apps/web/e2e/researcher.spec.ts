@@ -3,7 +3,7 @@ import { ANSWER_IDS, CLASS_LABELS, HIWL_CLASSES, kaggleColumn, selectClass } fro
 import { expect, test, type Page } from "@playwright/test";
 import { RESEARCHER, readmeScreenshot, testDb } from "./env.ts";
 import { TEST_MODELS } from "./models.ts";
-import { RECORDED_METRICS, UNSCORED_OLDEST, mapPoint, recordedPrediction } from "./researcher-data.ts";
+import { INACTIVE_DECISION, RECORDED_METRICS, UNSCORED_OLDEST, mapPoint, recordedPrediction } from "./researcher-data.ts";
 
 const percent = (x: number) => `${(x * 100).toFixed(1)}%`;
 
@@ -153,6 +153,10 @@ test("a researcher signs in, retrains and sees the queued job", async ({ page, c
   expect((await votes.text()).split("\n")[0]).toBe(["GalaxyID", ...ANSWER_IDS.map(kaggleColumn)].join(","));
 
   await expect(page.getByTestId("classifications-chart").locator("svg path.recharts-curve")).toBeVisible();
+  // Why the second version is not the one serving.
+  await expect(page.locator(`[data-model-version="${TEST_MODELS[1]!.version}"] [data-testid="activation"]`)).toHaveText(
+    `kept inactive: ${INACTIVE_DECISION.reason}`,
+  );
   await expectModelDetail(page);
   const target = await expectFeatureMap(page);
   await page.mouse.move(0, 0);

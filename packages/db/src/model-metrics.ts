@@ -40,6 +40,8 @@ const modelMetrics = z
     confusion: optional(z.array(z.array(z.number().int().min(0)))),
     /** Per network ("level1", "level2" or "flat"), the epochs in order. */
     curves: optional(z.record(z.string(), z.array(epochRecord))),
+    /** The activation policy's decision for the version (apps/trainer/src/training/activation.ts). */
+    activation: optional(z.object({ activate: z.boolean(), reason: z.string(), failed: z.string().optional() })),
   })
   .transform(({ classes, perClass, confusion, ...rest }) => {
     // Per-class scores and the matrix mean nothing without the class names they belong to.

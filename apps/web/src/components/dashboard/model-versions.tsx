@@ -36,6 +36,16 @@ export function ModelVersions({
                 active
               </span>
             )}
+            {/* Why a version is not the one serving: the activation policy's words. */}
+            {!m.active && m.metrics.activation && (
+              <div className="mt-0.5 text-xs text-slate-500" data-testid="activation">
+                {m.metrics.activation.failed
+                  ? `not activated: ${m.metrics.activation.failed}`
+                  : m.metrics.activation.activate
+                    ? `was activated: ${m.metrics.activation.reason}`
+                    : `kept inactive: ${m.metrics.activation.reason}`}
+              </div>
+            )}
           </td>
           <td className="py-2 pr-3 whitespace-nowrap text-slate-400">{formatDate(m.createdAt)}</td>
           <td className="py-2 pr-3 text-right font-semibold text-white tabular-nums">{percent(m.metrics.accuracy)}</td>
