@@ -126,6 +126,7 @@ test.describe("the attacks of issue 11", () => {
     });
     expect(crossSite.status).toBe(403);
     expect(crossSite.json.error).toMatchObject({ code: "FORBIDDEN", requestId: crossSite.headers.get("x-request-id") });
+    expect(site.log()).toContain(`refused a cross-site request: origin https://evil.example, Sec-Fetch-Site cross-site; the site's origin is ${site.url}`);
     // The same form without a foreign origin: still not JSON.
     expect((await researcher.send("/api/trpc/training.retrain", { method: "POST", body: form })).status).toBe(415);
     // JSON from a foreign origin, or from a sibling site.

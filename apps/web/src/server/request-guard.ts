@@ -28,6 +28,11 @@ export function checkOrigin(request: Request): Refusal | null {
   const origin = request.headers.get("origin");
   const fetchSite = request.headers.get("sec-fetch-site");
   if ((origin !== null && origin !== siteOrigin(request)) || fetchSite === "cross-site" || fetchSite === "same-site") {
+    // Also what a site behind an unnamed TLS proxy sees for its own pages: say how to fix it.
+    console.warn(
+      `refused a cross-site request: origin ${origin ?? "(none)"}, Sec-Fetch-Site ${fetchSite ?? "(none)"}; the site's origin is ` +
+        `${siteOrigin(request)} (behind a proxy, set HIWL_TRUST_PROXY or HIWL_PUBLIC_URL)`,
+    );
     return { status: 403, code: "FORBIDDEN", message: "Requests from other sites are refused." };
   }
   return null;
