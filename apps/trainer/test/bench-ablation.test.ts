@@ -53,7 +53,7 @@ describe("runAblation", () => {
     const rows = await runAblation(
       t.db,
       t.dataDir,
-      { variant: "nano", inputSize: 32, batch: 8, epochs: 1, seed: 1, backend: "wasm" },
+      { preset: "ablation", variant: "nano", inputSize: 32, batch: 8, epochs: 1, seed: 1, backend: "wasm" },
       {},
       (row) => seen.push(row.variant.name),
       [ABLATION_VARIANTS[0]!, ABLATION_VARIANTS[1]!, ABLATION_VARIANTS[4]!],

@@ -4,9 +4,9 @@ import { promisify } from "node:util";
 import { beforeAll, describe, expect, it } from "vitest";
 import { getFeatureMap, insertGalaxies, upsertPredictions } from "@hiwl/db";
 import { useTestDb } from "@hiwl/db/testing";
-import { disposeModel, loadModelDir } from "../src/training/model-dir.ts";
-import { buildFeatureMap } from "../src/worker/feature-map.ts";
-import { predictGalaxies } from "../src/worker/scoring.ts";
+import { loadModelDir } from "../src/training/model-dir.ts";
+import { buildFeatureMap, featureMapSample } from "../src/worker/feature-map.ts";
+import { featuresOf, predictGalaxies } from "../src/worker/scoring.ts";
 import { useTrainedModel } from "./trained-model.ts";
 
 const t = useTestDb();
@@ -14,6 +14,8 @@ const HIWL = fileURLToPath(new URL("../bin/hiwl.mjs", import.meta.url));
 const m = useTrainedModel(t, { count: 60, votes: 3, votedFraction: 0.5, seed: "feature-map", crowd: 10 });
 /** The galaxies the version scored, by id; the last one's image is the first one's. */
 let scored: number[];
+/** Their pooled features, from the scoring pass. */
+let features: Map<number, number[]>;
 
 const mapOf = async () =>
   (await t.db.featurePoint.findMany({ where: { modelVersionId: m.version.id }, orderBy: { galaxyId: "asc" } })).map((p) => ({
@@ -28,28 +30,29 @@ beforeAll(async () => {
   await insertGalaxies(t.db, [{ externalId: "twin", source: "twin", imagePath: first.imagePath }]);
   // Two thirds of the catalogue scored: the map is of the scored galaxies only.
   const galaxies = (await t.db.galaxy.findMany({ orderBy: { id: "asc" } })).filter((g, i) => i % 3 !== 2 || g.source === "twin");
+  scored = galaxies.map((g) => g.id);
   const model = await loadModelDir(m.dir);
   try {
-    const predictions = await predictGalaxies(model, m.pipeline, galaxies, { dataDir: t.dataDir, acquisition: null, passes: 1 });
+    const embed = new Set(scored);
+    const predictions = await predictGalaxies(model, m.pipeline, galaxies, { dataDir: t.dataDir, acquisition: null, passes: 1, embed });
     await upsertPredictions(t.db, m.version.id, predictions);
+    features = featuresOf(predictions);
   } finally {
-    disposeModel(model);
+    model.dispose();
   }
-  scored = galaxies.map((g) => g.id);
 });
 
 describe("the feature map", () => {
   it("puts every scored galaxy on the map once, at finite coordinates, with identical images together", async () => {
     const phases = new Set<string>();
-    const summary = await buildFeatureMap(t.db, m.dir, m.version.id, m.pipeline, {
-      dataDir: t.dataDir,
-      seed: 7,
-      onPhase: (phase) => phases.add(phase),
-    });
-    // nano: 1280 * 0.25 channels after the last convolution, pooled; hierarchical: level 1's.
-    expect(summary).toEqual({ points: scored.length, scored: scored.length, dimensions: 320, level: "level1" });
-    // (No "decode": scoring left the cutouts in the cache.)
-    expect([...phases]).toEqual(["features", "umap", "store points"]);
+    // The scoring pass's own features: the same picture twice gives the same vector.
+    expect(features.size).toBe(scored.length);
+    expect(features.get(scored.at(-1)!)).toEqual(features.get(scored[0]!));
+    const summary = await buildFeatureMap(t.db, m.version.id, features, scored.length, { seed: 7, onPhase: (phase) => phases.add(phase) });
+    // nano: 1280 * 0.25 channels after the last convolution, pooled (level 1's, for the hierarchical model).
+    expect(summary).toEqual({ points: scored.length, scored: scored.length, dimensions: 320 });
+    // No inference here: the features came with the predictions.
+    expect([...phases]).toEqual(["umap", "store points"]);
 
     const points = await mapOf();
     expect(points.map((p) => p.galaxyId)).toEqual(scored);
@@ -74,20 +77,23 @@ describe("the feature map", () => {
   });
 
   it("is the same map for the same seed, another for another seed, and a seeded sample under a limit", async () => {
-    await buildFeatureMap(t.db, m.dir, m.version.id, m.pipeline, { dataDir: t.dataDir, seed: 7 });
+    await buildFeatureMap(t.db, m.version.id, features, scored.length, { seed: 7 });
     const once = await mapOf();
-    await buildFeatureMap(t.db, m.dir, m.version.id, m.pipeline, { dataDir: t.dataDir, seed: 7 });
+    await buildFeatureMap(t.db, m.version.id, features, scored.length, { seed: 7 });
     expect(await mapOf()).toEqual(once);
-    await buildFeatureMap(t.db, m.dir, m.version.id, m.pipeline, { dataDir: t.dataDir, seed: 8 });
+    await buildFeatureMap(t.db, m.version.id, features, scored.length, { seed: 8 });
     expect(await mapOf()).not.toEqual(once);
 
-    const limited = await buildFeatureMap(t.db, m.dir, m.version.id, m.pipeline, { dataDir: t.dataDir, seed: 7, limit: 12 });
+    const sample = featureMapSample(scored, { seed: 7, limit: 12 });
+    expect(sample.size).toBe(12);
+    expect(scored).toEqual(expect.arrayContaining([...sample]));
+    expect(featureMapSample(scored, { seed: 7, limit: 12 })).toEqual(sample);
+    expect(featureMapSample(scored, { seed: 8, limit: 12 })).not.toEqual(sample);
+    expect(featureMapSample(scored, { limit: scored.length + 5 })).toEqual(new Set(scored));
+    expect(() => featureMapSample(scored, { limit: -1 })).toThrow(/limit must be an integer >= 0/);
+    const limited = await buildFeatureMap(t.db, m.version.id, new Map([...features].filter(([id]) => sample.has(id))), scored.length);
     expect(limited).toMatchObject({ points: 12, scored: scored.length });
-    const sample = (await mapOf()).map((p) => p.galaxyId);
-    expect(sample).toHaveLength(12);
-    expect(scored).toEqual(expect.arrayContaining(sample));
-    await buildFeatureMap(t.db, m.dir, m.version.id, m.pipeline, { dataDir: t.dataDir, seed: 7, limit: 12 });
-    expect((await mapOf()).map((p) => p.galaxyId)).toEqual(sample);
+    expect((await mapOf()).map((p) => p.galaxyId)).toEqual([...sample].sort((a, b) => a - b));
   });
 
   it("is drawn by `hiwl predict` on the database after its predictions", async () => {
@@ -98,7 +104,7 @@ describe("the feature map", () => {
     );
     const galaxies = await t.db.galaxy.count();
     // predict filled in the galaxies the version had no prediction for: the map is a sample of all of them now.
-    expect(stdout).toContain(`feature map: 20 of ${galaxies} scored galaxies, UMAP of the 320 pooled level1 features`);
+    expect(stdout).toContain(`feature map: 20 of ${galaxies} galaxies, UMAP of the 320 pooled features of the first network`);
     expect(await t.db.featurePoint.count({ where: { modelVersionId: m.version.id } })).toBe(20);
   });
 });

@@ -11,7 +11,7 @@ import {
 } from "@hiwl/db";
 import { useTestDb } from "@hiwl/db/testing";
 import { DEFAULT_RETIREMENT, HIWL_CLASSES, retirementReason, type RetirementRules } from "@hiwl/model";
-import { disposeModel, loadModelDir, type LoadedModel } from "../src/training/model-dir.ts";
+import { loadModelDir, type LoadedModel } from "../src/training/model-dir.ts";
 import { predictGalaxies, scoreActiveGalaxies } from "../src/worker/scoring.ts";
 import { useTrainedModel } from "./trained-model.ts";
 
@@ -29,7 +29,7 @@ const weightsOf = (model: LoadedModel) =>
   Object.values(model.networks).flatMap((network) => network!.getWeights().map((w) => Array.from(w.dataSync())));
 
 afterAll(() => {
-  loaded.forEach(disposeModel);
+  for (const model of loaded) model.dispose();
 });
 
 describe("scoring the active galaxies", () => {
@@ -124,6 +124,20 @@ describe("scoring the active galaxies", () => {
     await expect(predictGalaxies(await load(), m.pipeline, galaxies, { ...options, acquisition: "bald" })).rejects.toThrow(
       "BALD needs at least 2 passes",
     );
+  });
+});
+
+describe("the stored prediction", () => {
+  it("is the model's deterministic one whatever passes the acquisition samples, as the browser computes it", async () => {
+    const galaxies = await activeGalaxiesForScoring(t.db, { take: 6 });
+    const plain = await predictGalaxies(await load(), m.pipeline, galaxies, { dataDir: t.dataDir, acquisition: null, passes: 1 });
+    const bald = await predictGalaxies(await load(), m.pipeline, galaxies, { dataDir: t.dataDir, acquisition: "bald", passes: 3 });
+    expect(bald.map((p) => [p.probabilities, p.predictedClass])).toEqual(plain.map((p) => [p.probabilities, p.predictedClass]));
+    // Each galaxy's class is its most probable one: the page's longest bar.
+    for (const p of plain) expect(p.predictedClass).toBe(Object.entries(p.probabilities).reduce((a, b) => (b[1] > a[1] ? b : a))[0]);
+    // The passes disagree, so BALD measures something.
+    expect(bald.every((p) => p.acquisition! >= 0)).toBe(true);
+    expect(new Set(bald.map((p) => p.acquisition)).size).toBeGreaterThan(1);
   });
 });
 

@@ -7,26 +7,26 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { seedSynthetic } from "@hiwl/catalog";
-import { getActiveModelVersion, getGalaxy, listModelVersions, listTrainingGalaxies } from "@hiwl/db";
+import { getActiveModelVersion, getGalaxy, listModelVersions, listTrainingGalaxies, modelVersionConfigOf, runMetricsOf } from "@hiwl/db";
 import { useTestDb } from "@hiwl/db/testing";
 import { HIWL_CLASSES } from "@hiwl/model";
 import { METADATA_FILE, ModelMetadataSchema, networkModelPath, WEIGHTS_FILE } from "@hiwl/model/network";
 import { applyActivationPolicy, decideActivation } from "../src/training/activation.ts";
 import { loadDataset } from "../src/training/dataset.ts";
 import { ImagePipeline } from "../src/training/image-pipeline.ts";
-import { disposeModel, loadModelDir } from "../src/training/model-dir.ts";
+import { loadModelDir } from "../src/training/model-dir.ts";
 import { TrainingInterrupted } from "../src/training/loop.ts";
 import { trainModel, type RunMetrics, type TrainOptions } from "../src/training/train.ts";
 
 const t = useTestDb();
 const HIWL = fileURLToPath(new URL("../bin/hiwl.mjs", import.meta.url));
 
-/** Small enough for a 2-core machine: nano at 32 px, a few seconds per epoch. */
-const SMALL: TrainOptions = { variant: "nano", inputSize: 32, batch: 8, epochs: 2, seed: 3, backend: "wasm" };
+/** Small enough for a 2-core machine: nano at 32 px, a few seconds per epoch. HIWL's recipe, whose values the tests name. */
+const SMALL: TrainOptions = { preset: "paper", variant: "nano", inputSize: 32, batch: 8, epochs: 2, seed: 3, backend: "wasm" };
 
 const stored = async (version: string) => {
   const row = (await listModelVersions(t.db)).find((v) => v.version === version)!;
-  return { row, metrics: JSON.parse(row.metrics) as RunMetrics, config: JSON.parse(row.config) as Record<string, unknown> };
+  return { row, metrics: runMetricsOf(row), config: modelVersionConfigOf(row) };
 };
 
 /** Everything a seed must reproduce: all metrics but the wall-clock timings (and what happened after training). */
@@ -97,7 +97,7 @@ describe("hiwl train", () => {
 
     const { row, metrics, config } = await stored(first.version);
     expect(row.path).toBe(first.dir);
-    expect(config).toMatchObject({ variant: "nano", inputSize: 32, optimizer: "sgd", lr: 0.005, targets: "smooth", backend: "wasm" });
+    expect(config).toMatchObject({ preset: "paper", variant: "nano", inputSize: 32, optimizer: "sgd", lr: 0.005, targets: "smooth", backend: "wasm" });
     // Activation is the policy's decision, after training (activation.ts).
     expect(row.active).toBe(false);
     expect(await getActiveModelVersion(t.db)).toBeNull();
@@ -203,7 +203,7 @@ describe("hiwl train", () => {
       try {
         return model.networks.level1!.getWeights().filter((w) => w.shape.length === 4).map((w) => w.dataSync());
       } finally {
-        disposeModel(model);
+        model.dispose();
       }
     };
     const maxDiff = (a: ArrayLike<number>[], b: ArrayLike<number>[]) =>
@@ -284,7 +284,7 @@ describe("hiwl predict and evaluate", () => {
     expect(predictions.filter((p) => !missing.includes(p.galaxyId))).toEqual(scored.slice(10));
     expect(predictions.filter((p) => missing.includes(p.galaxyId)).map((p) => p.acquisition)).toEqual(Array(10).fill(null));
 
-    const metrics = JSON.parse(active.metrics) as RunMetrics;
+    const metrics = runMetricsOf(active);
     const evaluated = await hiwl("evaluate");
     expect(evaluated.stdout).toContain(`overall accuracy ${(100 * metrics.accuracy).toFixed(2)}% on ${metrics.split.test} held-out galaxies`);
     // The coverage table's first row keeps every test galaxy: the same accuracy again.

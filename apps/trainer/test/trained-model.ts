@@ -13,13 +13,21 @@ export interface TrainedModel {
 
 /**
  * The setup of the tests that score galaxies: a synthetic catalogue, a small model trained on
- * it (nano at 32 px, seconds on 2 cores) and an image pipeline, ready in the file's beforeAll.
+ * it (nano at 32 px with HIWL's recipe, seconds on 2 cores) and an image pipeline, ready in the file's beforeAll.
  */
 export function useTrainedModel(t: TestDb, catalogue: SeedOptions): TrainedModel {
   const fixture = {} as TrainedModel;
   beforeAll(async () => {
     await seedSynthetic(t.db, catalogue, t.dataDir);
-    const result = await trainModel(t.db, t.dataDir, { variant: "nano", inputSize: 32, batch: 8, epochs: 2, seed: 5, backend: "wasm" });
+    const result = await trainModel(t.db, t.dataDir, {
+      preset: "paper",
+      variant: "nano",
+      inputSize: 32,
+      batch: 8,
+      epochs: 2,
+      seed: 5,
+      backend: "wasm",
+    });
     fixture.version = result.modelVersion;
     fixture.dir = result.dir;
     fixture.pipeline = await ImagePipeline.start();

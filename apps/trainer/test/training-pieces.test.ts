@@ -84,12 +84,8 @@ describe("class sets", () => {
     expect(() => coarse.networks("hierarchical")).toThrow(/flat/);
   });
 
-  it("decides hierarchically: level 2 splits the merged class", () => {
-    const level1 = [0.2, 0.1, 0.6, 0.1];
+  it("maps the hierarchy's outputs: level 1 merges cigar and edge-on, level 2 splits them", () => {
     expect(hiwl.outputs("level1")[2]).toBe(MERGED_CLASS);
-    expect(HIWL_CLASSES[hiwl.decide({ level1, level2: [0.3, 0.7] })]).toBe("edge-on");
-    expect(HIWL_CLASSES[hiwl.decide({ level1, level2: [0.8, 0.2] })]).toBe("cigar");
-    expect(HIWL_CLASSES[hiwl.decide({ level1: [0.1, 0.1, 0.1, 0.7], level2: [0.8, 0.2] })]).toBe("spiral");
     expect(hiwl.levelIndex("level2", HIWL_CLASSES.indexOf("round"))).toBeNull();
     expect(hiwl.levelIndex("level1", HIWL_CLASSES.indexOf("edge-on"))).toBe(2);
     expect(classSetOf(["smooth", "edge-on", "spiral"])).toBe(coarse);
@@ -172,7 +168,7 @@ describe("optimisation", () => {
 
   it("builds the network with the small classifier init and batch-norm momentum 0.9 unless told otherwise", () => {
     const byDefault = resolveTrainConfig({});
-    expect([byDefault.batchNormMomentum, byDefault.classifierInitScale, byDefault.warmupEpochs]).toEqual([0.9, 0.05, 0]);
+    expect([byDefault.batchNormMomentum, byDefault.classifierInitScale]).toEqual([0.9, 0.05]);
     const keras = resolveTrainConfig({ batchNormMomentum: 0.99, classifierInitScale: 1, warmupEpochs: 2 });
     expect([keras.batchNormMomentum, keras.classifierInitScale, keras.warmupEpochs]).toEqual([0.99, 1, 2]);
     expect(() => resolveTrainConfig({ batchNormMomentum: 1 })).toThrow(/batch-norm momentum must be in \[0, 1\), got 1/);
@@ -252,8 +248,9 @@ describe("the epoch kept", () => {
     expect(isBetter({ ...record(3, 0, 0), valLoss: null, valAccuracy: null }, epoch(2, 0.1, 0.9), "accuracy")).toBe(true);
   });
 
-  it("is checked and defaults to accuracy", () => {
-    expect(resolveTrainConfig({}).bestBy).toBe("accuracy");
+  it("is checked, and is the last epoch for the worker, the best accuracy in HIWL's own recipe", () => {
+    expect(resolveTrainConfig({}).bestBy).toBe("last");
+    expect(resolveTrainConfig({ preset: "paper" }).bestBy).toBe("accuracy");
     expect(() => resolveTrainConfig({ bestBy: "f1" as "loss" })).toThrow(/best by must be one of accuracy, loss, last/);
   });
 });

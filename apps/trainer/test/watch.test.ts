@@ -15,8 +15,11 @@ import {
   finishJob,
   getGalaxy,
   listGalaxies,
+  jobProgress,
   queueTrainingJob,
+  runMetricsOf,
   submitClassification,
+  type JobProgress,
   type ModelVersion,
   type TrainingJob,
 } from "@hiwl/db";
@@ -24,8 +27,7 @@ import { useTestDb } from "@hiwl/db/testing";
 import { METADATA_FILE, networkModelPath, WEIGHTS_FILE } from "@hiwl/model/network";
 import { decideActivation, type ActivationDecision } from "../src/training/activation.ts";
 import { ImagePipeline } from "../src/training/image-pipeline.ts";
-import type { RunMetrics, TrainResult } from "../src/training/train.ts";
-import type { JobProgress } from "../src/worker/progress.ts";
+import type { TrainResult } from "../src/training/train.ts";
 import { TrainingWorker, type JobOutcome, type WorkerEvent, type WorkerOptions } from "../src/worker/worker.ts";
 
 const t = useTestDb();
@@ -36,8 +38,9 @@ function worker(workerId: string, options: Partial<WorkerOptions> = {}): Trainin
     workerId,
     dataDir: t.dataDir,
     // Small enough for a 2-core machine: nano at 32 px, a second per epoch. One epoch leaves
-    // the batch-norm statistics unsettled (non-finite outputs); two do not.
-    training: { variant: "nano", inputSize: 32, batch: 8, epochs: 2, seed: 5, backend: "wasm" },
+    // the batch-norm statistics unsettled (non-finite outputs); two do not. HIWL's recipe (SGD,
+    // one pass an epoch), which TRAINED and UNTRAINED below were chosen with.
+    training: { preset: "paper", variant: "nano", inputSize: 32, batch: 8, epochs: 2, seed: 5, backend: "wasm" },
     scoring: { acquisition: "bald", passes: 2 },
     every: null,
     intervalMinutes: null,
@@ -48,8 +51,9 @@ function worker(workerId: string, options: Partial<WorkerOptions> = {}): Trainin
 
 const job = (id: number) => t.db.trainingJob.findUniqueOrThrow({ where: { id } });
 const activeVersions = () => t.db.modelVersion.findMany({ where: { active: true } });
-const progressOf = (row: TrainingJob) => JSON.parse(row.progress ?? "{}") as JobProgress;
-const metricsOf = (version: ModelVersion) => JSON.parse(version.metrics) as RunMetrics;
+/** A job's progress through its stored contract ({} before the worker wrote any). */
+const progressOf = (row: TrainingJob): Partial<JobProgress> => jobProgress.nullable().parse(row.progress) ?? {};
+const metricsOf = runMetricsOf;
 const storedVersion = (id: number) => t.db.modelVersion.findUniqueOrThrow({ where: { id } });
 /** The model version of each galaxy's prediction as the site reads them (the galaxy page, the gallery). */
 const shownVersions = async () => {
@@ -130,7 +134,7 @@ describe("running jobs", () => {
     expect(outcome.scoring?.scored).toBe(60);
     expect(await t.db.prediction.count({ where: { modelVersionId: trained.id, acquisition: { not: null } } })).toBe(60);
     // Then mapped their features for the dashboard.
-    expect(outcome.featureMap).toMatchObject({ points: 60, scored: 60, level: "level1" });
+    expect(outcome.featureMap).toMatchObject({ points: 60, scored: 60, dimensions: 320 });
     expect(await t.db.featurePoint.count({ where: { modelVersionId: trained.id } })).toBe(60);
     expect(await shownVersions()).toEqual({ pages: new Set([trained.id]), gallery: new Set([trained.id]) });
   });
@@ -187,7 +191,7 @@ describe("running jobs", () => {
 
   it("hiwl train decides as the worker does for the same pair", async () => {
     // The worker's settings and the job's: the same seed trains the same model.
-    const args = ["--variant", "nano", "--input-size", "32", "--batch", "8", "--seed", "5", "--backend", "wasm"];
+    const args = ["--preset", "paper", "--variant", "nano", "--input-size", "32", "--batch", "8", "--seed", "5", "--backend", "wasm"];
     const untrained = ["--lr", "1e-9", "--epochs", "1", "--weight-decay", "0"];
     const { stdout } = await promisify(execFile)(process.execPath, [HIWL, "train", ...args, ...untrained], {
       env: { ...process.env, HIWL_DATA_DIR: t.dataDir },
@@ -290,9 +294,9 @@ describe("running jobs", () => {
 });
 
 describe("hiwl watch", () => {
-  it("runs a queued job with the job's settings and, on SIGTERM, fails it and exits", async () => {
+  it("runs a queued job with the worker preset, its options and the job's settings and, on SIGTERM, fails it and exits", async () => {
     const queued = await queueTrainingJob(t.db, { epochs: 50 });
-    const args = ["watch", "--every", "0", "--variant", "nano", "--input-size", "32", "--batch", "8", "--backend", "wasm"];
+    const args = ["watch", "--every", "0", "--variant", "nano", "--input-size", "32", "--batch", "8", "--min-epoch-examples", "0", "--backend", "wasm"];
     const child = spawn(process.execPath, [HIWL, ...args, "--poll", "0.2", "--worker-id", "cli"], {
       env: { ...process.env, HIWL_DATA_DIR: t.dataDir },
       stdio: ["ignore", "pipe", "inherit"],
@@ -309,7 +313,24 @@ describe("hiwl watch", () => {
     expect(progressOf(row).epochs).toBe(50);
     child.kill("SIGTERM");
     expect(await exited).toEqual([0, null]);
-    expect((await job(queued.id)).error).toMatch(/^training failed: \S+ interrupted: the worker was stopped \(SIGTERM\); continue it with --resume/);
+    const failed = /^training failed: (\S+) interrupted: the worker was stopped \(SIGTERM\); continue it with --resume/.exec((await job(queued.id)).error ?? "");
+    expect(failed).not.toBeNull();
+    // The interrupted run's settings: the job's beat the worker's options, which beat the preset.
+    const run = JSON.parse(await readFile(join(t.dataDir, "models", failed![1]!, "run.json"), "utf8")) as { config: Record<string, unknown> };
+    expect(run.config).toMatchObject({
+      preset: "worker",
+      epochs: 50,
+      variant: "nano",
+      inputSize: 32,
+      batch: 8,
+      minEpochExamples: 0,
+      optimizer: "adam",
+      lr: 0.003,
+      warmupEpochs: 1,
+      targets: "votes",
+      bestBy: "last",
+    });
+    expect(stdout).toContain("as queued with the worker preset; scoring with margin, 1 pass(es)");
     expect(stdout).toContain(`job ${queued.id}: started`);
     expect(stdout).toContain(`job ${queued.id}: failed: training failed:`);
   });
@@ -354,7 +375,7 @@ describe("queueing by itself", () => {
     expect(await w.autoQueue()).toBeNull();
     await classify(ids.slice(2, 3));
     const queued = await w.autoQueue();
-    expect(queued).toMatchObject({ status: "queued", reason: "3 new classifications (hiwl watch)", config: "{}" });
+    expect(queued).toMatchObject({ status: "queued", reason: "3 new classifications (hiwl watch)", config: {} });
     expect(events).toEqual([{ type: "queued", job: queued }]);
     await classify(ids.slice(3, 6));
     expect(await w.autoQueue()).toBeNull();

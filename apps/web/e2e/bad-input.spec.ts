@@ -21,8 +21,9 @@ const ROUND = ["1.1", "7.1", "6.2"];
 const GZ1_IDS = readFileSync(join(GZ1_DIR, "labels.csv"), "utf8").trim().split("\n").slice(1, 7).map((l) => l.split(",")[0]!);
 
 let site: Site;
-/** A volunteer with an identity and a galaxy handed to them. */
+/** A volunteer with an identity, one galaxy classified and another handed to them. */
 let volunteer: RawClient;
+let classified: number;
 let handed: number;
 let researcher: RawClient;
 const model = TEST_MODELS[0]!;
@@ -44,8 +45,8 @@ test.beforeAll(async () => {
   expect((await researcher.mutate("auth.signIn", RESEARCHER)).status).toBe(200);
   volunteer = new RawClient(site.url);
   // One good classification first: the server then has everything it makes on first use.
-  const first = (await volunteer.query("classification.next")).json.result.id as number;
-  expect((await volunteer.mutate("classification.submit", walkInput(first, ROUND, randomKey()))).status).toBe(200);
+  classified = (await volunteer.query("classification.next")).json.result.id as number;
+  expect((await volunteer.mutate("classification.submit", walkInput(classified, ROUND, randomKey()))).status).toBe(200);
   handed = (await volunteer.query("classification.next")).json.result.id as number;
 });
 
@@ -189,7 +190,7 @@ export const CASES: BadInput[] = [
     area: "API",
     name: "galaxy never handed to this volunteer",
     run: async () => {
-      const other = [1, 2, 3, 4, 5, 6].find((g) => g !== handed)!;
+      const other = [1, 2, 3, 4, 5, 6].find((g) => g !== handed && g !== classified)!;
       expectError(await submit({ galaxyId: other }), 409, /was not handed to you/);
     },
   },

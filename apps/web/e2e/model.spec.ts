@@ -1,12 +1,14 @@
-import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
+import { execFile } from "node:child_process";
+import { copyFile, mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { isAbsolute, join } from "node:path";
+import { promisify } from "node:util";
 import { buildCutoutCache, loadCutouts } from "@hiwl/catalog";
 import { activateModelVersion, getGalaxy, listGalaxies } from "@hiwl/db";
-import { HIWL_CLASSES, type HiwlClass } from "@hiwl/model";
+import { CLASS_LABELS, HIWL_CLASSES, type HiwlClass } from "@hiwl/model";
 import { cutoutSide, LEVEL_CLASSES, toCutout, type Level } from "@hiwl/model/network";
 import { expect, test, type Page } from "@playwright/test";
-import { dataDir, testDb } from "./env.ts";
+import { dataDir, repoRoot, signInAsResearcher, testDb } from "./env.ts";
 import { TEST_MODELS, expectedCam, expectedProbabilities, loadTestModel, modelDir, type Pixels } from "./models.ts";
 
 const [HIERARCHICAL, FLAT] = TEST_MODELS.map((m) => m.version) as [string, string];
@@ -19,6 +21,14 @@ async function activate(version: string) {
   } finally {
     await db.$disconnect();
   }
+}
+
+/** The trainer's CLI on the test database; its standard output. */
+async function hiwl(args: string[]): Promise<string> {
+  const { stdout } = await promisify(execFile)(process.execPath, [join(repoRoot, "apps/trainer/bin/hiwl.mjs"), ...args], {
+    env: { ...process.env, HIWL_DATA_DIR: dataDir() },
+  });
+  return stdout;
 }
 
 // Other spec files expect the first model to be the active one.
@@ -95,6 +105,78 @@ test("the classify page shows the browser's prediction, equal to the model's in 
   await expect(classifier).not.toHaveAttribute("data-galaxy-id", String(first));
   await classifyAndCheck(FLAT);
   expect(await page.evaluate(() => "hiwlSamePage" in window), "the page was not reloaded").toBe(true);
+});
+
+test("one galaxy shows the same predicted class on the classify page, the gallery, the galaxy page and in hiwl predict", async ({
+  page,
+  browser,
+  baseURL,
+}) => {
+  await activate(FLAT);
+  // The version's predictions as the trainer stores them: `hiwl predict` over the database.
+  const stored = await hiwl(["predict", "--model", FLAT, "--feature-map", "0"]);
+  expect(stored).toMatch(/\d+ predictions stored for model version e2e-flat/);
+
+  // The galaxy whose two likeliest classes are furthest apart: no near tie that rounding
+  // between backends could flip (the test model's weights are random).
+  const db = testDb();
+  const rows = await db.prediction
+    .findMany({ where: { modelVersion: { version: FLAT }, galaxy: { retiredAt: null } }, include: { galaxy: true } })
+    .finally(() => db.$disconnect());
+  const margin = (p: (typeof rows)[number]) => {
+    const [a, b] = [p.pRound, p.pInBetween, p.pCigar, p.pEdgeOn, p.pSpiral].sort((x, y) => y - x);
+    return a! - b!;
+  };
+  const target = rows.reduce((best, p) => (margin(p) > margin(best) ? p : best));
+  expect(margin(target)).toBeGreaterThan(1e-3);
+  const galaxyId = target.galaxyId;
+
+  // The volunteer's browser, classifying what it is handed until it gets that galaxy; then the model's guess.
+  await page.goto("/classify");
+  const classifier = page.getByTestId("classifier");
+  const card = page.getByTestId("model-prediction");
+  for (let handed = 0; ; handed++) {
+    expect(handed, "the galaxy was handed out").toBeLessThan(rows.length);
+    await expect(classifier).toBeVisible();
+    const id = Number(await classifier.getAttribute("data-galaxy-id"));
+    await page.getByRole("button", { name: "Star or artifact", exact: true }).click();
+    if (id === galaxyId) break;
+    await page.getByRole("button", { name: "Next galaxy" }).click();
+    await expect(classifier).not.toHaveAttribute("data-galaxy-id", String(id));
+  }
+  await expect(card).toHaveAttribute("data-model-version", FLAT);
+  const shown = JSON.parse((await card.getAttribute("data-probabilities"))!) as number[];
+  const browserClass = HIWL_CLASSES[shown.indexOf(Math.max(...shown))]!;
+  await expect(card).toContainText(`The model says ${CLASS_LABELS[browserClass]}.`);
+  expect(target.predictedClass).toBe(browserClass);
+  const galaxy = target.galaxy;
+
+  // `hiwl predict` on the image file itself.
+  const folder = await mkdtemp(join(tmpdir(), "hiwl-e2e-predict-"));
+  try {
+    await copyFile(galaxy.imagePath, join(folder, "g.jpg"));
+    await hiwl(["predict", "--images", folder, "--out", join(folder, "out.csv"), "--model", modelDir(dataDir(), FLAT)]);
+    const [header, row] = (await readFile(join(folder, "out.csv"), "utf8")).trim().split("\n");
+    const values = row!.split(",").slice(1).map(Number);
+    expect(header!.split(",").slice(1)).toEqual(HIWL_CLASSES.map((c) => `p_${c.replace("-", "_")}`));
+    expect(HIWL_CLASSES[values.indexOf(Math.max(...values))]).toBe(browserClass);
+    values.forEach((v, i) => expect(Math.abs(v - shown[i]!)).toBeLessThan(1e-3));
+  } finally {
+    await rm(folder, { recursive: true, force: true });
+  }
+
+  // A researcher's gallery and galaxy page (a volunteer sees neither before the galaxy retires).
+  const context = await browser.newContext();
+  await signInAsResearcher(context, baseURL!);
+  const researcher = await context.newPage();
+  try {
+    await researcher.goto("/gallery");
+    await expect(researcher.locator(`li[data-galaxy-id="${galaxyId}"]`)).toHaveAttribute("data-predicted", browserClass);
+    await researcher.goto(`/galaxies/${galaxyId}`);
+    await expect(researcher.getByText(/Model version #\d+ says/)).toContainText(CLASS_LABELS[browserClass]);
+  } finally {
+    await context.close();
+  }
 });
 
 test("the galaxy page shows Grad-CAM for the predicted class and for a class the researcher picks", async ({ page }) => {

@@ -11,6 +11,7 @@ import * as tfl from "@tensorflow/tfjs-layers";
 import { HIWL_CLASSES } from "@hiwl/model";
 import {
   buildEfficientNet,
+  combineHierarchy,
   EFFICIENTNET_LAYERS,
   inferenceInput,
   LEVEL_CLASSES,
@@ -19,7 +20,6 @@ import {
   ModelMetadataSchema,
   NETWORKS,
   networkModelPath,
-  predictProbabilities,
   PREPROCESSING,
   serializeModel,
   WEIGHTS_FILE,
@@ -132,7 +132,13 @@ const input = (model: NodeClassifier, pixels: Pixels) =>
 
 /** The five probabilities in HIWL_CLASSES order. */
 export function expectedProbabilities(model: NodeClassifier, pixels: Pixels): number[] {
-  const probabilities = tf.tidy(() => predictProbabilities(model.metadata.hierarchy, model.networks, input(model, pixels)));
+  // Worked out here from the networks (P1, and P1(merged) x P2 for cigar and edge-on) rather than through the model API the page uses.
+  const probabilities = tf.tidy(() => {
+    const x = input(model, pixels);
+    const { flat, level1, level2 } = model.networks;
+    if (model.metadata.hierarchy === "flat") return flat!.predict(x) as tf.Tensor2D;
+    return combineHierarchy(level1!.predict(x) as tf.Tensor2D, level2!.predict(x) as tf.Tensor2D);
+  });
   const values = Array.from(probabilities.dataSync());
   probabilities.dispose();
   return values;

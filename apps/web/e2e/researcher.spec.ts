@@ -66,12 +66,12 @@ async function expectModelDetail(page: Page) {
 async function expectFeatureMap(page: Page): Promise<number> {
   const db = testDb();
   const [galaxies, votes] = await Promise.all([
-    db.galaxy.findMany({ orderBy: { id: "desc" }, select: { id: true } }),
+    db.galaxy.findMany({ orderBy: { id: "desc" }, select: { id: true, imageHash: true } }),
     listVoteFractions(db),
   ]).finally(() => db.$disconnect());
   const scored = galaxies
     .slice(0, -UNSCORED_OLDEST)
-    .map((g, k) => ({ id: g.id, ...mapPoint(k), predicted: recordedPrediction(k).predictedClass }));
+    .map((g, k) => ({ id: g.id, imageHash: g.imageHash, ...mapPoint(k), predicted: recordedPrediction(k).predictedClass }));
   const consensus = new Map(votes.map((v) => [v.galaxyId, selectClass(v.voteFractions) ?? "none"]));
 
   const map = page.getByTestId("feature-map");
@@ -110,7 +110,9 @@ async function expectFeatureMap(page: Page): Promise<number> {
   await points.and(page.locator(`[data-galaxy-id="${target}"]`)).hover();
   const tooltip = page.getByTestId("feature-map-tooltip");
   await expect(tooltip).toHaveAttribute("data-galaxy-id", String(target));
-  await expect(tooltip.locator("img")).toHaveAttribute("src", `/api/galaxies/${target}/image`);
+  // Under the hash of the image's content (the GZ1 files are there: every galaxy has one).
+  expect(scored[0]!.imageHash).toMatch(/^[0-9a-f]{64}$/);
+  await expect(tooltip.locator("img")).toHaveAttribute("src", `/api/galaxies/${target}/image?v=${scored[0]!.imageHash}`);
   await expect(tooltip).toContainText(`Model: ${CLASS_LABELS[scored[0]!.predicted]}`);
   return target;
 }
@@ -147,10 +149,15 @@ test("a researcher signs in, retrains and sees the queued job", async ({ page, c
     await db.$disconnect();
   }
 
-  // Researchers may export: the votes file has the Kaggle header.
+  // Researchers may export: the votes file has the Kaggle header and names each galaxy by its
+  // catalogue identity (the GZ1 objid, then the source), never by the database's row id.
   const votes = await page.request.get("/api/export/votes.csv");
   expect(votes.status()).toBe(200);
-  expect((await votes.text()).split("\n")[0]).toBe(["GalaxyID", ...ANSWER_IDS.map(kaggleColumn)].join(","));
+  const [header, ...rows] = (await votes.text()).trimEnd().split("\n").map((line) => line.split(","));
+  expect(header).toEqual(["GalaxyID", ...ANSWER_IDS.map(kaggleColumn), "source"]);
+  const reader = testDb();
+  const voted = await listVoteFractions(reader).finally(() => reader.$disconnect());
+  expect(rows.map((r) => [r[0], r.at(-1)])).toEqual(voted.map((g) => [g.externalId, "gz1"]));
 
   await expect(page.getByTestId("classifications-chart").locator("svg path.recharts-curve")).toBeVisible();
   // Why the second version is not the one serving.

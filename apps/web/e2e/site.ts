@@ -76,6 +76,16 @@ export async function startSite(seed: (db: Db, dataDir: string) => Promise<void>
   };
 }
 
+/** Reads the site's database with a client of its own, disconnected afterwards. */
+export async function inDb<T>(site: Site, read: (db: Db) => Promise<T>): Promise<T> {
+  const db = site.db();
+  try {
+    return await read(db);
+  } finally {
+    await db.$disconnect();
+  }
+}
+
 export interface Reply {
   status: number;
   headers: Headers;

@@ -3,6 +3,7 @@
  * own (site.ts): forged and flooded votes, cross-site posts, oversized and malformed requests,
  * password guessing, and what a volunteer can learn about a galaxy before answering it.
  */
+import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import {
@@ -18,7 +19,7 @@ import {
 import { ANSWER_IDS } from "@hiwl/model";
 import { expect, test } from "@playwright/test";
 import { GZ1_DIR } from "./env.ts";
-import { RawClient, randomKey, startSite, walkInput, type Site } from "./site.ts";
+import { inDb, RawClient, randomKey, startSite, walkInput, type Site } from "./site.ts";
 
 const ROUND = ["1.1", "7.1", "6.2"];
 const EDGE_ON = ["1.2", "2.1", "9.1", "6.2"];
@@ -33,15 +34,6 @@ async function addGz1Galaxies(db: Db, n: number, label = "smooth"): Promise<numb
   );
   const rows = await db.galaxy.findMany({ where: { source: "gz1" }, orderBy: { id: "asc" }, select: { id: true } });
   return rows.map((r) => r.id);
-}
-
-async function inDb<T>(site: Site, read: (db: Db) => Promise<T>): Promise<T> {
-  const db = site.db();
-  try {
-    return await read(db);
-  } finally {
-    await db.$disconnect();
-  }
 }
 
 /**
@@ -98,7 +90,7 @@ test.describe("the attacks of issue 11", () => {
       expect(vote.json.result.retired).toBeNull();
       flags.push(vote.json.result.flag);
     }
-    expect(flags).toEqual([null, null, "same-address", "same-address", "same-address"]);
+    expect(flags).toEqual([null, null, "same_address", "same_address", "same_address"]);
     const galaxy = await inDb(site, (db) => db.galaxy.findUniqueOrThrow({ where: { id: roundGalaxy } }));
     expect(galaxy).toMatchObject({ retiredAt: null, classificationCount: 2 });
     // A sixth, from a volunteer who has an identity (a display name) but was never handed it: refused.
@@ -180,7 +172,7 @@ test.describe("a flood of identities", () => {
     expect(votes).toBe(created.length * 5);
     const galaxies = await inDb(site, (db) => db.galaxy.findMany());
     expect(galaxies.map((g) => [g.retiredAt, g.classificationCount])).toEqual(galaxies.map(() => [null, 2]));
-    const flagged = await inDb(site, (db) => db.classification.count({ where: { flag: "same-address" } }));
+    const flagged = await inDb(site, (db) => db.classification.count({ where: { flag: "same_address" } }));
     expect(flagged).toBe(votes - 2 * galaxies.length);
     expect(await inDb(site, checkTallies)).toEqual([]);
   });
@@ -242,9 +234,12 @@ test.describe("votes, requests, sign-in and what a volunteer may see", () => {
       expect(reply.status).toBe(200);
       expect(leaks(reply.text), reply.text.slice(0, 300)).toEqual([]);
     }
+    // Its image (by the hash of its bytes, which the image itself gives anyone) and its vote count only.
+    const { imagePath } = await inDb(site, (db) => db.galaxy.findUniqueOrThrow({ where: { id: secretGalaxy() } }));
     expect((await client.query("galaxy.byId", { id: secretGalaxy() })).json.result).toEqual({
       revealed: false,
       id: secretGalaxy(),
+      imageHash: createHash("sha256").update(readFileSync(imagePath)).digest("hex"),
       classificationCount: 2,
       retiredAt: null,
     });
@@ -319,7 +314,7 @@ test.describe("votes, requests, sign-in and what a volunteer may see", () => {
     const late = (await client.query("classification.next")).json.result.id as number;
     await inDb(site, (db) => retireGalaxy(db, late, "consensus"));
     const flagged = await client.mutate("classification.submit", walkInput(late, ROUND, randomKey()));
-    expect(flagged.json.result).toMatchObject({ flag: "after-retirement", retired: null });
+    expect(flagged.json.result).toMatchObject({ flag: "after_retirement", retired: null });
     expect(await inDb(site, (db) => db.galaxy.findUniqueOrThrow({ where: { id: late } }))).toMatchObject({ retirementReason: "consensus" });
     expect(await inDb(site, checkTallies)).toEqual([]);
   });

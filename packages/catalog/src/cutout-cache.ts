@@ -8,9 +8,9 @@
  */
 import { existsSync } from "node:fs";
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
-import { isAbsolute, join } from "node:path";
+import { join } from "node:path";
 import sharp from "sharp";
-import { dataDir } from "@hiwl/db";
+import { dataDir, storedPath } from "@hiwl/db";
 import { toCutout } from "@hiwl/model/network";
 import { mapLimited } from "./images.ts";
 
@@ -41,7 +41,7 @@ export async function buildCutoutCache(
   const results = await mapLimited(
     missing,
     async (g) => {
-      const source = isAbsolute(g.imagePath) ? g.imagePath : join(root, g.imagePath);
+      const source = storedPath(g.imagePath, root);
       const { data, info } = await sharp(source).removeAlpha().raw().toBuffer({ resolveWithObject: true });
       const pixels = toCutout({ width: info.width, height: info.height, channels: 3, data }, side);
       const file = cacheFile(root, side, g.id);

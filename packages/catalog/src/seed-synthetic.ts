@@ -74,6 +74,7 @@ export async function seedSynthetic(db: Db, options: SeedOptions, root = dataDir
       catalogLabel: expectedClass(g.truth),
       metadata: { truth: g.truth },
     })),
+    { dataDir: root },
   );
   progress?.("database", galaxies.length, galaxies.length);
 

@@ -1,9 +1,10 @@
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
-import { galaxyCounts, listGalaxies } from "@hiwl/db";
+import { galaxyCounts, listGalaxies, priorFractionsOf } from "@hiwl/db";
 import { useTestDb } from "@hiwl/db/testing";
 import { ANSWER_IDS, countAnswers, cumulativeFractions, kaggleColumn } from "@hiwl/model";
 import { ImportError, importFolderCatalog, importKaggle, parseLabelMap } from "../src/index.ts";
@@ -57,9 +58,12 @@ describe("hiwl import kaggle", () => {
     expect(byId.get("100002")!.catalogLabel).toBe("edge-on");
     expect(byId.get("100003")!.catalogLabel).toBe("round");
     expect(byId.get("100004")!.catalogLabel).toBeNull();
-    const prior = JSON.parse(byId.get("100001")!.priorFractions!) as number[];
+    const prior = priorFractionsOf(byId.get("100001")!)!;
     expect(prior[ANSWER_IDS.indexOf("4.1")]).toBeCloseTo(0.75, 6);
-    expect(existsSync(join(t.dataDir, byId.get("100002")!.imagePath))).toBe(true);
+    const stored = join(t.dataDir, byId.get("100002")!.imagePath);
+    expect(existsSync(stored)).toBe(true);
+    // The hash of the file the site serves, for its image URL.
+    expect(byId.get("100002")!.imageHash).toBe(createHash("sha256").update(readFileSync(stored)).digest("hex"));
 
     expect(await importKaggle(t.db, options)).toEqual({ source: "kaggle", added: 0, skipped: 4 });
     expect((await galaxyCounts(t.db)).total).toBe(4);

@@ -2,12 +2,15 @@
  * Vote fractions and the consensus they give, and the whole-table reads for the researcher
  * dashboard and the CSV exports.
  */
-import { cumulativeFractions, HIWL_CLASSES, selectClass, type HiwlClass } from "@hiwl/model";
+import { classDistribution, HIWL_CLASSES, selectClass, type HiwlClass } from "@hiwl/model";
 import type { Db } from "./client.ts";
-import type { Prediction, Prisma, VoteTally } from "./generated/prisma/client.ts";
+import type { ModelVersion, Prediction, Prisma } from "./generated/prisma/client.ts";
+import { readTallies } from "./tallies.ts";
 
 export interface GalaxyVoteFractions {
   galaxyId: number;
+  /** The galaxy's catalogue identity: its source and its identifier there. */
+  source: string;
   externalId: string;
   classificationCount: number;
   retired: boolean;
@@ -15,43 +18,31 @@ export interface GalaxyVoteFractions {
   voteFractions: number[];
 }
 
-/** A galaxy's 37 cumulative fractions from its tally rows. */
-export function fractionsOfTallies(tallies: readonly Pick<VoteTally, "answerId" | "count">[], classificationCount: number): number[] {
-  return cumulativeFractions(Object.fromEntries(tallies.map((t) => [t.answerId, t.count])), classificationCount);
-}
-
 /**
- * Every galaxy with at least one classification (or only those of `galaxyIds`), by id, with
- * its vote fractions; `retired` keeps only retired (true) or active (false) ones.
+ * Every galaxy with at least one classification (or only those of `galaxyIds`, or of
+ * `source`), by id, with its vote fractions; `retired` keeps only retired (true) or active
+ * (false) ones.
  */
 export async function listVoteFractions(
   db: Db,
-  options: { retired?: boolean; galaxyIds?: readonly number[] } = {},
+  options: { retired?: boolean; galaxyIds?: readonly number[]; source?: string } = {},
 ): Promise<GalaxyVoteFractions[]> {
   const where: Prisma.GalaxyWhereInput = {
     classificationCount: { gt: 0 },
     ...(options.retired === undefined ? {} : { retiredAt: options.retired ? { not: null } : null }),
     ...(options.galaxyIds === undefined ? {} : { id: { in: [...options.galaxyIds] } }),
+    ...(options.source === undefined ? {} : { source: options.source }),
   };
-  // One transaction: a classification stored between the two reads would otherwise leave
-  // tallies ahead of the count (fractions above 1).
-  const [galaxies, tallies] = await db.$transaction([
-    db.galaxy.findMany({ where, select: { id: true, externalId: true, classificationCount: true, retiredAt: true }, orderBy: { id: "asc" } }),
-    db.voteTally.findMany({ where: { galaxy: where }, select: { galaxyId: true, answerId: true, count: true } }),
-  ]);
-  const byGalaxy = new Map<number, typeof tallies>();
-  for (const t of tallies) {
-    const list = byGalaxy.get(t.galaxyId);
-    if (list) list.push(t);
-    else byGalaxy.set(t.galaxyId, [t]);
-  }
-  return galaxies.map((g) => ({
-    galaxyId: g.id,
-    externalId: g.externalId,
-    classificationCount: g.classificationCount,
-    retired: g.retiredAt !== null,
-    voteFractions: fractionsOfTallies(byGalaxy.get(g.id) ?? [], g.classificationCount),
-  }));
+  const galaxies = await db.galaxy.findMany({ where, select: { id: true, source: true, externalId: true, retiredAt: true }, orderBy: { id: "asc" } });
+  const tallies = await readTallies(db, galaxies.map((g) => g.id));
+  // The count and fractions are the tallies' own (one statement); a galaxy deleted between the
+  // two reads is left out.
+  return galaxies.flatMap((g) => {
+    const t = tallies.get(g.id);
+    return t
+      ? [{ galaxyId: g.id, source: g.source, externalId: g.externalId, classificationCount: t.classificationCount, retired: g.retiredAt !== null, voteFractions: t.voteFractions }]
+      : [];
+  });
 }
 
 /** Consensus of the volunteers: a class, "none" (votes, but no class passes its rules) or null (no votes). */
@@ -59,8 +50,20 @@ export type Consensus = HiwlClass | "none" | null;
 
 export const CONSENSUS_VALUES = [...HIWL_CLASSES, "none"] as const;
 
-export const consensusOf = (g: Pick<GalaxyVoteFractions, "voteFractions">): Exclude<Consensus, null> =>
-  selectClass(g.voteFractions) ?? "none";
+/** What Galaxy.consensus and Galaxy.consensusShare hold for a galaxy with votes. */
+export interface StoredConsensus {
+  consensus: Exclude<Consensus, null>;
+  /** The consensus class's share of the five-class crowd distribution; null for "none". */
+  consensusShare: number | null;
+}
+
+/** The consensus the volunteers' fractions give, with its share, as the galaxy row stores them. */
+export function consensusOf(voteFractions: readonly number[]): StoredConsensus {
+  const consensus = selectClass(voteFractions);
+  if (consensus === null) return { consensus: "none", consensusShare: null };
+  // A class passes its thresholds only with smooth or disk votes, so the distribution exists.
+  return { consensus, consensusShare: classDistribution(voteFractions)?.[consensus] ?? null };
+}
 
 /** A stored Galaxy.consensus, typed (null for anything else). */
 export const storedConsensus = (value: string | null): Consensus =>
@@ -77,9 +80,25 @@ export async function consensusBalance(db: Db): Promise<Record<Exclude<Consensus
   return balance;
 }
 
-/** The active model version's predictions, by galaxy id (none before the first model). */
-export function activePredictions(db: Db): Promise<Prediction[]> {
-  return db.prediction.findMany({ where: { modelVersion: { active: true } }, orderBy: { galaxyId: "asc" } });
+export type IdentifiedPrediction = Prediction & { galaxy: { source: string; externalId: string } };
+
+/**
+ * The active model version and its predictions (optionally of one source's galaxies), by
+ * galaxy id, each with its galaxy's catalogue identity; none before the first model.
+ */
+export async function activePredictions(
+  db: Db,
+  options: { source?: string } = {},
+): Promise<{ modelVersion: ModelVersion | null; predictions: IdentifiedPrediction[] }> {
+  const modelVersion = await db.modelVersion.findFirst({ where: { active: true } });
+  if (!modelVersion) return { modelVersion, predictions: [] };
+  const predictions = await db.prediction.findMany({
+    // This version's, read by id: a switch meanwhile cannot mix two versions in one file.
+    where: { modelVersionId: modelVersion.id, ...(options.source === undefined ? {} : { galaxy: { source: options.source } }) },
+    include: { galaxy: { select: { source: true, externalId: true } } },
+    orderBy: { galaxyId: "asc" },
+  });
+  return { modelVersion, predictions };
 }
 
 /** Real (not simulated) volunteers: all who have an identity, and those who classified. */

@@ -1,14 +1,16 @@
 import { randomUUID } from "node:crypto";
 import { retirementReason, validateWalk, type RetirementReason, type RetirementRules } from "@hiwl/model";
 import { z } from "zod";
-import { consensusOf, fractionsOfTallies } from "./aggregates.ts";
+import { consensusOf } from "./aggregates.ts";
 import type { Db } from "./client.ts";
+import { answersOf, toStoredJson, walkAnswers } from "./contracts.ts";
 import { ConflictError, InvalidInputError, NotFoundError } from "./errors.ts";
-import { Prisma, type Classification } from "./generated/prisma/client.ts";
+import { Prisma, type Classification, type ClassificationFlag } from "./generated/prisma/client.ts";
 import { limits } from "./limits.ts";
 import { predictionProbabilities } from "./model-versions.ts";
 import { isPrismaError } from "./prisma-errors.ts";
 import { retirementRules } from "./retirement-rules.ts";
+import { readGalaxyTallies } from "./tallies.ts";
 
 /** How far ahead of the server's clock a volunteer's clock may be (time zones set wrong). */
 const CLOCK_SKEW_MS = 24 * 3600 * 1000;
@@ -37,12 +39,11 @@ export const classificationSubmission = z
   });
 export type ClassificationSubmission = z.input<typeof classificationSubmission>;
 
-export const CLASSIFICATION_FLAGS = ["after-retirement", "same-address"] as const;
-export type ClassificationFlag = (typeof CLASSIFICATION_FLAGS)[number];
+export type { ClassificationFlag };
 
-/** The classifications whose answers are in the tallies: all but the "same-address" ones. */
+/** The classifications whose answers are in the tallies: all but the "same_address" ones. */
 export const countedClassification = {
-  OR: [{ flag: null }, { flag: { not: "same-address" } }],
+  OR: [{ flag: null }, { flag: { not: "same_address" } }],
 } satisfies Prisma.ClassificationWhereInput;
 
 export interface SubmitOptions {
@@ -69,7 +70,7 @@ export interface SubmitResult {
 /**
  * Stores one volunteer's classification of one galaxy. Everything it changes happens in one
  * transaction: the Classification row, one VoteTally increment per answer, the galaxy's
- * classificationCount and stored consensus, the hand-out it uses up, and the galaxy's
+ * classificationCount and stored consensus (and its share), the hand-out it uses up, and the galaxy's
  * retirement when this vote completes it. Tallies are incremented in SQL, never read and
  * rewritten, so concurrent submitters cannot overwrite each other's votes.
  *
@@ -78,9 +79,9 @@ export interface SubmitResult {
  *   ConflictError, as is a second classification of the same galaxy by the same volunteer.
  * - Without a live hand-out of the galaxy to this volunteer: ConflictError (an unknown galaxy
  *   or volunteer: NotFoundError). A galaxy that retired after it was handed out still takes
- *   the vote, flagged "after-retirement"; its retirement stands as it was.
+ *   the vote, flagged "after_retirement"; its retirement stands as it was.
  * - Votes beyond `votesPerAddress` from one network address on one galaxy are stored, flagged
- *   "same-address", and counted nowhere, so no single address can retire a galaxy.
+ *   "same_address", and counted nowhere, so no single address can retire a galaxy.
  */
 export async function submitClassification(
   db: Db,
@@ -92,21 +93,20 @@ export async function submitClassification(
   const input = parsed.data;
   const walk = validateWalk(input.answers);
   if (!walk.ok) throw new InvalidInputError(`invalid classification: ${walk.error}`);
-  const answers = JSON.stringify(input.answers);
+  const answers = toStoredJson(walkAnswers, input.answers, { table: "Classification", field: "answers" });
   const key = input.idempotencyKey ?? randomUUID();
   const { volunteerId, galaxyId } = input;
 
   // Retried requests are common (double clicks, flaky networks): answered before any check
   // that the first request's success has since made fail (its hand-out is used up).
-  const stored = await db.classification.findUnique({ where: { idempotencyKey: key } });
-  if (stored) return retried(stored, volunteerId, galaxyId, answers);
+  const earlier = await storedBefore(db, key, volunteerId, galaxyId, answers);
+  if (earlier) return earlier;
   if (!(await db.galaxy.findUnique({ where: { id: galaxyId }, select: { id: true } }))) {
     throw new NotFoundError(`galaxy ${galaxyId} does not exist`);
   }
   if (!(await db.volunteer.findUnique({ where: { id: volunteerId }, select: { id: true } }))) {
     throw new NotFoundError(`volunteer ${volunteerId} does not exist`);
   }
-  await checkNotClassified(db, volunteerId, galaxyId);
   if (options.requireHandout ?? true) await checkHandout(db, volunteerId, galaxyId);
 
   const rules = options.rules === undefined ? retirementRules() : options.rules;
@@ -124,7 +124,7 @@ export async function submitClassification(
           input.clientKey != null &&
           (await tx.classification.count({ where: { galaxyId, clientKey: input.clientKey, ...countedClassification } })) >=
             votesPerAddress;
-        const flag: ClassificationFlag | null = sameAddress ? "same-address" : galaxy.retiredAt ? "after-retirement" : null;
+        const flag: ClassificationFlag | null = sameAddress ? "same_address" : galaxy.retiredAt ? "after_retirement" : null;
         const classification = await tx.classification.create({
           data: {
             volunteerId,
@@ -139,18 +139,15 @@ export async function submitClassification(
           },
         });
         await tx.handout.deleteMany({ where: { volunteerId, galaxyId } });
-        if (flag === "same-address") return { classification, duplicate: false, retired: null };
+        if (flag === "same_address") return { classification, duplicate: false, retired: null };
 
         const tallies = Prisma.join(input.answers.map((answerId) => Prisma.sql`(${galaxyId}, ${answerId}, 1)`));
         await tx.$executeRaw`
           INSERT INTO "VoteTally" ("galaxyId", "answerId", "count") VALUES ${tallies}
           ON CONFLICT ("galaxyId", "answerId") DO UPDATE SET "count" = "VoteTally"."count" + "excluded"."count"`;
-        const { classificationCount } = await tx.galaxy.update({
-          where: { id: galaxyId },
-          data: { classificationCount: { increment: 1 } },
-          select: { classificationCount: true },
-        });
-        const voteFractions = fractionsOfTallies(await tx.voteTally.findMany({ where: { galaxyId } }), classificationCount);
+        await tx.galaxy.update({ where: { id: galaxyId }, data: { classificationCount: { increment: 1 } } });
+        // The galaxy's row was locked and updated above: it exists.
+        const { classificationCount, voteFractions } = (await readGalaxyTallies(tx, galaxyId))!;
         let retired: RetirementReason | null = null;
         if (flag === null && rules !== null) {
           const prediction = await tx.prediction.findFirst({ where: { galaxyId, modelVersion: { active: true } } });
@@ -166,7 +163,7 @@ export async function submitClassification(
         }
         await tx.galaxy.update({
           where: { id: galaxyId },
-          data: { consensus: consensusOf({ voteFractions }), ...(retired && { retiredAt: new Date(), retirementReason: retired }) },
+          data: { ...consensusOf(voteFractions), ...(retired && { retiredAt: new Date(), retirementReason: retired }) },
         });
         return { classification, duplicate: false, retired };
       },
@@ -176,27 +173,40 @@ export async function submitClassification(
   } catch (e) {
     // Lost a race with another request of the same walk (same key) or of the same volunteer.
     if (isPrismaError(e, "unique")) {
-      const winner = await db.classification.findUnique({ where: { idempotencyKey: key } });
-      if (winner) return retried(winner, volunteerId, galaxyId, answers);
-      await checkNotClassified(db, volunteerId, galaxyId);
+      const winner = await storedBefore(db, key, volunteerId, galaxyId, answers);
+      if (winner) return winner;
     }
     throw e;
   }
 }
 
-function retried(stored: Classification, volunteerId: string, galaxyId: number, answers: string): SubmitResult {
-  if (stored.volunteerId === volunteerId && stored.galaxyId === galaxyId && stored.answers === answers) {
+function retried(stored: Classification, volunteerId: string, galaxyId: number, answers: Prisma.InputJsonValue): SubmitResult {
+  // Both sides are the contract's canonical form (toStoredJson, answersOf): compared as JSON text.
+  if (stored.volunteerId === volunteerId && stored.galaxyId === galaxyId && JSON.stringify(answersOf(stored)) === JSON.stringify(answers)) {
     return { classification: stored, duplicate: true, retired: null };
   }
   throw new ConflictError("this idempotency key was already used for another classification: use a new key for a new walk");
 }
 
-async function checkNotClassified(db: Db, volunteerId: string, galaxyId: number): Promise<void> {
-  const done = await db.classification.findUnique({
-    where: { volunteerId_galaxyId: { volunteerId, galaxyId } },
-    select: { id: true },
-  });
-  if (done) throw new ConflictError(`you have already classified galaxy ${galaxyId}`);
+/**
+ * What is stored already for this walk: the classification under its idempotency key (a retried
+ * request: a duplicate, or a ConflictError when the key was used for another walk), or a
+ * ConflictError when the volunteer classified the galaxy under another key; null when neither.
+ * One statement: a first attempt committing meanwhile in another process is seen as the
+ * retry's own classification, never as the galaxy "already classified".
+ */
+async function storedBefore(
+  db: Db,
+  key: string,
+  volunteerId: string,
+  galaxyId: number,
+  answers: Prisma.InputJsonValue,
+): Promise<SubmitResult | null> {
+  const rows = await db.classification.findMany({ where: { OR: [{ idempotencyKey: key }, { volunteerId, galaxyId }] } });
+  const byKey = rows.find((c) => c.idempotencyKey === key);
+  if (byKey) return retried(byKey, volunteerId, galaxyId, answers);
+  if (rows.length > 0) throw new ConflictError(`you have already classified galaxy ${galaxyId}`);
+  return null;
 }
 
 async function checkHandout(db: Db, volunteerId: string, galaxyId: number): Promise<void> {
@@ -207,20 +217,24 @@ async function checkHandout(db: Db, volunteerId: string, galaxyId: number): Prom
   }
 }
 
-export type HistoryEntry = Classification & { galaxy: { id: number; imagePath: string; externalId: string } };
+export type HistoryEntry = Omit<Classification, "answers"> & {
+  answers: string[];
+  galaxy: { id: number; imagePath: string; imageHash: string | null; externalId: string };
+};
 
 /** A volunteer's classifications, newest first; pass the last id seen as `before` for the next page. */
-export function listVolunteerClassifications(
+export async function listVolunteerClassifications(
   db: Db,
   volunteerId: string,
   options: { take?: number; before?: number } = {},
 ): Promise<HistoryEntry[]> {
-  return db.classification.findMany({
+  const rows = await db.classification.findMany({
     where: { volunteerId, ...(options.before === undefined ? {} : { id: { lt: options.before } }) },
-    include: { galaxy: { select: { id: true, imagePath: true, externalId: true } } },
+    include: { galaxy: { select: { id: true, imagePath: true, imageHash: true, externalId: true } } },
     orderBy: { id: "desc" },
     take: options.take ?? 50,
   });
+  return rows.map((c) => ({ ...c, answers: answersOf(c) }));
 }
 
 /**

@@ -46,6 +46,8 @@ export async function listFeatureMaps(db: Db): Promise<{ modelVersionId: number;
 
 export interface FeatureMapPoint extends FeaturePointInput {
   externalId: string;
+  /** For the galaxy's image URL (Galaxy.imageHash). */
+  imageHash: string | null;
   /** The volunteers' consensus (null: not classified yet). */
   consensus: Consensus;
   /** This model version's prediction for the galaxy (null if it has none any more). */
@@ -60,6 +62,7 @@ export async function getFeatureMap(db: Db, modelVersionId: number): Promise<Fea
       galaxy: {
         select: {
           externalId: true,
+          imageHash: true,
           consensus: true,
           predictions: { where: { modelVersionId }, select: { predictedClass: true } },
         },
@@ -72,6 +75,7 @@ export async function getFeatureMap(db: Db, modelVersionId: number): Promise<Fea
     x: p.x,
     y: p.y,
     externalId: p.galaxy.externalId,
+    imageHash: p.galaxy.imageHash,
     consensus: storedConsensus(p.galaxy.consensus),
     predicted: p.galaxy.predictions[0] ? predictedClassOf(p.galaxy.predictions[0]) : null,
   }));

@@ -1,45 +1,63 @@
-import { ANSWER_IDS, HIWL_CLASSES } from "@hiwl/model";
+import { HIWL_CLASSES } from "@hiwl/model";
 import { z } from "zod";
-import { CONSENSUS_VALUES, fractionsOfTallies, storedConsensus, type Consensus } from "./aggregates.ts";
+import { CONSENSUS_VALUES, storedConsensus, type Consensus } from "./aggregates.ts";
 import { chunks } from "./batch.ts";
 import type { Db } from "./client.ts";
+import { galaxyMetadata, priorFractions, priorFractionsOf } from "./contracts.ts";
 import { InvalidInputError } from "./errors.ts";
 import { Prisma, type Galaxy, type Prediction } from "./generated/prisma/client.ts";
+import { hashImageFile, IMAGE_HASH } from "./images.ts";
+import { readGalaxyTallies, type GalaxyTallies } from "./tallies.ts";
 
 /** One galaxy as an importer (catalogue file, Kaggle CSV, synthetic generator) gives it. */
 export const galaxyInput = z.object({
   externalId: z.string().min(1),
   source: z.string().min(1),
   imagePath: z.string().min(1),
+  /** The image file's SHA-256; absent: computed from the file by insertGalaxies. */
+  imageHash: z.string().regex(IMAGE_HASH, "64 lower-case hex digits (SHA-256)").optional(),
   ra: z.number().nullish(),
   dec: z.number().nullish(),
   catalogLabel: z.string().nullish(),
-  /** Stored as JSON. */
-  metadata: z.unknown().optional(),
-  priorFractions: z.array(z.number().min(0).max(1)).length(ANSWER_IDS.length).readonly().nullish(),
+  metadata: galaxyMetadata.nullish(),
+  priorFractions: priorFractions.nullish(),
   priority: z.number().optional(),
 });
 export type GalaxyInput = z.input<typeof galaxyInput>;
 
 /**
  * Adds the galaxies not yet stored, in one transaction; a galaxy whose (source, externalId)
- * is already there is left as it is, so re-running an import only adds what is new.
+ * is already there is left as it is, so re-running an import only adds what is new. Image
+ * paths are absolute or relative to `dataDir` (default HIWL_DATA_DIR), which is where the
+ * image hashes not given are computed from; a file that cannot be read leaves its galaxy
+ * without one (its image route then never lets browsers keep it).
  */
-export async function insertGalaxies(db: Db, rows: readonly GalaxyInput[]): Promise<{ added: number; skipped: number }> {
+export async function insertGalaxies(
+  db: Db,
+  rows: readonly GalaxyInput[],
+  options: { dataDir?: string } = {},
+): Promise<{ added: number; skipped: number }> {
   const parsed = z.array(galaxyInput).safeParse(rows);
   if (!parsed.success) throw new InvalidInputError(`invalid galaxies: ${z.prettifyError(parsed.error)}`);
+  const galaxies = [];
+  for (const chunk of chunks(parsed.data)) {
+    galaxies.push(
+      ...(await Promise.all(chunk.map(async (g) => ({ ...g, imageHash: g.imageHash ?? (await hashImageFile(g.imagePath, options.dataDir)) })))),
+    );
+  }
   const now = new Date();
+  // The contracts parsed these values above; stored as their JSON text.
+  const json = (value: unknown) => (value == null ? null : JSON.stringify(value));
   // Raw SQL: Prisma's createMany has no skipDuplicates on SQLite, and one multi-row INSERT
   // per 500 galaxies keeps a 60,000-galaxy Kaggle import to seconds.
   const inserted = await db.$transaction(
-    chunks(parsed.data).map((chunk) => {
+    chunks(galaxies).map((chunk) => {
       const values = chunk.map(
-        (g) => Prisma.sql`(${g.externalId}, ${g.source}, ${g.imagePath}, ${g.ra ?? null}, ${g.dec ?? null},
-          ${g.catalogLabel ?? null}, ${g.metadata == null ? null : JSON.stringify(g.metadata)},
-          ${g.priorFractions ? JSON.stringify(g.priorFractions) : null}, ${g.priority ?? 0}, ${now})`,
+        (g) => Prisma.sql`(${g.externalId}, ${g.source}, ${g.imagePath}, ${g.imageHash}, ${g.ra ?? null}, ${g.dec ?? null},
+          ${g.catalogLabel ?? null}, ${json(g.metadata)}, ${json(g.priorFractions)}, ${g.priority ?? 0}, ${now})`,
       );
       return db.$executeRaw`
-        INSERT INTO "Galaxy" ("externalId", "source", "imagePath", "ra", "dec", "catalogLabel", "metadata",
+        INSERT INTO "Galaxy" ("externalId", "source", "imagePath", "imageHash", "ra", "dec", "catalogLabel", "metadata",
           "priorFractions", "priority", "createdAt")
         VALUES ${Prisma.join(values)}
         ON CONFLICT ("source", "externalId") DO NOTHING`;
@@ -72,21 +90,26 @@ function withActivePrediction<G extends Galaxy & { predictions: Prediction[] }>(
   return { ...galaxy, activePrediction: predictions[0] ?? null };
 }
 
-export type GalaxyDetail = GalaxyWithPrediction & {
+export type GalaxyDetail = Omit<GalaxyWithPrediction, "priorFractions"> & {
+  /** The catalogue's own 37 fractions (Kaggle), when it shipped them. */
+  priorFractions: readonly number[] | null;
   /** Votes per answer id, only answers someone chose. */
-  voteCounts: Record<string, number>;
+  voteCounts: GalaxyTallies["counts"];
   /** The 37 cumulative (Kaggle convention) fractions in ANSWER_IDS order. */
-  voteFractions: number[];
+  voteFractions: GalaxyTallies["voteFractions"];
 };
 
 export async function getGalaxy(db: Db, id: number): Promise<GalaxyDetail | null> {
-  const galaxy = await db.galaxy.findUnique({ where: { id }, include: { tallies: true, ...activePrediction } });
-  if (!galaxy) return null;
-  const { tallies, ...rest } = galaxy;
+  const galaxy = await db.galaxy.findUnique({ where: { id }, include: activePrediction });
+  const tallies = galaxy && (await readGalaxyTallies(db, id));
+  if (!galaxy || !tallies) return null;
   return {
-    ...withActivePrediction(rest),
-    voteCounts: Object.fromEntries(tallies.map((t) => [t.answerId, t.count])),
-    voteFractions: fractionsOfTallies(tallies, galaxy.classificationCount),
+    ...withActivePrediction(galaxy),
+    // The count the tallies were read with (one statement), so the fractions never exceed 1.
+    classificationCount: tallies.classificationCount,
+    priorFractions: priorFractionsOf(galaxy),
+    voteCounts: tallies.counts,
+    voteFractions: tallies.voteFractions,
   };
 }
 

@@ -19,7 +19,7 @@ const LimitsSchema = z
     handoutMinutes: positive,
     /**
      * Classifications of one galaxy from one network address that count toward its tallies and
-     * retirement; more are stored, flagged "same-address", and not counted. Below the smallest
+     * retirement; more are stored, flagged "same_address", and not counted. Below the smallest
      * retirement threshold (3 votes with a confident model), so no single address can retire a
      * galaxy, however many identities it makes.
      */

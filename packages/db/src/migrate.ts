@@ -4,9 +4,11 @@ import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import Database from "better-sqlite3";
 import { createDb } from "./client.ts";
+import { backfillImageHashes } from "./images.ts";
 import { backfillConsensus } from "./integrity.ts";
-import { dataDir as defaultDataDir } from "./paths.ts";
+import { databasePath, dataDir as defaultDataDir } from "./paths.ts";
 
 export class MigrationError extends Error {
   override readonly name = "MigrationError";
@@ -29,7 +31,8 @@ function repoRoot(): string {
  * migrations in _prisma_migrations, so running it again is a no-op and the CLI and this
  * function never disagree.
  *
- * Then fills in what a migration could not compute in SQL (backfillConsensus).
+ * Then fills in what a migration could not compute in SQL: the consensus and its share
+ * (backfillConsensus), the image hashes (backfillImageHashes, from the files under `dataDir`).
  *
  * Prisma's SQLite migrator takes the database with `PRAGMA locking_mode=EXCLUSIVE`: run this
  * before the web server or a trainer opens the database (or after they disconnect); while
@@ -38,6 +41,7 @@ function repoRoot(): string {
 export async function migrate(dataDir: string = defaultDataDir()): Promise<void> {
   const dir = resolve(dataDir);
   mkdirSync(dir, { recursive: true });
+  checkBeforeJsonColumns(databasePath(dir));
   const root = repoRoot();
   const cli = createRequire(join(root, "package.json")).resolve("prisma/build/index.js");
   try {
@@ -64,7 +68,64 @@ export async function migrate(dataDir: string = defaultDataDir()): Promise<void>
   const db = createDb({ dataDir: dir });
   try {
     await backfillConsensus(db);
+    await backfillImageHashes(db, dir);
   } finally {
     await db.$disconnect();
+  }
+}
+
+/** The migration that turns JSON text into JSON columns and closed sets into enums. */
+const JSON_COLUMNS_MIGRATION = "20261212000000_json_enums_image_hash";
+
+/** What that migration needs of the text columns it converts: JSON, or one of an enum's values. */
+const CONVERTED: readonly { table: string; column: string; values?: readonly string[] }[] = [
+  { table: "Galaxy", column: "metadata" },
+  { table: "Galaxy", column: "priorFractions" },
+  { table: "Classification", column: "answers" },
+  // The old spellings, which the migration renames.
+  { table: "Classification", column: "flag", values: ["after-retirement", "same-address"] },
+  { table: "TrainingJob", column: "config" },
+  { table: "TrainingJob", column: "progress" },
+  { table: "TrainingJob", column: "status", values: ["queued", "running", "succeeded", "failed"] },
+  { table: "ModelVersion", column: "config" },
+  { table: "ModelVersion", column: "metrics" },
+  { table: "Volunteer", column: "role", values: ["volunteer", "researcher"] },
+];
+
+/**
+ * Before that migration runs on an existing database, names every row whose value it cannot
+ * convert: SQLite's json() would stop the migration half-way with "malformed JSON" and no row,
+ * and a value outside an enum would fail every later read of its row.
+ */
+function checkBeforeJsonColumns(file: string): void {
+  if (!existsSync(file)) return;
+  const sqlite = new Database(file, { readonly: true, fileMustExist: true });
+  try {
+    const table = (name: string) => sqlite.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`).get(name) !== undefined;
+    if (!table("_prisma_migrations") || !table("ModelVersion")) return;
+    const applied = sqlite
+      .prepare(`SELECT 1 FROM "_prisma_migrations" WHERE "migration_name" = ? AND "finished_at" IS NOT NULL`)
+      .get(JSON_COLUMNS_MIGRATION);
+    if (applied) return;
+    // An older database may not have a column yet: the migrations before this one add it.
+    const exists = (table: string, column: string) =>
+      (sqlite.prepare(`SELECT "name" FROM pragma_table_info(?)`).all(table) as { name: string }[]).some((c) => c.name === column);
+    const problems = CONVERTED.filter(({ table, column }) => exists(table, column)).flatMap(({ table, column, values }) => {
+      const bad = values
+        ? `"${column}" NOT IN (${values.map((v) => `'${v}'`).join(", ")})`
+        : `NOT json_valid("${column}")`;
+      const rows = sqlite
+        .prepare(`SELECT "id", "${column}" AS "value" FROM "${table}" WHERE "${column}" IS NOT NULL AND ${bad} ORDER BY "id" LIMIT 10`)
+        .all() as { id: number | string; value: unknown }[];
+      const expected = values ? `one of ${values.join(", ")}` : "JSON";
+      return rows.map((r) => `${table} ${r.id} ${column}: ${JSON.stringify(String(r.value).slice(0, 60))} is not ${expected}`);
+    });
+    if (problems.length > 0) {
+      throw new MigrationError(
+        `cannot apply ${JSON_COLUMNS_MIGRATION} to ${file}: fix or remove these rows first (at most 10 per column):\n  ${problems.join("\n  ")}`,
+      );
+    }
+  } finally {
+    sqlite.close();
   }
 }

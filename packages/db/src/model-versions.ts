@@ -2,6 +2,17 @@ import { entropy, HIWL_CLASSES, type HiwlClass } from "@hiwl/model";
 import { z } from "zod";
 import { chunks } from "./batch.ts";
 import type { Db } from "./client.ts";
+import {
+  modelMetrics,
+  modelVersionConfig,
+  readStoredJson,
+  shownModelMetrics,
+  storedJsonText,
+  writeJsonColumns,
+  type ModelMetrics,
+  type StoredModelMetrics,
+  type TrainingSettings,
+} from "./contracts.ts";
 import { NotFoundError } from "./errors.ts";
 import { Prisma, type ModelVersion, type Prediction } from "./generated/prisma/client.ts";
 import { isPrismaError } from "./prisma-errors.ts";
@@ -10,21 +21,26 @@ export interface ModelVersionInput {
   /** Directory name under $HIWL_DATA_DIR/models/. */
   version: string;
   path: string;
-  config: Record<string, unknown>;
-  metrics: Record<string, unknown>;
+  /** The run's settings (contract: modelVersionConfig). */
+  config: TrainingSettings;
+  /** Its scores, split and curves (contract: modelMetrics; the trainer records RunMetrics). */
+  metrics: StoredModelMetrics;
   trainingJobId?: number | null;
 }
 
 /** Registers a trained model, inactive until activateModelVersion. */
-export function createModelVersion(db: Db, input: ModelVersionInput): Promise<ModelVersion> {
-  return db.modelVersion.create({
-    data: {
-      version: input.version,
-      path: input.path,
-      config: JSON.stringify(input.config),
-      metrics: JSON.stringify(input.metrics),
-      trainingJobId: input.trainingJobId ?? null,
-    },
+export async function createModelVersion(db: Db, input: ModelVersionInput): Promise<ModelVersion> {
+  const place = (field: string) => ({ table: "ModelVersion", id: input.version, field });
+  const config = storedJsonText(modelVersionConfig, input.config, place("config"));
+  const metrics = storedJsonText(modelMetrics, input.metrics, place("metrics"));
+  return db.$transaction(async (tx) => {
+    const { id } = await tx.modelVersion.create({
+      data: { version: input.version, path: input.path, config: {}, metrics: {}, trainingJobId: input.trainingJobId ?? null },
+      select: { id: true },
+    });
+    // The JSON as text (writeJsonColumns: Prisma would round its numbers), in the same transaction.
+    await writeJsonColumns(tx, "ModelVersion", id, { config, metrics });
+    return tx.modelVersion.findUniqueOrThrow({ where: { id } });
   });
 }
 
@@ -54,14 +70,28 @@ export function activateModelVersion(db: Db, id: number): Promise<ModelVersion> 
   return inActivation(id, async () => (await db.$transaction([...activationStatements(db, id)]))[1]);
 }
 
-/** Sets one key of a version's metrics JSON (e.g. the activation decision made after training). */
-export async function setModelVersionMetric(db: Db, id: number, key: string, value: unknown): Promise<ModelVersion> {
+/** Sets one part of a version's metrics (e.g. the activation decision made after training). */
+export async function setModelVersionMetric<K extends keyof StoredModelMetrics>(
+  db: Db,
+  id: number,
+  key: K,
+  value: StoredModelMetrics[K],
+): Promise<ModelVersion> {
   return db.$transaction(async (tx) => {
     const row = await tx.modelVersion.findUnique({ where: { id }, select: { metrics: true } });
     if (!row) throw new NotFoundError(`model version ${id} does not exist`);
-    const metrics = z.record(z.string(), z.unknown()).catch({}).parse(JSON.parse(row.metrics));
-    return tx.modelVersion.update({ where: { id }, data: { metrics: JSON.stringify({ ...metrics, [key]: value }) } });
+    const place = { table: "ModelVersion", id, field: "metrics" };
+    const metrics = readStoredJson(modelMetrics, row.metrics, place);
+    await writeJsonColumns(tx, "ModelVersion", id, { metrics: storedJsonText(modelMetrics, { ...metrics, [key]: value }, place) });
+    return tx.modelVersion.findUniqueOrThrow({ where: { id } });
   });
+}
+
+export type ModelVersionWithMetrics = Omit<ModelVersion, "metrics"> & { metrics: ModelMetrics };
+
+/** A version with its metrics as the dashboard shows them (shownModelMetrics: malformed parts absent). */
+export function withModelMetrics(version: ModelVersion): ModelVersionWithMetrics {
+  return { ...version, metrics: shownModelMetrics(version) };
 }
 
 export function getActiveModelVersion(db: Db): Promise<ModelVersion | null> {

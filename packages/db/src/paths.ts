@@ -25,3 +25,11 @@ export function databasePath(dir: string = dataDir()): string {
 export function databaseUrl(dir: string = dataDir()): string {
   return `file:${databasePath(dir)}`;
 }
+
+/**
+ * A path the database stores (Galaxy.imagePath, ModelVersion.path): absolute, or relative to
+ * the data directory, so that a data directory can be moved.
+ */
+export function storedPath(path: string, dir: string = dataDir()): string {
+  return resolve(dir, path);
+}

@@ -3,12 +3,12 @@
  * galaxies with their votes), what it writes back (predictions, queue priorities,
  * retirements) and what the training worker watches to decide when to retrain.
  */
-import { cumulativeFractions } from "@hiwl/model";
 import { chunks } from "./batch.ts";
 import type { Db } from "./client.ts";
 import { Prisma } from "./generated/prisma/client.ts";
 import { priorityStatements } from "./galaxies.ts";
 import { activationStatements, inActivation, upsertPredictions, type PredictionInput } from "./model-versions.ts";
+import { readTallies } from "./tallies.ts";
 
 export interface ScoringGalaxy {
   id: number;
@@ -19,38 +19,25 @@ export interface ScoringGalaxy {
   voteFractions: number[];
 }
 
-interface Row {
-  id: number | bigint;
-  imagePath: string;
-  classificationCount: number | bigint;
-  tallies: string | null;
-}
-
 /**
  * The galaxies still served to volunteers, by id, optionally of one source and only the first
- * `take`, with their vote fractions. One statement, so each galaxy's tallies match its
- * classificationCount.
+ * `take`, with their vote fractions (readTallies: each galaxy's tallies match its
+ * classificationCount). A galaxy deleted between the two reads is left out.
  */
 export async function activeGalaxiesForScoring(
   db: Db,
   options: { source?: string; take?: number } = {},
 ): Promise<ScoringGalaxy[]> {
-  const source = options.source === undefined ? Prisma.empty : Prisma.sql`AND g."source" = ${options.source}`;
-  const limit = options.take === undefined ? Prisma.empty : Prisma.sql`LIMIT ${options.take}`;
-  const rows = await db.$queryRaw<Row[]>`
-    SELECT g."id", g."imagePath", g."classificationCount",
-      (SELECT json_group_object(t."answerId", t."count") FROM "VoteTally" t WHERE t."galaxyId" = g."id") AS "tallies"
-    FROM "Galaxy" g
-    WHERE g."retiredAt" IS NULL ${source}
-    ORDER BY g."id" ${limit}`;
-  return rows.map((r) => {
-    const classificationCount = Number(r.classificationCount);
-    return {
-      id: Number(r.id),
-      imagePath: r.imagePath,
-      classificationCount,
-      voteFractions: cumulativeFractions(JSON.parse(r.tallies ?? "{}") as Record<string, number>, classificationCount),
-    };
+  const galaxies = await db.galaxy.findMany({
+    where: { retiredAt: null, ...(options.source === undefined ? {} : { source: options.source }) },
+    select: { id: true, imagePath: true },
+    orderBy: { id: "asc" },
+    ...(options.take === undefined ? {} : { take: options.take }),
+  });
+  const tallies = await readTallies(db, galaxies.map((g) => g.id));
+  return galaxies.flatMap((g) => {
+    const t = tallies.get(g.id);
+    return t ? [{ id: g.id, imagePath: g.imagePath, classificationCount: t.classificationCount, voteFractions: t.voteFractions }] : [];
   });
 }
 

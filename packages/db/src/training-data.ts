@@ -4,9 +4,10 @@
  * with what it needs to turn them into targets (see @hiwl/model/network targets.ts); and the
  * images of all galaxies for scoring runs.
  */
-import { ANSWER_IDS, cumulativeFractions } from "@hiwl/model";
 import type { Db } from "./client.ts";
 import { Prisma } from "./generated/prisma/client.ts";
+import { priorFractionsOf } from "./contracts.ts";
+import { readTallies } from "./tallies.ts";
 
 export interface TrainingGalaxy {
   id: number;
@@ -19,53 +20,39 @@ export interface TrainingGalaxy {
   /** The 37 cumulative fractions of this platform's votes (VoteTally), or null without classifications. */
   voteFractions: number[] | null;
   /** The 37 cumulative fractions the catalogue shipped, or null. */
-  priorFractions: number[] | null;
-}
-
-interface Row {
-  id: number | bigint;
-  externalId: string;
-  source: string;
-  imagePath: string;
-  catalogLabel: string | null;
-  classificationCount: number | bigint;
-  priorFractions: string | null;
-  tallies: string | null;
+  priorFractions: readonly number[] | null;
 }
 
 /**
- * Galaxies with any label, by id, optionally of one source. One statement: SQLite reads it
- * from one snapshot, so tallies always match classificationCount, and each galaxy's tallies
- * come from the (galaxyId, answerId) primary key as a JSON object.
+ * Galaxies with any label, by id, optionally of one source, with their votes (readTallies:
+ * each galaxy's tallies match its classificationCount). A galaxy deleted between the two
+ * reads is left out.
  */
 export async function listTrainingGalaxies(db: Db, options: { source?: string } = {}): Promise<TrainingGalaxy[]> {
-  const source = options.source === undefined ? Prisma.empty : Prisma.sql`AND g."source" = ${options.source}`;
-  const rows = await db.$queryRaw<Row[]>`
-    SELECT g."id", g."externalId", g."source", g."imagePath", g."catalogLabel", g."classificationCount",
-      g."priorFractions",
-      (SELECT json_group_object(t."answerId", t."count") FROM "VoteTally" t WHERE t."galaxyId" = g."id") AS "tallies"
-    FROM "Galaxy" g
-    WHERE (g."catalogLabel" IS NOT NULL OR g."classificationCount" > 0 OR g."priorFractions" IS NOT NULL) ${source}
-    ORDER BY g."id"`;
-  return rows.map((r) => {
-    const classificationCount = Number(r.classificationCount);
-    const prior = r.priorFractions === null ? null : (JSON.parse(r.priorFractions) as number[]);
-    if (prior && prior.length !== ANSWER_IDS.length) {
-      throw new Error(`galaxy ${r.id} has ${prior.length} prior vote fractions, expected ${ANSWER_IDS.length}`);
-    }
-    return {
-      id: Number(r.id),
-      externalId: r.externalId,
-      source: r.source,
-      imagePath: r.imagePath,
-      catalogLabel: r.catalogLabel,
-      classificationCount,
-      voteFractions:
-        classificationCount > 0
-          ? cumulativeFractions(JSON.parse(r.tallies ?? "{}") as Record<string, number>, classificationCount)
-          : null,
-      priorFractions: prior,
-    };
+  const galaxies = await db.galaxy.findMany({
+    where: {
+      OR: [{ catalogLabel: { not: null } }, { classificationCount: { gt: 0 } }, { priorFractions: { not: Prisma.DbNull } }],
+      ...(options.source === undefined ? {} : { source: options.source }),
+    },
+    select: { id: true, externalId: true, source: true, imagePath: true, catalogLabel: true, priorFractions: true },
+    orderBy: { id: "asc" },
+  });
+  const tallies = await readTallies(db, galaxies.map((g) => g.id));
+  return galaxies.flatMap((g) => {
+    const t = tallies.get(g.id);
+    if (!t) return [];
+    return [
+      {
+        id: g.id,
+        externalId: g.externalId,
+        source: g.source,
+        imagePath: g.imagePath,
+        catalogLabel: g.catalogLabel,
+        classificationCount: t.classificationCount,
+        voteFractions: t.classificationCount > 0 ? t.voteFractions : null,
+        priorFractions: priorFractionsOf(g),
+      },
+    ];
   });
 }
 

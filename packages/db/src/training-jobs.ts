@@ -1,15 +1,24 @@
 import type { Db } from "./client.ts";
-import type { TrainingJob } from "./generated/prisma/client.ts";
+import { jobProgress, storedJsonText, trainingJobConfig, writeJsonColumns, type JobProgress, type TrainingSettings } from "./contracts.ts";
+import type { JobStatus, TrainingJob } from "./generated/prisma/client.ts";
 
-export type JobStatus = "queued" | "running" | "succeeded" | "failed";
+export type { JobStatus };
 
-export function queueTrainingJob(
+/** Queues a training job; `config` holds the training settings it overrides (contract: trainingJobConfig). */
+export async function queueTrainingJob(
   db: Db,
-  config: Record<string, unknown> = {},
+  config: TrainingSettings = {},
   options: { requestedById?: string | null; reason?: string | null } = {},
 ): Promise<TrainingJob> {
-  return db.trainingJob.create({
-    data: { config: JSON.stringify(config), requestedById: options.requestedById ?? null, reason: options.reason ?? null },
+  const text = storedJsonText(trainingJobConfig, config, { table: "TrainingJob", field: "config" });
+  return db.$transaction(async (tx) => {
+    const { id } = await tx.trainingJob.create({
+      data: { config: {}, requestedById: options.requestedById ?? null, reason: options.reason ?? null },
+      select: { id: true },
+    });
+    // The JSON as text (writeJsonColumns: Prisma would round its numbers), in the same transaction.
+    await writeJsonColumns(tx, "TrainingJob", id, { config: text });
+    return tx.trainingJob.findUniqueOrThrow({ where: { id } });
   });
 }
 
@@ -44,12 +53,14 @@ export async function updateJobProgress(
   db: Db,
   jobId: number,
   workerId: string,
-  progress: Record<string, unknown>,
+  progress: JobProgress,
 ): Promise<boolean> {
-  const { count } = await db.trainingJob.updateMany({
-    where: { id: jobId, workerId, status: "running" },
-    data: { progress: JSON.stringify(progress), heartbeatAt: new Date() },
-  });
+  const text = storedJsonText(jobProgress, progress, { table: "TrainingJob", id: jobId, field: "progress" });
+  // One conditional UPDATE, the JSON as text (writeJsonColumns explains why): only the job's own
+  // worker, while it runs, writes it.
+  const count = await db.$executeRaw`
+    UPDATE "TrainingJob" SET "progress" = ${text}, "heartbeatAt" = ${new Date()}
+    WHERE "id" = ${jobId} AND "workerId" = ${workerId} AND "status" = 'running'`;
   return count === 1;
 }
 

@@ -127,7 +127,7 @@ export async function createResearcher(
 ): Promise<Volunteer> {
   const data = {
     id: randomUUID(),
-    role: "researcher",
+    role: "researcher" as const,
     username: parse(username, name, "username"),
     passwordHash: await hashPassword(parse(password, secret, "password")),
     displayName: options.displayName === undefined ? null : parse(displayName, options.displayName, "display name"),

@@ -44,11 +44,18 @@ describe("dashboard and export aggregates", () => {
     const p = { round: 0.2, "in-between": 0.2, cigar: 0.2, "edge-on": 0.2, spiral: 0.2 };
     await upsertPredictions(t.db, v1.id, [g1!, g3!].map((galaxyId) => ({ galaxyId, probabilities: p, predictedClass: "round" as const })));
     await upsertPredictions(t.db, v2.id, [{ galaxyId: g1!, probabilities: p, predictedClass: "spiral" }]);
-    expect(await activePredictions(t.db)).toEqual([]);
+    expect(await activePredictions(t.db)).toEqual({ modelVersion: null, predictions: [] });
     await activateModelVersion(t.db, v1.id);
-    expect((await activePredictions(t.db)).map((x) => [x.galaxyId, x.predictedClass])).toEqual([[g1, "round"], [g3, "round"]]);
+    const scored = (await activePredictions(t.db)).predictions;
+    expect(scored.map((x) => [x.galaxyId, x.predictedClass, x.galaxy])).toEqual([
+      [g1, "round", { source: "synthetic", externalId: "0" }],
+      [g3, "round", { source: "synthetic", externalId: "2" }],
+    ]);
     await activateModelVersion(t.db, v2.id);
-    expect((await activePredictions(t.db)).map((x) => [x.galaxyId, x.predictedClass])).toEqual([[g1, "spiral"]]);
+    const active = await activePredictions(t.db);
+    expect(active.modelVersion?.version).toBe("b");
+    expect(active.predictions.map((x) => [x.galaxyId, x.predictedClass])).toEqual([[g1, "spiral"]]);
+    expect((await activePredictions(t.db, { source: "elsewhere" })).predictions).toEqual([]);
 
     expect(await countVolunteers(t.db)).toEqual({ total: 2, classifying: 1 });
     expect(await exportSizes(t.db)).toEqual({ votes: 2, predictions: 1 });

@@ -59,7 +59,7 @@ describe("submitClassification", () => {
     const first = await submit({ ...submission("alice", g1!, WALKS.spiral), idempotencyKey: key });
     expect(first.duplicate).toBe(false);
     expect(first.classification).toMatchObject({ idempotencyKey: key, flag: null, clientKey: null, userAgent: "vitest" });
-    expect(JSON.parse(first.classification.answers)).toEqual(WALKS.spiral);
+    expect(first.classification.answers).toEqual(WALKS.spiral);
     await submit(submission("bob", g1!, WALKS.spiral));
     await submit(submission("carol", g1!, WALKS.round));
     await submit(submission("alice", g2!, WALKS.star));
@@ -243,7 +243,7 @@ describe("hand-outs", () => {
     expect((await handOutGalaxy(t.db, "ida", { minutes: 60, spread: 1 }))?.id).not.toBe(g);
 
     const late = await submitClassification(t.db, submission("ida", g!, WALKS.spiral), { rules });
-    expect(late).toMatchObject({ duplicate: false, retired: null, classification: { flag: "after-retirement" } });
+    expect(late).toMatchObject({ duplicate: false, retired: null, classification: { flag: "after_retirement" } });
     const after = await t.db.galaxy.findUniqueOrThrow({ where: { id: g! } });
     expect(after).toMatchObject({ retiredAt: retired.retiredAt, retirementReason: "count", classificationCount: 1 });
     expect(await checkTallies(t.db)).toEqual([]);
@@ -286,6 +286,10 @@ describe("retirement", () => {
     await activateModelVersion(t.db, active.id);
     await upsertPredictions(t.db, active.id, [{ galaxyId: confident!, probabilities, predictedClass: "spiral", acquisition: 0.1 }]);
     expect((await classify(volunteers[3]!, confident!, WALKS.spiral)).retired).toBe("model-confident");
+    // Stored with the vote: the consensus and its share of the crowd's five-class distribution
+    // (one smooth vote in four: disk 3/4, all of it face-on, so spiral takes 0.75).
+    expect(await t.db.galaxy.findUniqueOrThrow({ where: { id: confident! } })).toMatchObject({ consensus: "spiral", consensusShare: 0.75 });
+    expect(await t.db.galaxy.findUniqueOrThrow({ where: { id: agreed! } })).toMatchObject({ consensus: "round", consensusShare: 1 });
     expect(await checkTallies(t.db)).toEqual([]);
   });
 
@@ -297,7 +301,7 @@ describe("retirement", () => {
     for (const v of flood) {
       results.push(await submit({ ...submission(v, g!, WALKS.edgeOn), clientKey: "a".repeat(32) }, { ...simulated, votesPerAddress: 2 }));
     }
-    expect(results.map((r) => r.classification.flag)).toEqual([null, null, ...Array(10).fill("same-address")]);
+    expect(results.map((r) => r.classification.flag)).toEqual([null, null, ...Array(10).fill("same_address")]);
     expect(results.every((r) => r.retired === null)).toBe(true);
     const galaxy = await t.db.galaxy.findUniqueOrThrow({ where: { id: g! } });
     expect(galaxy).toMatchObject({ classificationCount: 2, retiredAt: null });

@@ -23,7 +23,7 @@ describe("galaxies", () => {
   it("imports idempotently on (source, externalId), counting added and skipped", async () => {
     const prior = ANSWER_IDS.map((_, i) => (i === 0 ? 0.9 : 0.01));
     const first = await insertGalaxies(t.db, [
-      ...galaxyRows(3, { source: "kaggle" }).map((g) => ({ ...g, priorFractions: prior, metadata: { truth: "round" } })),
+      ...galaxyRows(3, { source: "kaggle" }).map((g) => ({ ...g, priorFractions: prior, metadata: { label: "round" } })),
       ...galaxyRows(2, { source: "synthetic" }),
     ]);
     expect(first).toEqual({ added: 5, skipped: 0 });
@@ -39,8 +39,8 @@ describe("galaxies", () => {
 
     const g0 = await t.db.galaxy.findUniqueOrThrow({ where: { source_externalId: { source: "kaggle", externalId: "0" } } });
     expect(g0.imagePath).toBe("images/kaggle/0.jpg");
-    expect(JSON.parse(g0.priorFractions!)).toEqual(prior);
-    expect(JSON.parse(g0.metadata!)).toEqual({ truth: "round" });
+    expect(g0.priorFractions).toEqual(prior);
+    expect(g0.metadata).toEqual({ label: "round" });
     expect(g0.createdAt).toBeInstanceOf(Date);
     expect(Math.abs(g0.createdAt.getTime() - Date.now())).toBeLessThan(60_000);
   });

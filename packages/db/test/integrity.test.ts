@@ -1,3 +1,4 @@
+import { classDistribution, cumulativeFractions } from "@hiwl/model";
 import { describe, expect, it } from "vitest";
 import {
   backfillConsensus,
@@ -21,6 +22,13 @@ const vote = (volunteerId: string, galaxyId: number, answers: readonly string[],
 
 const galaxy = (id: number) => t.db.galaxy.findUniqueOrThrow({ where: { id } });
 
+/** The share of `cls` in the five-class distribution of these walks, computed here from the tree. */
+function shareOf(cls: "round" | "edge-on" | "spiral", walks: readonly (readonly string[])[]): number {
+  const counts: Record<string, number> = {};
+  for (const walk of walks) for (const answer of walk) counts[answer] = (counts[answer] ?? 0) + 1;
+  return classDistribution(cumulativeFractions(counts, walks.length))![cls];
+}
+
 describe("integrity", () => {
   it("repairTallies rebuilds drifted tallies, counts and consensus from the counted classifications", async () => {
     const [g1, g2] = await addGalaxies(t.db, galaxyRows(2, { source: "repair" }));
@@ -36,18 +44,22 @@ describe("integrity", () => {
 
     await t.db.$executeRaw`UPDATE "VoteTally" SET "count" = "count" + 7 WHERE "galaxyId" = ${g1!} AND "answerId" = '2.2'`;
     await t.db.$executeRaw`DELETE FROM "VoteTally" WHERE "galaxyId" = ${g2!} AND "answerId" = '7.1'`;
-    await t.db.galaxy.update({ where: { id: g2! }, data: { classificationCount: 9, consensus: "spiral" } });
-    expect((await checkTallies(t.db)).map((m) => [m.galaxyId, m.field])).toEqual([
-      [g1, "2.2"],
-      [g2, "classificationCount"],
-      [g2, "7.1"],
-      [g2, "consensus"],
+    await t.db.galaxy.update({ where: { id: g2! }, data: { classificationCount: 9, consensus: "spiral", consensusShare: 0.5 } });
+    expect(await checkTallies(t.db)).toEqual([
+      { galaxyId: g1, field: "2.2", stored: 9, recomputed: 2 },
+      { galaxyId: g2, field: "classificationCount", stored: 9, recomputed: 1 },
+      { galaxyId: g2, field: "7.1", stored: 0, recomputed: 1 },
+      { galaxyId: g2, field: "consensus", stored: "spiral", recomputed: "round" },
+      { galaxyId: g2, field: "consensusShare", stored: 0.5, recomputed: 1 },
     ]);
 
     expect(await repairTallies(t.db)).toBe(2);
     expect(await checkTallies(t.db)).toEqual([]);
     expect(await t.db.voteTally.findMany({ orderBy: [{ galaxyId: "asc" }, { answerId: "asc" }] })).toEqual(good);
-    expect(await galaxy(g2!)).toMatchObject({ classificationCount: 1, consensus: "round" });
+    // One round vote: all of the crowd's distribution on round.
+    expect(await galaxy(g2!)).toMatchObject({ classificationCount: 1, consensus: "round", consensusShare: 1 });
+    // Two spirals and a round one pass no class's thresholds: no class, no share.
+    expect(await galaxy(g1!)).toMatchObject({ classificationCount: 3, consensus: "none", consensusShare: null });
   });
 
   it("deleteVolunteer removes a spammer's votes and keeps every tally, count and consensus right", async () => {
@@ -60,22 +72,54 @@ describe("integrity", () => {
     await t.db.handout.create({ data: { volunteerId: "spammer", galaxyId: g1!, expiresAt: new Date(Date.now() + 60_000) } });
     expect(await galaxy(g2!)).toMatchObject({ classificationCount: 1, consensus: "edge-on" });
 
+    expect(await galaxy(g1!)).toMatchObject({ consensus: "round", consensusShare: shareOf("round", [WALKS.round, WALKS.round, WALKS.edgeOn]) });
+
     expect(await deleteVolunteer(t.db, "spammer")).toEqual({ classifications: 2, galaxies: 2 });
     expect(await checkTallies(t.db)).toEqual([]);
-    expect(await galaxy(g1!)).toMatchObject({ classificationCount: 2, consensus: "round" });
-    expect(await galaxy(g2!)).toMatchObject({ classificationCount: 0, consensus: null });
+    expect(await galaxy(g1!)).toMatchObject({ classificationCount: 2, consensus: "round", consensusShare: 1 });
+    expect(await galaxy(g2!)).toMatchObject({ classificationCount: 0, consensus: null, consensusShare: null });
     expect(await t.db.voteTally.count({ where: { galaxyId: g2! } })).toBe(0);
     expect(await t.db.handout.count({ where: { volunteerId: "spammer" } })).toBe(0);
     await expect(deleteVolunteer(t.db, "spammer")).rejects.toThrow(new NotFoundError("volunteer spammer does not exist"));
   });
 
-  it("backfillConsensus fills in the consensus of galaxies voted on before it was stored, once", async () => {
-    const [g] = await addGalaxies(t.db, galaxyRows(1, { source: "backfill" }));
-    await ensureVolunteer(t.db, "old");
-    await vote("old", g!, WALKS.edgeOn);
-    await t.db.galaxy.update({ where: { id: g! }, data: { consensus: null } });
-    expect(await backfillConsensus(t.db)).toBe(1);
-    expect((await galaxy(g!)).consensus).toBe("edge-on");
+  it("checkTallies forgives a share rounded in its last bit, as Prisma writes floats, and nothing more", async () => {
+    const [g] = await addGalaxies(t.db, galaxyRows(1, { source: "share" }));
+    for (const v of ["s-1", "s-2", "s-3"]) await ensureVolunteer(t.db, v);
+    for (const v of ["s-1", "s-2"]) await vote(v, g!, WALKS.round);
+    await vote("s-3", g!, WALKS.cigar);
+    const share = (await galaxy(g!)).consensusShare!;
+    expect(share).toBe(shareOf("round", [WALKS.round, WALKS.round, WALKS.cigar]));
+    // Written as SQL text, so that Prisma's own rounding does not undo the change.
+    const setShare = (x: number) => t.db.$executeRawUnsafe(`UPDATE "Galaxy" SET "consensusShare" = ${x.toPrecision(17)} WHERE "id" = ${g}`);
+    await setShare(share * (1 + Number.EPSILON));
+    expect(await checkTallies(t.db)).toEqual([]);
+    await setShare(share + 1e-9);
+    expect(await checkTallies(t.db)).toEqual([{ galaxyId: g, field: "consensusShare", stored: share + 1e-9, recomputed: share }]);
+    expect(await repairTallies(t.db)).toBe(1);
+    expect((await galaxy(g!)).consensusShare).toBe(share);
+  });
+
+  it("backfillConsensus fills in the consensus and its share of galaxies voted on before they were stored, once", async () => {
+    const [g, h, none] = await addGalaxies(t.db, galaxyRows(3, { source: "backfill" }));
+    for (const v of ["old-1", "old-2"]) await ensureVolunteer(t.db, v);
+    await vote("old-1", g!, WALKS.edgeOn);
+    await vote("old-1", h!, WALKS.spiral);
+    await vote("old-2", h!, WALKS.round);
+    // A star: no class, so no share.
+    await vote("old-1", none!, WALKS.star);
+    const stored = await Promise.all([g!, h!, none!].map(galaxy));
+    expect(stored.map((x) => [x.consensus, x.consensusShare])).toEqual([["edge-on", 1], ["none", null], ["none", null]]);
+    // As the migrations leave them: no consensus at all, or one without its share.
+    await t.db.galaxy.update({ where: { id: g! }, data: { consensus: null, consensusShare: null } });
+    await t.db.galaxy.update({ where: { id: h! }, data: { consensus: null } });
+    expect(await backfillConsensus(t.db)).toBe(2);
+    expect((await Promise.all([g!, h!, none!].map(galaxy))).map((x) => [x.consensus, x.consensusShare])).toEqual([
+      ["edge-on", 1],
+      ["none", null],
+      ["none", null],
+    ]);
     expect(await backfillConsensus(t.db)).toBe(0);
+    expect(await checkTallies(t.db)).toEqual([]);
   });
 });

@@ -7,7 +7,7 @@ import {
   getFeatureMap,
   listFeatureMaps,
   listGalaxies,
-  parseModelMetrics,
+  shownModelMetrics,
   predictionUncertainty,
   replaceFeatureMap,
   retireGalaxy,
@@ -16,7 +16,7 @@ import {
   upsertPredictions,
   type ModelVersion,
 } from "../src/index.ts";
-import { addGalaxies, galaxyRows, useTestDb, WALKS } from "./helpers.ts";
+import { addGalaxies, EPOCH, galaxyRows, SCORES, useTestDb, WALKS } from "./helpers.ts";
 
 const t = useTestDb();
 
@@ -157,12 +157,12 @@ describe("feature maps", () => {
     ]);
 
     expect(await getFeatureMap(t.db, active.id)).toEqual([
-      { galaxyId: g[0], externalId: "0", x: 0, y: 0.5, consensus: "spiral", predicted: "spiral" },
-      { galaxyId: g[1], externalId: "1", x: 1, y: 0, consensus: "round", predicted: "spiral" },
-      { galaxyId: g[5], externalId: "5", x: 2, y: -0.5, consensus: "spiral", predicted: "round" },
+      { galaxyId: g[0], externalId: "0", imageHash: null, x: 0, y: 0.5, consensus: "spiral", predicted: "spiral" },
+      { galaxyId: g[1], externalId: "1", imageHash: null, x: 1, y: 0, consensus: "round", predicted: "spiral" },
+      { galaxyId: g[5], externalId: "5", imageHash: null, x: 2, y: -0.5, consensus: "spiral", predicted: "round" },
     ]);
     expect(await getFeatureMap(t.db, inactive.id)).toEqual([
-      { galaxyId: g[7], externalId: "7", x: 1, y: 1, consensus: null, predicted: "spiral" },
+      { galaxyId: g[7], externalId: "7", imageHash: null, x: 1, y: 1, consensus: null, predicted: "spiral" },
     ]);
 
     // A bad point writes nothing: the old map stays.
@@ -174,35 +174,20 @@ describe("feature maps", () => {
 });
 
 describe("model metrics", () => {
-  const full = {
-    accuracy: 0.75,
-    macroF1: 0.7,
-    count: 4,
-    classes: ["round", "spiral"],
-    perClass: {
-      round: { precision: 1, recall: 0.5, f1: 2 / 3, support: 2 },
-      spiral: { precision: 2 / 3, recall: 1, f1: 0.8, support: 2 },
-    },
-    confusion: [
-      [1, 1],
-      [0, 2],
-    ],
-    curves: { flat: [{ epoch: 1, learningRate: 0.001, trainLoss: 1.2, trainAccuracy: 0.4, valLoss: null, valAccuracy: null }] },
-    split: { seed: 1 },
-  };
+  const full = { ...SCORES, macroF1: 0.7, curves: { flat: [EPOCH] }, split: { seed: 1 } };
 
   it("reads what the trainer records", () => {
     const { split: _, ...read } = full;
-    expect(parseModelMetrics(JSON.stringify(full))).toEqual(read);
+    expect(shownModelMetrics({ metrics: full })).toEqual(read);
   });
 
   it("drops only the malformed parts, and parts that cannot be read without the class names", () => {
-    const parsed = parseModelMetrics(JSON.stringify({ ...full, accuracy: "high", confusion: [[1, 1]], curves: { flat: [{ epoch: 0 }] } }));
+    const parsed = shownModelMetrics({ metrics: { ...full, accuracy: "high", confusion: [[1, 1]], curves: { flat: [{ epoch: 0 }] } } });
     expect(parsed).toEqual({ macroF1: 0.7, count: 4, classes: full.classes, perClass: full.perClass });
     const { classes: _, ...nameless } = full;
-    expect(parseModelMetrics(JSON.stringify(nameless))).toMatchObject({ perClass: undefined, confusion: undefined, accuracy: 0.75 });
-    expect(parseModelMetrics(JSON.stringify({ ...full, perClass: { round: full.perClass.round } })).perClass).toBeUndefined();
-    expect(parseModelMetrics("not json")).toEqual({});
-    expect(parseModelMetrics("[1, 2]")).toEqual({});
+    expect(shownModelMetrics({ metrics: nameless })).toMatchObject({ perClass: undefined, confusion: undefined, accuracy: 0.75 });
+    expect(shownModelMetrics({ metrics: { ...full, perClass: { round: full.perClass.round } } }).perClass).toBeUndefined();
+    expect(shownModelMetrics({ metrics: "not an object" })).toEqual({});
+    expect(shownModelMetrics({ metrics: [1, 2] })).toEqual({});
   });
 });

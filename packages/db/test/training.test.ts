@@ -15,7 +15,7 @@ import {
   updateJobProgress,
   upsertPredictions,
 } from "../src/index.ts";
-import { addGalaxies, galaxyRows, useTestDb } from "./helpers.ts";
+import { addGalaxies, galaxyRows, KEPT_INACTIVE, useTestDb } from "./helpers.ts";
 
 const t = useTestDb();
 
@@ -24,7 +24,7 @@ describe("training jobs", () => {
     const researcher = await createResearcher(t.db, "trainer", "a long enough password");
     const a = await queueTrainingJob(t.db, { epochs: 3 }, { requestedById: researcher.id, reason: "new votes" });
     const b = await queueTrainingJob(t.db, { epochs: 5 });
-    expect(a).toMatchObject({ status: "queued", config: '{"epochs":3}', requestedById: researcher.id, reason: "new votes" });
+    expect(a).toMatchObject({ status: "queued", config: { epochs: 3 }, requestedById: researcher.id, reason: "new votes" });
 
     const [x, y] = await Promise.all([claimNextJob(t.db, "w1"), claimNextJob(t.db, "w2")]);
     expect(new Set([x?.id, y?.id])).toEqual(new Set([a.id, b.id]));
@@ -42,9 +42,13 @@ describe("training jobs", () => {
     const job = await queueTrainingJob(t.db, {});
     const claimed = (await claimNextJob(t.db, "worker-a"))!;
     expect(claimed.id).toBe(job.id);
-    expect(await updateJobProgress(t.db, job.id, "worker-a", { epoch: 1, loss: 0.5 })).toBe(true);
-    expect(await updateJobProgress(t.db, job.id, "intruder", { epoch: 9 })).toBe(false);
-    expect(JSON.parse((await t.db.trainingJob.findUniqueOrThrow({ where: { id: job.id } })).progress!)).toEqual({ epoch: 1, loss: 0.5 });
+    expect(await updateJobProgress(t.db, job.id, "worker-a", { phase: "train flat", epoch: 1, loss: 0.5 })).toBe(true);
+    expect(await updateJobProgress(t.db, job.id, "intruder", { phase: "train flat", epoch: 9 })).toBe(false);
+    expect((await t.db.trainingJob.findUniqueOrThrow({ where: { id: job.id } })).progress).toEqual({ phase: "train flat", epoch: 1, loss: 0.5 });
+    // Progress breaking its contract is refused before it is written, naming the job and field.
+    await expect(updateJobProgress(t.db, job.id, "worker-a", { phase: "train flat", loss: Number.NaN })).rejects.toThrow(
+      new RegExp(`^cannot store TrainingJob ${job.id} progress: .*loss`, "s"),
+    );
 
     // Its worker goes silent: an old heartbeat.
     await t.db.trainingJob.update({ where: { id: job.id }, data: { heartbeatAt: new Date(Date.now() - 10 * 60_000) } });
@@ -56,7 +60,7 @@ describe("training jobs", () => {
     expect(stale.error).toMatch(/no heartbeat/);
     expect((await t.db.trainingJob.findUniqueOrThrow({ where: { id: fresh.id } })).status).toBe("running");
     // The stale worker learns it lost the job.
-    expect(await updateJobProgress(t.db, job.id, "worker-a", { epoch: 2 })).toBe(false);
+    expect(await updateJobProgress(t.db, job.id, "worker-a", { phase: "train flat", epoch: 2 })).toBe(false);
     expect(await finishJob(t.db, job.id, "worker-a", { status: "succeeded" })).toBe(false);
 
     expect(await finishJob(t.db, fresh.id, "worker-b", { status: "failed", error: "out of memory" })).toBe(true);
@@ -79,7 +83,7 @@ describe("model versions and predictions", () => {
     const v1 = await createModelVersion(t.db, { version: "v1", path: "models/v1", config: { backbone: "b0" }, metrics: { accuracy: 0.9 }, trainingJobId: job.id });
     const v2 = await createModelVersion(t.db, { version: "v2", path: "models/v2", config: {}, metrics: {} });
     expect(v1.active).toBe(false);
-    expect(JSON.parse(v1.metrics)).toEqual({ accuracy: 0.9 });
+    expect(v1.metrics).toEqual({ accuracy: 0.9 });
 
     for (const v of [v1, v2, v2, v1]) {
       expect((await activateModelVersion(t.db, v.id)).active).toBe(true);
@@ -93,8 +97,8 @@ describe("model versions and predictions", () => {
     expect((await listJobs(t.db)).find((j) => j.id === job.id)?.modelVersion).toEqual({ id: v1.id, version: "v1", active: true });
 
     // One key of the metrics set afterwards (the activation decision), the rest kept.
-    const decision = { activate: false, reason: "less accurate" };
-    expect(JSON.parse((await setModelVersionMetric(t.db, v1.id, "activation", decision)).metrics)).toEqual({ accuracy: 0.9, activation: decision });
+    const decision = KEPT_INACTIVE;
+    expect((await setModelVersionMetric(t.db, v1.id, "activation", decision)).metrics).toEqual({ accuracy: 0.9, activation: decision });
     await expect(setModelVersionMetric(t.db, 424242, "activation", decision)).rejects.toThrow(NotFoundError);
   });
 

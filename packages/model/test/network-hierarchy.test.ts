@@ -2,10 +2,8 @@ import "@tensorflow/tfjs-backend-cpu";
 import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { HIWL_CLASSES } from "../src/classes.ts";
-import { buildEfficientNet } from "../src/network/efficientnet.ts";
 import {
   combineHierarchy,
-  hierarchyDecision,
   LEVEL1_CLASSES,
   LEVEL2_CLASSES,
   LEVEL_CLASSES,
@@ -13,7 +11,6 @@ import {
   level2Target,
   levelTarget,
   NETWORKS,
-  predictProbabilities,
 } from "../src/network/hierarchy.ts";
 
 beforeAll(async () => {
@@ -66,29 +63,5 @@ describe("HIWL hierarchy", { timeout: 60_000 }, () => {
       row.forEach((v, c) => expect(v).toBeCloseTo(expected[r]![c]!, 6));
       expect(row.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 6);
     });
-  });
-
-  it("decides like the authors: level 2 only when level 1 picks the merged class", () => {
-    expect(hierarchyDecision([0.3, 0.05, 0.4, 0.25], [0.5, 0.5])).toBe("cigar");
-    expect(hierarchyDecision([0.3, 0.05, 0.4, 0.25], [0.2, 0.8])).toBe("edge-on");
-    expect(hierarchyDecision([0.1, 0.6, 0.2, 0.1], [0.9, 0.1])).toBe("in-between");
-    expect(hierarchyDecision([0.1, 0.1, 0.2, 0.6], [0.9, 0.1])).toBe("spiral");
-  });
-
-  it("predicts 5-class probabilities with either mode", () => {
-    const net = (numClasses: number, seed: number) =>
-      buildEfficientNet({ variant: "nano", numClasses, inputSize: 32, seed });
-    const networks = { level1: net(4, 1), level2: net(2, 2), flat: net(5, 3) };
-    const x = tf.randomNormal([3, 32, 32, 3], 0, 1, "float32", 4) as tf.Tensor4D;
-    const hierarchical = predictProbabilities("hierarchical", networks, x);
-    const expected = combineHierarchy(
-      networks.level1.predict(x) as tf.Tensor2D,
-      networks.level2.predict(x) as tf.Tensor2D,
-    );
-    expect(hierarchical.shape).toEqual([3, 5]);
-    expect(hierarchical.arraySync()).toEqual(expected.arraySync());
-    const flat = predictProbabilities("flat", networks, x);
-    expect(flat.arraySync()).toEqual((networks.flat.predict(x) as tf.Tensor).arraySync());
-    expect(() => predictProbabilities("hierarchical", { flat: networks.flat }, x)).toThrow(/level1/);
   });
 });

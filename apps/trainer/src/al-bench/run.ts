@@ -15,7 +15,9 @@ import {
   migrate,
   nextGalaxy,
   retireGalaxies,
+  runMetricsOf,
   submitClassification,
+  syntheticTruthOf,
   type Db,
 } from "@hiwl/db";
 import {
@@ -32,8 +34,8 @@ import type { BackendChoice } from "@hiwl/model/node";
 import { resolveTrainConfig, type TrainConfigInput } from "../training/config.ts";
 import { loadExampleCutouts } from "../training/dataset.ts";
 import { ImagePipeline } from "../training/image-pipeline.ts";
-import { disposeModel, loadModelDir } from "../training/model-dir.ts";
-import { trainModel, type RunMetrics } from "../training/train.ts";
+import { loadModelDir } from "../training/model-dir.ts";
+import { trainModel } from "../training/train.ts";
 import { predictGalaxies, scoreActiveGalaxies } from "../worker/scoring.ts";
 
 /** "random" is the baseline: random queue order and Zooniverse's fixed count. */
@@ -154,7 +156,7 @@ async function classifyOne(db: Db, crowd: readonly synthetic.SimulatedVolunteer[
     const volunteer = crowd[Math.floor(rng() * crowd.length)]!;
     const galaxy = await nextGalaxy(db, volunteer.seed, { random: rng });
     if (!galaxy) continue;
-    const { truth } = JSON.parse(galaxy.metadata!) as { truth: synthetic.GalaxyTruth };
+    const truth = syntheticTruthOf(galaxy);
     const at = new Date();
     // Retired by the submission when the rules say so; nextGalaxy stands in for the hand-out.
     await submitClassification(
@@ -206,7 +208,7 @@ export async function runStrategy(
       try {
         const predictions = await predictGalaxies(model, pipeline, catalogue.heldOut, { dataDir: dir, acquisition: null, passes: 1 });
         const decided = predictions.map((p) => HIWL_CLASSES.indexOf(p.predictedClass));
-        const { split } = JSON.parse(result.modelVersion.metrics) as RunMetrics;
+        const { split } = runMetricsOf(result.modelVersion);
         rounds.push({
           round,
           classifications: await db.classification.count(),
@@ -234,7 +236,7 @@ export async function runStrategy(
           await activateWithScores(db, result.modelVersion.id, run.scores);
         }
       } finally {
-        disposeModel(model);
+        model.dispose();
       }
       if (submitted < target) {
         options.log?.(`${strategy} seed ${seed}: the queue ran dry at ${submitted} classifications`);

@@ -8,31 +8,16 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { Command } from "commander";
 import { seedSynthetic } from "@hiwl/catalog";
-import { createDb, migrate, type Db } from "@hiwl/db";
+import { createDb, migrate, runMetricsOf, type Db } from "@hiwl/db";
 import { formatMetrics, HIWL_CLASSES, type ClassificationMetrics } from "@hiwl/model";
 import { markdownTable, percent } from "../markdown-table.ts";
 import { phasedProgress } from "../progress.ts";
 import { addModelOptions, cliHooks, modelConfig, type ModelCliOptions } from "../training/cli.ts";
-import type { TrainConfig, TrainConfigInput } from "../training/config.ts";
+import type { TrainConfig } from "../training/config.ts";
 import { integer } from "../training/option-parsers.ts";
-import { trainModel, type RunMetrics, type TrainOptions } from "../training/train.ts";
+import { PRESETS } from "../training/presets.ts";
+import { trainModel, type TrainOptions } from "../training/train.ts";
 import type { TrainHooks } from "../training/loop.ts";
-
-/**
- * A small network at a small input, so that the nine networks of the five runs train in about
- * 8 minutes on the 2-core machines with the default catalogue. Adam with warm-up: from
- * scratch, SGD at HIWL's 0.005 learns too slowly in a few epochs.
- */
-export const ABLATION_TRAINING = {
-  variant: "nano",
-  inputSize: 32,
-  batch: 32,
-  epochs: 12,
-  optimizer: "adam",
-  lr: 0.003,
-  warmupEpochs: 1,
-  patience: 12,
-} as const satisfies TrainConfigInput;
 
 export const ABLATION_DEFAULTS = { count: 2000, votes: 10, catalogSeed: "ablation" };
 
@@ -43,7 +28,9 @@ export interface AblationVariant {
   settings: AblationSettings;
 }
 
-const HIWL_SETTINGS: AblationSettings = { hierarchy: "hierarchical", weightedSampling: true, targets: "smooth" };
+const { hierarchy, weightedSampling, targets } = PRESETS.ablation.training;
+/** HIWL in full: the ablation preset's. */
+const HIWL_SETTINGS: AblationSettings = { hierarchy, weightedSampling, targets };
 
 /** HIWL in full, then each technique replaced by the plain alternative. */
 export const ABLATION_VARIANTS: readonly AblationVariant[] = [
@@ -75,7 +62,7 @@ export async function runAblation(
   for (const variant of variants) {
     hooks.log?.(`— ${variant.name}: ${describeSettings(variant.settings)}`);
     const result = await trainModel(db, dataDir, { ...base, ...variant.settings, classes: "hiwl" }, hooks);
-    const stored = JSON.parse(result.modelVersion.metrics) as RunMetrics;
+    const stored = runMetricsOf(result.modelVersion);
     const row = {
       variant,
       metrics: result.metrics,
@@ -134,7 +121,7 @@ export function registerBenchAblation(bench: Command) {
       .option("--votes <k>", "simulated volunteer classifications per galaxy", integer("--votes", 1), ABLATION_DEFAULTS.votes)
       .option("--catalog-seed <s>", "seed of the synthetic catalogue", ABLATION_DEFAULTS.catalogSeed)
       .option("--data-dir <dir>", "data directory for the catalogue, cutouts and models (reused when the catalogue is there)", join(tmpdir(), "hiwl-ablation")),
-    ABLATION_TRAINING,
+    "ablation",
   ).action(async (opts: BenchAblationCliOptions) => {
     const dataDir = resolve(opts.dataDir);
     await migrate(dataDir);
@@ -153,7 +140,7 @@ export function registerBenchAblation(bench: Command) {
       } finally {
         progress.stop();
       }
-      const rows = await runAblation(database, dataDir, { ...modelConfig(opts), source: "synthetic", backend: opts.backend }, hooks, (row) => {
+      const rows = await runAblation(database, dataDir, { ...modelConfig(opts, "ablation"), backend: opts.backend }, hooks, (row) => {
         hooks.stop();
         console.log("");
         console.log(`${row.variant.name} (${describeSettings(row.variant.settings)}), ${row.trainMinutes.toFixed(1)} min of training`);

@@ -10,34 +10,10 @@ import { chartSvg, formatHeadline, formatTable } from "../al-bench/report.ts";
 import { benchResults, mergeResults, readResults } from "../al-bench/results.ts";
 import type { AlBenchOptions } from "../al-bench/run.ts";
 import { addModelOptions, modelConfig, type ModelCliOptions } from "../training/cli.ts";
-import type { TrainConfigInput } from "../training/config.ts";
+import { resolveTrainConfig } from "../training/config.ts";
 import { integer, onOff } from "../training/option-parsers.ts";
 
-/**
- * The smallest model that learns the synthetic classes, retrained from scratch each round with
- * the same amount of training whatever the round's data: 16 epochs of at least 512 examples,
- * and the last epoch kept (a few dozen validation galaxies pick epochs almost at random; with
- * 24 epochs of the labelled galaxies alone and the epoch of the lowest validation loss, held-out
- * accuracy swung by 10-20 points between rounds). A fixed seed per run keeps the noise the same
- * for every strategy. Adam: from scratch, SGD at HIWL's 0.005 learns too slowly in a few epochs.
- * Crowd distributions as targets, as Galaxy Zoo's active learning trains on vote counts: the
- * galaxies an acquisition function picks are the ambiguous ones, whose votes mostly pass no
- * class threshold and would otherwise teach the model nothing.
- */
-export const AL_TRAINING = {
-  targets: "votes",
-  variant: "nano",
-  inputSize: 32,
-  batch: 32,
-  epochs: 16,
-  minEpochExamples: 512,
-  optimizer: "adam",
-  lr: 0.003,
-  warmupEpochs: 1,
-  bestBy: "last",
-} as const satisfies TrainConfigInput;
-
-/** One seed takes about 40 minutes on the 2-core development machine. */
+/** The sizes of a run (its training is the al-bench preset, presets.ts). One seed takes about 40 minutes on the 2-core development machine. */
 export const AL_DEFAULTS = {
   pool: 1500,
   heldOut: 1000,
@@ -89,7 +65,7 @@ export function registerBenchAl(bench: Command) {
       .option("--json <file>", "raw results", "docs/active-learning.json")
       .option("--chart <file>", "SVG chart", "docs/images/active-learning.svg")
       .option("--work-dir <dir>", "scratch directory (removed afterwards)", join(tmpdir(), `hiwl-al-${process.pid}`)),
-    AL_TRAINING,
+    "al-bench",
   ).action(async (opts: BenchAlCliOptions) => {
     const { pool, heldOut: rendered, budget, rounds, crowd, passes, seeds, firstSeed, warmStart, strategies, json, chart, merge, workDir, ...model } =
       opts;
@@ -104,7 +80,8 @@ export function registerBenchAl(bench: Command) {
       firstSeed,
       warmStart,
       strategies,
-      training: { ...modelConfig(model), targets: AL_TRAINING.targets, backend: model.backend },
+      // Resolved: the result file records every setting, and merging compares them.
+      training: { ...resolveTrainConfig(modelConfig(model, "al-bench")), backend: model.backend },
       workDir: resolve(workDir),
       log: (line) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`),
     };

@@ -8,7 +8,7 @@ import { backendOption } from "../training/option-parsers.ts";
 import { loadDataset, loadExampleCutouts } from "../training/dataset.ts";
 import { classifyCutouts } from "../training/evaluate.ts";
 import { ImagePipeline } from "../training/image-pipeline.ts";
-import { disposeModel, loadModelDir, readJson } from "../training/model-dir.ts";
+import { loadModelDir, readJson } from "../training/model-dir.ts";
 import { RUN_FILE, type RunFile } from "../training/train.ts";
 
 const SPLITS = ["test", "val", "train", "all"] as const;
@@ -44,24 +44,17 @@ export function registerEvaluate(program: Command) {
         const model = await loadModelDir(dir);
         const pipeline = await ImagePipeline.start();
         try {
-          const classified = await classifyCutouts(
-            model.set,
-            model.metadata.hierarchy,
-            model.networks,
-            pipeline,
-            cutouts,
-            examples.map((_, i) => i),
-            model.metadata.inputSize,
-            (done, total) => hooks.onPhase?.("classify", done, total),
-          );
+          const classified = await classifyCutouts(model, pipeline, cutouts, examples.map((_, i) => i), {
+            onProgress: (done, total) => hooks.onPhase?.("classify", done, total),
+          });
           hooks.stop();
           console.log(`${model.metadata.version} on the ${opts.split} split`);
           const truth = examples.map((e) => e.cls!);
-          console.log(formatMetrics(classificationMetrics(model.set.classes, truth, classified.decisions)));
+          console.log(formatMetrics(classificationMetrics(model.set.classes, truth, classified.predicted)));
           console.log("");
-          console.log(formatCoverage(accuracyByCoverage(classified.probabilities, classified.decisions, truth)));
+          console.log(formatCoverage(accuracyByCoverage(classified.probabilities, classified.predicted, truth)));
         } finally {
-          disposeModel(model);
+          model.dispose();
           await pipeline.close();
         }
       } finally {

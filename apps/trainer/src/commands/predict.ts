@@ -9,9 +9,9 @@ import { backendOption, integer } from "../training/option-parsers.ts";
 import { loadExampleCutouts } from "../training/dataset.ts";
 import { classifyCutouts } from "../training/evaluate.ts";
 import { ImagePipeline } from "../training/image-pipeline.ts";
-import { disposeModel, loadModelDir, writeFileAtomic, type LoadedModel } from "../training/model-dir.ts";
-import { buildFeatureMap, FEATURE_MAP_DEFAULTS } from "../worker/feature-map.ts";
-import { predictGalaxies } from "../worker/scoring.ts";
+import { loadModelDir, writeFileAtomic, type LoadedModel } from "../training/model-dir.ts";
+import { buildFeatureMap, FEATURE_MAP_DEFAULTS, featureMapSample } from "../worker/feature-map.ts";
+import { featuresOf, predictGalaxies } from "../worker/scoring.ts";
 
 const IMAGE_EXTENSIONS = new Set([".jpg", ".jpeg", ".png"]);
 
@@ -37,7 +37,7 @@ export function registerPredict(program: Command) {
     .option("--out <file>", "CSV to write for --images: id,p_<class>,... (id = file name without extension)")
     .option(
       "--feature-map <n>",
-      "then map the features of at most n of the version's scored galaxies for the dashboard (0: no map)",
+      "also map the features of at most n of the galaxies for the dashboard, from the same pass (0: no map)",
       integer("--feature-map"),
       FEATURE_MAP_DEFAULTS.limit,
     )
@@ -59,27 +59,25 @@ export function registerPredict(program: Command) {
           console.log(`${count} images classified with ${model.metadata.version} -> ${resolve(opts.out!)}`);
         } else {
           if (!modelVersion) throw new Error(`${dir} is not a model version in the database: register it by training, or use --images`);
-          const { written, kept } = await predictDatabase(database, model, modelVersion.id, pipeline, opts.source, hooks.onPhase!);
+          const { written, kept, features, galaxies } = await predictDatabase(database, model, modelVersion.id, pipeline, {
+            source: opts.source,
+            featureMap: opts.featureMap,
+            onPhase: hooks.onPhase!,
+          });
           hooks.stop();
           console.log(
             `${written} predictions stored for model version ${modelVersion.version}` +
               `${kept > 0 ? ` (${kept} galaxies kept the prediction it already had)` : ""}`,
           );
           if (opts.featureMap > 0) {
-            const map = await buildFeatureMap(database, dir, modelVersion.id, pipeline, {
-              dataDir: dataDir(),
-              limit: opts.featureMap,
-              onPhase: hooks.onPhase!,
-            });
+            const map = await buildFeatureMap(database, modelVersion.id, features, galaxies, { onPhase: hooks.onPhase! });
             hooks.stop();
-            console.log(
-              `feature map: ${map.points} of ${map.scored} scored galaxies, UMAP of the ${map.dimensions} pooled ${map.level} features`,
-            );
+            console.log(`feature map: ${map.points} of ${map.scored} galaxies, UMAP of the ${map.dimensions} pooled features of the first network`);
           }
         }
       } finally {
         hooks.stop();
-        disposeModel(model);
+        model.dispose();
         await pipeline.close();
       }
     });
@@ -106,16 +104,9 @@ async function predictFolder(
   try {
     const images = files.map((f, i) => ({ galaxyId: i, imagePath: resolve(folder, f) }));
     const cutouts = await loadExampleCutouts(images, model.metadata.inputSize, scratch, (d, t) => onPhase("decode", d, t));
-    const { probabilities } = await classifyCutouts(
-      model.set,
-      model.metadata.hierarchy,
-      model.networks,
-      pipeline,
-      cutouts,
-      images.map((_, i) => i),
-      model.metadata.inputSize,
-      (d, t) => onPhase("classify", d, t),
-    );
+    const { probabilities } = await classifyCutouts(model, pipeline, cutouts, images.map((_, i) => i), {
+      onProgress: (d, t) => onPhase("classify", d, t),
+    });
     const lines = [
       ["id", ...model.set.classes.map(column)].join(","),
       ...files.map((f, i) => [basename(f, extname(f)), ...probabilities[i]!.map((p) => p.toFixed(6))].join(",")),
@@ -139,12 +130,20 @@ async function predictDatabase(
   model: LoadedModel,
   modelVersionId: number,
   pipeline: ImagePipeline,
-  source: string | undefined,
-  onPhase: OnPhase,
-): Promise<{ written: number; kept: number }> {
-  const galaxies = await listGalaxyImages(database, source === undefined ? {} : { source });
+  options: { source?: string; featureMap: number; onPhase: OnPhase },
+): Promise<{ written: number; kept: number; features: Map<number, number[]>; galaxies: number }> {
+  const galaxies = await listGalaxyImages(database, options.source === undefined ? {} : { source: options.source });
   const scored = new Set((await scoredGalaxies(database, modelVersionId)).map((g) => g.id));
-  const missing = galaxies.filter((g) => !scored.has(g.id));
-  const rows = await predictGalaxies(model, pipeline, missing, { dataDir: dataDir(), acquisition: null, passes: 1, onPhase });
-  return { written: await upsertPredictions(database, modelVersionId, rows), kept: galaxies.length - missing.length };
+  // The map's galaxies go through the same pass as the missing predictions, whether or not
+  // they already had one.
+  const embed = options.featureMap > 0 ? featureMapSample(galaxies.map((g) => g.id), { limit: options.featureMap }) : new Set<number>();
+  const run = galaxies.filter((g) => !scored.has(g.id) || embed.has(g.id));
+  const rows = await predictGalaxies(model, pipeline, run, { dataDir: dataDir(), acquisition: null, passes: 1, embed, onPhase: options.onPhase });
+  const missing = rows.filter((r) => !scored.has(r.galaxyId));
+  return {
+    written: await upsertPredictions(database, modelVersionId, missing),
+    kept: galaxies.length - missing.length,
+    features: featuresOf(rows),
+    galaxies: galaxies.length,
+  };
 }

@@ -4,18 +4,19 @@ import { formatMetrics } from "@hiwl/model";
 import { CROWD_LABEL_MODES } from "@hiwl/model/network";
 import { CLASS_SET_NAMES } from "@hiwl/model/training";
 import { applyActivationPolicy, checkForcedActivation } from "../training/activation.ts";
-import { addModelOptions, cliHooks, modelConfig, resolveModel, type ModelCliOptions } from "../training/cli.ts";
+import { addModelOptions, cliHooks, modelConfig, presetHelp, resolveModel, type ModelCliOptions } from "../training/cli.ts";
 import { onOff } from "../training/option-parsers.ts";
-import { TRAIN_DEFAULTS, type TrainConfigInput } from "../training/config.ts";
+import { resolveTrainConfig, type TrainConfigInput } from "../training/config.ts";
 import { ImagePipeline } from "../training/image-pipeline.ts";
-import { trainModel } from "../training/train.ts";
-import { formatScoreSummary, SCORING_DEFAULTS } from "../worker/scoring.ts";
+import { DEFAULT_PRESET, PRESETS, presetScoring } from "../training/presets.ts";
+import { trainModel, type TrainOptions } from "../training/train.ts";
+import { formatScoreSummary } from "../worker/scoring.ts";
 
 interface TrainCliOptions extends ModelCliOptions {
-  targets: TrainConfigInput["targets"];
+  targets?: TrainConfigInput["targets"];
   hierarchy?: boolean;
-  weightedSampling: boolean;
-  classes: TrainConfigInput["classes"];
+  weightedSampling?: boolean;
+  classes?: TrainConfigInput["classes"];
   source?: string;
   resume?: string | true;
   initFrom?: string;
@@ -28,22 +29,29 @@ export function registerTrain(program: Command) {
     .description(
       "train a HIWL classifier on the labelled galaxies; saves $HIWL_DATA_DIR/models/<version>/ and records a model version",
     );
-  addModelOptions(command)
+  const d = PRESETS[DEFAULT_PRESET].training;
+  addModelOptions(command, DEFAULT_PRESET, { choosable: true })
     .addOption(
-      new Option("--targets <mode>", "crowd labels: hard, smooth (HIWL label smoothing) or votes (crowd vote distributions)")
-        .choices(CROWD_LABEL_MODES)
-        .default(TRAIN_DEFAULTS.targets),
+      new Option(
+        "--targets <mode>",
+        `crowd labels: hard, smooth (HIWL label smoothing) or votes (crowd vote distributions)${presetHelp(DEFAULT_PRESET, d.targets)}`,
+      ).choices(CROWD_LABEL_MODES),
     )
     .addOption(
-      new Option("--classes <set>", "hiwl: the five HIWL classes; coarse: smooth / edge-on / spiral (Galaxy Zoo 1 labels, flat only)")
-        .choices(CLASS_SET_NAMES)
-        .default(TRAIN_DEFAULTS.classes),
+      new Option(
+        "--classes <set>",
+        `hiwl: the five HIWL classes; coarse: smooth / edge-on / spiral (Galaxy Zoo 1 labels, flat only)${presetHelp(DEFAULT_PRESET, d.classes)}`,
+      ).choices(CLASS_SET_NAMES),
     )
-    .option("--hierarchy <on|off>", "on: level 1 (4-way, cigar+edge-on merged) + level 2 (cigar vs edge-on); off: one flat network (default on for hiwl)", onOff("--hierarchy"))
-    .addOption(
-      new Option("--weighted-sampling <on|off>", "class-balanced sampling for level 2 (or the flat network)")
-        .argParser(onOff("--weighted-sampling"))
-        .default(true, "on"),
+    .option(
+      "--hierarchy <on|off>",
+      "on: level 1 (4-way, cigar+edge-on merged) + level 2 (cigar vs edge-on); off: one flat network (default: the preset's where the classes allow it)",
+      onOff("--hierarchy"),
+    )
+    .option(
+      "--weighted-sampling <on|off>",
+      `class-balanced sampling for level 2 (or the flat network)${presetHelp(DEFAULT_PRESET, d.weightedSampling ? "on" : "off")}`,
+      onOff("--weighted-sampling"),
     )
     .option("--source <name>", "only galaxies of this source (e.g. gz1, synthetic, kaggle)")
     .option("--resume [version]", "continue an interrupted run (default: the latest) with its own settings")
@@ -62,25 +70,20 @@ export function registerTrain(program: Command) {
       const hooks = cliHooks();
       let pipeline: ImagePipeline | null = null;
       try {
-        // Before a training run that could only end in this error.
-        checkForcedActivation(opts.classes ?? TRAIN_DEFAULTS.classes, opts.activate);
-        const initFrom = opts.initFrom === undefined ? null : (await resolveModel(db(), opts.initFrom)).dir;
-        const result = await trainModel(
-          db(),
-          dataDir(),
-          {
-            ...modelConfig(opts),
-            targets: opts.targets,
-            classes: opts.classes,
-            hierarchy: opts.hierarchy === undefined ? undefined : opts.hierarchy ? "hierarchical" : "flat",
-            weightedSampling: opts.weightedSampling,
-            source: opts.source ?? null,
-            initFrom,
-            backend: opts.backend,
-            resume: opts.resume,
-          },
-          hooks,
-        );
+        const options: TrainOptions = {
+          ...modelConfig(opts, DEFAULT_PRESET),
+          targets: opts.targets,
+          classes: opts.classes,
+          hierarchy: opts.hierarchy === undefined ? undefined : opts.hierarchy ? "hierarchical" : "flat",
+          weightedSampling: opts.weightedSampling,
+          source: opts.source,
+          backend: opts.backend,
+          resume: opts.resume,
+        };
+        // Before a training run that could only end in this error (or in invalid options).
+        checkForcedActivation(resolveTrainConfig(options).classes, opts.activate);
+        if (opts.initFrom !== undefined) options.initFrom = (await resolveModel(db(), opts.initFrom)).dir;
+        const result = await trainModel(db(), dataDir(), options, hooks);
         hooks.stop();
         console.log("");
         console.log(formatMetrics(result.metrics));
@@ -91,8 +94,7 @@ export function registerTrain(program: Command) {
           force: opts.activate,
           dataDir: dataDir(),
           pipeline,
-          // As the worker scores with its defaults, so that the queue is the same whichever trained the model.
-          scoring: { ...SCORING_DEFAULTS, retirement: retirementRules() },
+          scoring: { ...presetScoring(result.config.preset), retirement: retirementRules() },
           onPhase: hooks.onPhase,
         });
         hooks.stop();

@@ -2,23 +2,25 @@ import { hostname } from "node:os";
 import { Option, type Command } from "commander";
 import { dataDir, db, retirementRules } from "@hiwl/db";
 import { ACQUISITION_FUNCTIONS, type AcquisitionFunction } from "@hiwl/model";
-import { addModelOptions, modelConfig, type ModelCliOptions } from "../training/cli.ts";
+import { addModelOptions, modelConfig, presetHelp, type ModelCliOptions } from "../training/cli.ts";
 import { integer, positiveNumber } from "../training/option-parsers.ts";
-import { formatScoreSummary, SCORING_DEFAULTS } from "../worker/scoring.ts";
+import { DEFAULT_PRESET, presetScoring } from "../training/presets.ts";
+import { formatScoreSummary } from "../worker/scoring.ts";
 import { TrainingWorker, type WorkerEvent } from "../worker/worker.ts";
 
 interface WatchCliOptions extends ModelCliOptions {
   every: number;
   interval?: number;
   firstModel: boolean;
-  acquisition: AcquisitionFunction;
-  passes: number;
+  acquisition?: AcquisitionFunction;
+  passes?: number;
   poll: number;
   staleAfter: number;
   workerId: string;
 }
 
 export function registerWatch(program: Command) {
+  const defaultScoring = presetScoring(DEFAULT_PRESET);
   const command = program
     .command("watch")
     .description(
@@ -30,24 +32,29 @@ export function registerWatch(program: Command) {
     .option("--interval <minutes>", "also queue one when the newest job is this old", positiveNumber("--interval"))
     .option("--no-first-model", "do not queue a job at once when there is no model and no job yet")
     .addOption(
-      new Option("--acquisition <fn>", "acquisition function for the queue priorities").choices(ACQUISITION_FUNCTIONS).default(SCORING_DEFAULTS.acquisition),
+      new Option("--acquisition <fn>", `acquisition function for the queue priorities${presetHelp(DEFAULT_PRESET, defaultScoring.acquisition)}`).choices(
+        ACQUISITION_FUNCTIONS,
+      ),
     )
     .option(
       "--passes <T>",
-      "forward passes per galaxy when scoring, MC dropout on when more than 1 (BALD needs 2 or more)",
+      `forward passes per galaxy when scoring, MC dropout on when more than 1; BALD needs 2 or more, bench:al used 8${presetHelp(DEFAULT_PRESET, defaultScoring.passes)}`,
       integer("--passes", 1),
-      SCORING_DEFAULTS.passes,
     )
     .option("--poll <seconds>", "how often to look for queued jobs", positiveNumber("--poll"), 5)
     .option("--stale-after <seconds>", "fail running jobs whose worker has been silent this long", positiveNumber("--stale-after"), 120)
     .option("--worker-id <id>", "this worker's name in the jobs it runs", `${hostname()}:${process.pid}`);
   // The model options are the defaults of every job; the dashboard's jobs carry none of their own.
-  addModelOptions(command).action(async (opts: WatchCliOptions) => {
+  addModelOptions(command, DEFAULT_PRESET, { choosable: true }).action(async (opts: WatchCliOptions) => {
+    const training = modelConfig(opts, DEFAULT_PRESET);
+    const scoring = presetScoring(training.preset);
+    const acquisition = opts.acquisition ?? scoring.acquisition;
+    const passes = opts.passes ?? scoring.passes;
     const worker = new TrainingWorker(db(), {
       workerId: opts.workerId,
       dataDir: dataDir(),
-      training: { ...modelConfig(opts), backend: opts.backend },
-      scoring: { acquisition: opts.acquisition, passes: opts.passes, retirement: retirementRules() },
+      training: { ...training, backend: opts.backend },
+      scoring: { acquisition, passes, retirement: retirementRules() },
       every: opts.every === 0 ? null : opts.every,
       intervalMinutes: opts.interval ?? null,
       firstModel: opts.firstModel,
@@ -66,7 +73,7 @@ export function registerWatch(program: Command) {
     process.on("SIGTERM", onSignal);
     console.log(
       `hiwl watch ${opts.workerId}: training jobs ${opts.every > 0 ? `after every ${opts.every} classifications` : "as queued"}` +
-        `${opts.interval ? `, at least every ${opts.interval} min` : ""}; scoring with ${opts.acquisition}, ${opts.passes} pass(es)`,
+        `${opts.interval ? `, at least every ${opts.interval} min` : ""} with the ${training.preset} preset; scoring with ${acquisition}, ${passes} pass(es)`,
     );
     await worker.run();
   });

@@ -21,11 +21,12 @@
  * stays active and serving, so a failure at any step leaves it so.
  */
 import { existsSync } from "node:fs";
-import { isAbsolute, resolve } from "node:path";
 import {
   activateWithScores,
   getActiveModelVersion,
   setModelVersionMetric,
+  storedPath,
+  type ActivationDecision,
   type Db,
   type ModelVersion,
 } from "@hiwl/db";
@@ -33,8 +34,9 @@ import { classificationMetrics, type AcquisitionFunction, type RetirementRules }
 import { loadExampleCutouts } from "./dataset.ts";
 import { classifyCutouts } from "./evaluate.ts";
 import type { ImagePipeline } from "./image-pipeline.ts";
-import { disposeModel, loadModelDir, type LoadedModel } from "./model-dir.ts";
+import { loadModelDir, type LoadedModel } from "./model-dir.ts";
 import type { TrainResult } from "./train.ts";
+import type { FeatureMapSample } from "../worker/feature-map.ts";
 import { scoreActiveGalaxies, type OnPhase, type ScoreSummary } from "../worker/scoring.ts";
 
 /** A held-out galaxy of a training run, with its true class (an index into HIWL_CLASSES for a 5-class run). */
@@ -44,23 +46,8 @@ export interface TestGalaxy {
   cls: number;
 }
 
-/** What the policy decided for a new version; stored as its metrics.activation. */
-export interface ActivationDecision {
-  activate: boolean;
-  /** Why, in words, with the accuracies when the two versions were compared. */
-  reason: string;
-  /** The new version's accuracy on its test galaxies, reloaded (null: not evaluated, e.g. --no-activate). */
-  newAccuracy: number | null;
-  /** The version that was active when the decision was made (null: none). */
-  activeVersion: string | null;
-  /** Its accuracy on the same galaxies (null: none, or it could not be evaluated). */
-  activeAccuracy: number | null;
-  /** How many held-out galaxies the accuracies are from (0 when nothing was evaluated). */
-  galaxies: number;
-  decidedAt: string;
-  /** Set when activating failed: the step and the error; the previous version stayed active. */
-  failed?: string;
-}
+/** What the policy decided for a new version; stored as its metrics.activation (the stored contract). */
+export type { ActivationDecision };
 
 /** The part of a training run the policy reads. */
 export type Candidate = Pick<TrainResult, "version" | "dir" | "modelVersion" | "config" | "test">;
@@ -71,6 +58,8 @@ export interface ScoringSettings {
   /** Seeds the "random" acquisition and the priority jitter, with the model version. */
   seed?: number;
   retirement?: RetirementRules;
+  /** Which scored galaxies' features to keep for the feature map (null: none). */
+  featureMap?: FeatureMapSample | null;
 }
 
 export interface DecideOptions {
@@ -97,6 +86,8 @@ export interface ActivationOutcome {
   modelVersion: ModelVersion;
   /** The scoring run that came with the activation. */
   scoring: ScoreSummary | null;
+  /** The feature map's sample of features from that run (by galaxy id), when asked for. */
+  features: Map<number, number[]> | null;
 }
 
 /** A step of deciding or activating that failed; the message names the step. The previous version stays active. */
@@ -173,7 +164,7 @@ export async function applyActivationPolicy(db: Db, candidate: Candidate, option
   const next = decision.activate ? "will be activated once it has scored the active galaxies" : "stays inactive";
   log(`${candidate.version} ${next}: ${decision.reason}`);
   await options.onStep?.({ type: "decided", decision });
-  if (!decision.activate) return { decision, modelVersion: recorded, scoring: null };
+  if (!decision.activate) return { decision, modelVersion: recorded, scoring: null, features: null };
   try {
     // A fresh copy: scoring with MC passes turns dropout on in the model for good.
     const scoring = { ...options.scoring, dataDir: options.dataDir, onPhase: options.onPhase };
@@ -188,7 +179,7 @@ export async function applyActivationPolicy(db: Db, candidate: Candidate, option
     });
     log(`${candidate.version} is now the active version; it scored ${run.summary.scored} galaxies`);
     // activateWithScores switched it: the row as recorded, but active.
-    return { decision, modelVersion: { ...recorded, active: true }, scoring: run.summary };
+    return { decision, modelVersion: { ...recorded, active: true }, scoring: run.summary, features: run.features };
   } catch (error) {
     // The original error is the one to report; a failure to record it only gets a line.
     await setModelVersionMetric(db, id, "activation", { ...decision, failed: message(error) }).catch((recording: unknown) =>
@@ -203,7 +194,7 @@ export async function applyActivationPolicy(db: Db, candidate: Candidate, option
  * compare with cannot hold a better model back: the site needs a model it can reason about.
  */
 async function loadActive(active: ModelVersion, dataDir: string): Promise<LoadedModel | string> {
-  const dir = isAbsolute(active.path) ? active.path : resolve(dataDir, active.path);
+  const dir = storedPath(active.path, dataDir);
   if (!existsSync(dir)) return `its directory ${dir} is missing`;
   let model: LoadedModel;
   try {
@@ -212,7 +203,7 @@ async function loadActive(active: ModelVersion, dataDir: string): Promise<Loaded
     return message(error);
   }
   if (model.set.name !== "hiwl") {
-    disposeModel(model);
+    model.dispose();
     return `it predicts ${model.set.classes.join(", ")}, not the five HIWL classes`;
   }
   return model;
@@ -226,20 +217,10 @@ async function testAccuracy(
   phase: string,
   check: boolean,
 ): Promise<number> {
-  const { inputSize, hierarchy } = model.metadata;
-  const cutouts = await loadExampleCutouts(galaxies, inputSize, options.dataDir);
-  const indices = galaxies.map((_, i) => i);
-  const onProgress = (done: number, total: number) => options.onPhase?.(phase, done, total);
-  const { probabilities, decisions } = await classifyCutouts(
-    model.set,
-    hierarchy,
-    model.networks,
-    options.pipeline,
-    cutouts,
-    indices,
-    inputSize,
-    onProgress,
-  );
+  const cutouts = await loadExampleCutouts(galaxies, model.shape.inputSize, options.dataDir);
+  const { probabilities, predicted } = await classifyCutouts(model, options.pipeline, cutouts, galaxies.map((_, i) => i), {
+    onProgress: (done, total) => options.onPhase?.(phase, done, total),
+  });
   // classifyCutouts has refused non-finite outputs; what is left to check is that they sum to 1.
   if (check) {
     probabilities.forEach((p, i) => {
@@ -249,7 +230,7 @@ async function testAccuracy(
       }
     });
   }
-  return classificationMetrics(model.set.classes, galaxies.map((g) => g.cls), decisions).accuracy;
+  return classificationMetrics(model.set.classes, galaxies.map((g) => g.cls), predicted).accuracy;
 }
 
 /** Runs `use` on a model and disposes of it afterwards, whatever happens. */
@@ -258,7 +239,7 @@ async function withModel<T>(loading: LoadedModel | Promise<LoadedModel>, use: (m
   try {
     return await use(model);
   } finally {
-    disposeModel(model);
+    model.dispose();
   }
 }
 

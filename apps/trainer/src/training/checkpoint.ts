@@ -17,21 +17,11 @@ import { readFile, readdir, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { Level, ModelFiles } from "@hiwl/model/network";
 import type { OptimizerState } from "@hiwl/model/training";
+import type { BestEpoch, EpochRecord, StopReason } from "@hiwl/db";
 import { readJson, readModelFiles, writeFileAtomic, writeJsonAtomic, writeModelFiles } from "./model-dir.ts";
 
-export interface EpochRecord {
-  epoch: number;
-  learningRate: number;
-  trainLoss: number;
-  trainAccuracy: number;
-  /** Null when the network has no validation galaxies. */
-  valLoss: number | null;
-  valAccuracy: number | null;
-}
-
-export type BestEpoch = Pick<EpochRecord, "epoch" | "valLoss" | "valAccuracy">;
-
-export type StopReason = "epochs" | "early-stopping" | "time-limit";
+// Stored in ModelVersion.metrics as well as here: the stored contract's shapes.
+export type { BestEpoch, EpochRecord, StopReason };
 
 export interface NetworkProgress {
   level: Level;

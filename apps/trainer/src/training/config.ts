@@ -1,12 +1,11 @@
 /**
  * A training run's settings. Everything that changes the result is here and is stored with the
- * run (run.json, ModelVersion.config), so a run can be resumed and compared with others.
+ * run (run.json, ModelVersion.config), so a run can be resumed and compared with others. The
+ * values not given come from a preset (presets.ts).
  */
 import type { BackendChoice } from "@hiwl/model/node";
 import {
   CROWD_LABEL_MODES,
-  DEFAULT_BATCH_NORM_MOMENTUM,
-  DEFAULT_CLASSIFIER_INIT_SCALE,
   EFFICIENTNET_VARIANT_NAMES,
   HIERARCHY_MODES,
   type CrowdLabelMode,
@@ -14,6 +13,7 @@ import {
   type HierarchyMode,
 } from "@hiwl/model/network";
 import { CLASS_SET_NAMES, CLASS_SETS, OPTIMIZERS, type ClassSetName, type OptimizerName } from "@hiwl/model/training";
+import { DEFAULT_PRESET, presetNamed, type PresetName } from "./presets.ts";
 
 export const BACKEND_CHOICES = ["auto", "tfjs-node-gpu", "tfjs-node", "webgpu", "wasm", "cpu"] as const satisfies readonly BackendChoice[];
 
@@ -21,6 +21,8 @@ export const BEST_BY = ["accuracy", "loss", "last"] as const;
 export type BestBy = (typeof BEST_BY)[number];
 
 export interface TrainConfig {
+  /** The recipe (presets.ts) whose values the settings not given took. */
+  preset: PresetName;
   variant: EfficientNetVariantName;
   inputSize: number;
   batch: number;
@@ -69,50 +71,25 @@ export interface TrainConfig {
   maxMinutes: number | null;
 }
 
-export type TrainConfigInput = Partial<Omit<TrainConfig, "lr" | "hierarchy">> & {
-  /** Default: HIWL's 0.005 for SGD, Adam's customary 0.001. */
-  lr?: number;
-  /** Default: hierarchical for the HIWL classes; the coarse classes are always flat. */
-  hierarchy?: HierarchyMode;
-};
+/** Settings not given take the preset's values (default: the worker's). */
+export type TrainConfigInput = Partial<TrainConfig>;
 
-/**
- * tiny by default: on the 2-core CPU machines it trains as fast as nano (about 100 images/s at
- * 64 px on wasm, `npm run bench:train`) with three times the weights, and 4-5 times faster than
- * b0. Optimisation follows HIWL (SGD momentum 0.9, wd 1e-4, lr 0.005, cosine, batch 16,
- * patience 25). The network starts with the small classifier init and PyTorch's batch-norm
- * momentum; `--classifier-init-scale 1 --bn-momentum 0.99` builds Keras' EfficientNet instead.
- */
-export const TRAIN_DEFAULTS: Readonly<Omit<TrainConfig, "lr" | "hierarchy">> = {
-  variant: "tiny",
-  inputSize: 64,
-  batch: 16,
-  epochs: 30,
-  optimizer: "sgd",
-  warmupEpochs: 0,
-  weightDecay: 1e-4,
-  batchNormMomentum: DEFAULT_BATCH_NORM_MOMENTUM,
-  classifierInitScale: DEFAULT_CLASSIFIER_INIT_SCALE,
-  targets: "smooth",
-  weightedSampling: true,
-  classes: "hiwl",
-  source: null,
-  limit: null,
-  patience: 25,
-  bestBy: "accuracy",
-  minEpochExamples: 0,
-  initFrom: null,
-  seed: 0,
-  splitSeed: 0,
-  maxMinutes: null,
-};
+/** An optimizer's rate when a run switches to it from its preset's optimizer: HIWL's 0.005 for SGD, Adam's customary 0.001. */
+const OPTIMIZER_LR: Readonly<Record<OptimizerName, number>> = { sgd: 0.005, adam: 0.001 };
 
 export function resolveTrainConfig(input: TrainConfigInput): TrainConfig {
-  const c = { ...TRAIN_DEFAULTS, ...stripUndefined(input) };
+  const preset = input.preset ?? DEFAULT_PRESET;
+  const recipe = presetNamed(preset).training;
+  // Settings only: callers pass their run's other options (backend, resume, ...) in the same object.
+  const given = Object.fromEntries(Object.entries(input).filter(([key, value]) => value !== undefined && key in recipe)) as TrainConfigInput;
+  const c = { ...recipe, ...given };
+  // The preset's rate belongs to its optimizer, and its hierarchy to its classes.
+  const modes = CLASS_SETS[c.classes]?.hierarchyModes ?? [recipe.hierarchy];
   const config: TrainConfig = {
     ...c,
-    lr: input.lr ?? (c.optimizer === "sgd" ? 0.005 : 0.001),
-    hierarchy: input.hierarchy ?? CLASS_SETS[c.classes].hierarchyModes[0]!,
+    preset,
+    lr: input.lr ?? (c.optimizer === recipe.optimizer ? recipe.lr : OPTIMIZER_LR[c.optimizer]),
+    hierarchy: input.hierarchy ?? (modes.includes(recipe.hierarchy) ? recipe.hierarchy : modes[0]!),
   };
   const problems: string[] = [];
   const oneOf = (name: string, value: string, allowed: readonly string[]) => {
@@ -149,8 +126,4 @@ export function resolveTrainConfig(input: TrainConfigInput): TrainConfig {
   }
   if (problems.length) throw new Error(`invalid training options: ${problems.join("; ")}`);
   return config;
-}
-
-function stripUndefined<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

@@ -1,8 +1,7 @@
 /**
  * Feeding rendered batches to the networks.
  */
-import type { HierarchyMode } from "@hiwl/model/network";
-import { classifyImages, type Classified, type ClassSet, type LevelModels } from "@hiwl/model/training";
+import type { Classification, Model } from "@hiwl/model/inference";
 import type { Cutouts, ImagePipeline } from "./image-pipeline.ts";
 
 export const INFERENCE_BATCH = 64;
@@ -38,34 +37,58 @@ export async function renderBatches(
  * Refuses what a damaged or diverged model gives: NaN or infinite probabilities would
  * otherwise be stored, written to CSVs and shown as numbers.
  */
-export function checkFinite(batch: Classified): Classified {
-  const bad = batch.probabilities.findIndex((p) => !p.every(Number.isFinite));
-  if (bad >= 0) {
+export function checkFinite(probabilities: readonly (readonly number[])[]): void {
+  const bad = probabilities.find((p) => !p.every(Number.isFinite));
+  if (bad) {
     throw new Error(
-      `the model outputs non-finite probabilities ([${batch.probabilities[bad]!.join(", ")}]): its weights hold NaN or infinite values, ` +
+      `the model outputs non-finite probabilities ([${bad.join(", ")}]): its weights hold NaN or infinite values, ` +
         "from a damaged file or a training run that diverged (typically batch-norm statistics that did not settle: train longer or with a lower --lr)",
     );
   }
-  return batch;
 }
 
-/** Classifies the cutouts at `indices` with a model's networks, in order; non-finite outputs throw (checkFinite). */
+export interface CutoutClassification extends Classification {
+  /** Per image, its Monte Carlo dropout samples (one probability vector per pass), when asked for. */
+  samples?: number[][][];
+}
+
+export interface ClassifyOptions {
+  /** Also the pooled features of each image (Model.classify's embed). */
+  embed?: boolean;
+  /** Monte Carlo dropout passes per image besides the prediction (Model.sample); 0 or absent: none. */
+  passes?: number;
+  onProgress?: (done: number, total: number) => void;
+}
+
+/**
+ * Classifies the cutouts at `indices` with a model, in order: the model's own classify() on
+ * rendered test views, so every caller gets the same answers. Non-finite outputs throw.
+ */
 export async function classifyCutouts(
-  set: ClassSet,
-  mode: HierarchyMode,
-  networks: LevelModels,
+  model: Model,
   pipeline: ImagePipeline,
   cutouts: Cutouts,
   indices: readonly number[],
-  inputSize: number,
-  onProgress?: (done: number, total: number) => void,
-): Promise<Classified> {
-  const out: Classified = { probabilities: [], decisions: [] };
+  options: ClassifyOptions = {},
+): Promise<CutoutClassification> {
+  const { inputSize } = model.shape;
+  const passes = options.passes ?? 0;
+  const probabilities: number[][] = [];
+  const predicted: number[] = [];
+  const embeddings: number[][] | undefined = options.embed ? [] : undefined;
+  const samples: number[][][] | undefined = passes > 0 ? [] : undefined;
   await renderBatches(pipeline, cutouts, chunk(indices, INFERENCE_BATCH), inputSize, () => null, async (images) => {
-    const batch = checkFinite(await classifyImages(set, mode, networks, images, inputSize));
-    out.probabilities.push(...batch.probabilities);
-    out.decisions.push(...batch.decisions);
-    onProgress?.(out.decisions.length, indices.length);
+    const batch = await model.classify(images, { embed: options.embed });
+    checkFinite(batch.probabilities);
+    probabilities.push(...batch.probabilities);
+    predicted.push(...batch.predicted);
+    if (embeddings) embeddings.push(...batch.embeddings!);
+    if (samples) {
+      const runs = await model.sample(images, passes);
+      runs.forEach(checkFinite);
+      samples.push(...batch.probabilities.map((_, i) => runs.map((run) => run[i]!)));
+    }
+    options.onProgress?.(predicted.length, indices.length);
   });
-  return out;
+  return { probabilities, predicted, ...(embeddings && { embeddings }), ...(samples && { samples }) };
 }

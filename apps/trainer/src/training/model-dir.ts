@@ -6,8 +6,8 @@
  */
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
+import { load, type Model } from "@hiwl/model/inference";
 import {
-  loadModelFromFiles,
   METADATA_FILE,
   MODEL_JSON_FILE,
   ModelMetadataSchema,
@@ -17,7 +17,7 @@ import {
   type ModelFiles,
   type ModelMetadata,
 } from "@hiwl/model/network";
-import { classSetOf, type ClassSet, type LevelModels } from "@hiwl/model/training";
+import { classSetOf } from "@hiwl/model/training";
 
 export function modelsDir(dataDir: string): string {
   return join(dataDir, "models");
@@ -82,12 +82,8 @@ export async function createVersionDir(dataDir: string, label: string, now = new
   }
 }
 
-export interface LoadedModel {
-  dir: string;
-  metadata: ModelMetadata;
-  set: ClassSet;
-  networks: LevelModels;
-}
+/** A model version loaded from its directory: the model API plus where it came from. */
+export type LoadedModel = Model & { dir: string; metadata: ModelMetadata };
 
 export async function readModelMetadata(dir: string): Promise<ModelMetadata> {
   const parsed = ModelMetadataSchema.safeParse(await readJson(join(dir, METADATA_FILE)).catch((error: Error) => {
@@ -108,13 +104,6 @@ export async function readNetworkFiles(dir: string, metadata: ModelMetadata): Pr
 
 export async function loadModelDir(dir: string): Promise<LoadedModel> {
   const metadata = await readModelMetadata(dir);
-  const networks: LevelModels = {};
-  for (const [level, files] of Object.entries(await readNetworkFiles(dir, metadata))) {
-    networks[level as Level] = await loadModelFromFiles(files);
-  }
-  return { dir, metadata, set: classSetOf(metadata.classes), networks };
-}
-
-export function disposeModel(model: LoadedModel): void {
-  for (const network of Object.values(model.networks)) network?.dispose();
+  const model = await load({ metadata, files: await readNetworkFiles(dir, metadata) });
+  return { ...model, dir, metadata };
 }

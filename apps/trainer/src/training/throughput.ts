@@ -9,9 +9,12 @@ import { createRng, HIWL_CLASSES } from "@hiwl/model";
 import { buildEfficientNet, EFFICIENTNET_VARIANT_NAMES, type EfficientNetVariantName } from "@hiwl/model/network";
 import { selectBackend, type BackendChoice } from "@hiwl/model/node";
 import { NetworkTrainer, predictRows } from "@hiwl/model/training";
-import { TRAIN_DEFAULTS } from "./config.ts";
 import { INFERENCE_BATCH } from "./evaluate.ts";
 import { backendOption, integer } from "./option-parsers.ts";
+import { PRESETS } from "./presets.ts";
+
+/** HIWL's own step, which the README's throughput tables measured. */
+const STEP = PRESETS.paper.training;
 
 export interface BenchRow {
   backend: string;
@@ -37,7 +40,7 @@ export function registerBenchTrain(bench: Command): void {
     .description("training and inference throughput of the networks on this machine (random inputs, the trainer's own step)")
     .option("--variant <list>", `comma-separated variants (${EFFICIENTNET_VARIANT_NAMES.join(", ")})`, "b0,tiny,nano")
     .option("--input-size <list>", "comma-separated input sizes", "64")
-    .option("--batch <list>", "comma-separated training batch sizes", String(TRAIN_DEFAULTS.batch))
+    .option("--batch <list>", "comma-separated training batch sizes", String(STEP.batch))
     .option("--steps <n>", "timed training steps after one warm-up step", integer("--steps", 1), 5)
     .addOption(backendOption())
     .option("--json", "one JSON object per row instead of a table")
@@ -77,7 +80,7 @@ async function measure(
   steps: number,
 ): Promise<Pick<BenchRow, "trainImagesPerSec" | "inferImagesPerSec">> {
   const model = buildEfficientNet({ variant, numClasses: HIWL_CLASSES.length, inputSize, seed: 1 });
-  const trainer = new NetworkTrainer(model, { optimizer: "sgd", learningRate: 0.005, weightDecay: TRAIN_DEFAULTS.weightDecay });
+  const trainer = new NetworkTrainer(model, { optimizer: STEP.optimizer, learningRate: STEP.lr, weightDecay: STEP.weightDecay });
   const rng = createRng("bench");
   const noise = (n: number) => Float32Array.from({ length: n * inputSize * inputSize * 3 }, () => 2 * rng() - 1);
   const images = noise(batch);
@@ -87,7 +90,7 @@ async function measure(
     const trainMs: number[] = [];
     for (let i = 0; i <= steps; i++) {
       const start = performance.now();
-      await trainer.step(images, targets, 0.005, rng);
+      await trainer.step(images, targets, STEP.lr, rng);
       if (i > 0) trainMs.push(performance.now() - start);
     }
     const inferMs: number[] = [];

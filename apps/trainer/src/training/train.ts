@@ -12,7 +12,7 @@
 import { existsSync } from "node:fs";
 import { readdir } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { createModelVersion, type Db, type ModelVersion } from "@hiwl/db";
+import { createModelVersion, type Db, type ModelVersion, type RunMetrics } from "@hiwl/db";
 import { classificationMetrics, type ClassificationMetrics } from "@hiwl/model";
 import {
   loadModelFromFiles,
@@ -22,23 +22,22 @@ import {
   type Level,
   type ModelFiles,
   type ModelMetadata,
+  type Networks,
 } from "@hiwl/model/network";
 import { selectBackend, type BackendChoice } from "@hiwl/model/node";
-import { CLASS_SETS, type LevelModels } from "@hiwl/model/training";
+import { CLASS_SETS } from "@hiwl/model/training";
+import { createModel } from "@hiwl/model/inference";
 import {
   loadCheckpoint,
   removeCheckpoints,
   saveCheckpoint,
-  type BestEpoch,
-  type EpochRecord,
-  type StopReason,
   type TrainingState,
 } from "./checkpoint.ts";
 import { resolveTrainConfig, type TrainConfig, type TrainConfigInput } from "./config.ts";
 import { galaxySetHash, loadDataset, loadExampleCutouts, type Dataset } from "./dataset.ts";
 import { classifyCutouts } from "./evaluate.ts";
 import { ImagePipeline } from "./image-pipeline.ts";
-import type { ActivationDecision, TestGalaxy } from "./activation.ts";
+import type { TestGalaxy } from "./activation.ts";
 import { TrainingInterrupted, trainNetwork, type NetworkData, type TrainHooks } from "./loop.ts";
 import {
   createVersionDir,
@@ -78,19 +77,8 @@ export interface RunFile {
 
 export const RUN_FILE = "run.json";
 
-/** What ModelVersion.metrics holds: the test scores, the split and the learning curves. */
-export interface RunMetrics extends ClassificationMetrics {
-  macroF1: number;
-  testGalaxies: number;
-  split: { seed: number; train: number; val: number; test: number; testSetHash: string };
-  curves: Partial<Record<Level, EpochRecord[]>>;
-  best: Partial<Record<Level, BestEpoch | null>>;
-  stopped: Partial<Record<Level, StopReason | null>>;
-  sampling: Partial<Record<Level, "class-balanced" | "shuffled">>;
-  timing: { trainSeconds: number; epochs: TrainingState["timing"] };
-  /** Set after training, by applyActivationPolicy: whether and why the version became active. */
-  activation?: ActivationDecision;
-}
+/** What ModelVersion.metrics holds: the test scores, the split and the learning curves (the stored contract). */
+export type { RunMetrics };
 
 export async function trainModel(db: Db, dataDir: string, options: TrainOptions, hooks: TrainHooks = {}): Promise<TrainResult> {
   const log = hooks.log ?? (() => {});
@@ -150,15 +138,14 @@ export async function trainModel(db: Db, dataDir: string, options: TrainOptions,
       });
     }
 
-    const networks: LevelModels = {};
+    const networks: Networks = {};
     for (const level of levels) networks[level] = await loadModelFromFiles(best[level]!);
     const test = split.test;
-    const classified = await classifyCutouts(set, config.hierarchy, networks, pipeline, cutouts, test, config.inputSize, (done, total) =>
-      hooks.onPhase?.("test", done, total),
-    ).finally(() => {
-      for (const network of Object.values(networks)) network.dispose();
-    });
-    const scores = classificationMetrics(set.classes, test.map((i) => examples[i]!.cls!), classified.decisions);
+    const model = createModel({ classes: set.classes as ModelMetadata["classes"], hierarchy: config.hierarchy, inputSize: config.inputSize }, networks);
+    const classified = await classifyCutouts(model, pipeline, cutouts, test, {
+      onProgress: (done, total) => hooks.onPhase?.("test", done, total),
+    }).finally(() => model.dispose());
+    const scores = classificationMetrics(set.classes, test.map((i) => examples[i]!.cls!), classified.predicted);
     const metrics = runMetrics(scores, dataset, config, state);
 
     for (const level of levels) await writeModelFiles(join(dir, dirname(networkModelPath(level))), best[level]!);
@@ -169,7 +156,7 @@ export async function trainModel(db: Db, dataDir: string, options: TrainOptions,
       version,
       path: dir,
       config: { ...config, backend },
-      metrics: { ...metrics },
+      metrics,
       trainingJobId: options.trainingJobId ?? null,
     });
     const testGalaxies = test.map((i) => {
@@ -230,8 +217,9 @@ async function openRun(dataDir: string, resume: string | true): Promise<OpenRun>
   }
   const dir = join(root, version);
   const run = await readJson<RunFile>(join(dir, RUN_FILE));
-  // Through resolveTrainConfig: settings added since the run started take their defaults.
-  return { version, dir, config: resolveTrainConfig(run.config), dataset: run.dataset };
+  // Through resolveTrainConfig: settings added since the run started take its preset's values.
+  // Runs from before presets name none; the defaults then were the paper preset's.
+  return { version, dir, config: resolveTrainConfig({ preset: "paper", ...(run.config as TrainConfigInput) }), dataset: run.dataset };
 }
 
 /** Which galaxies a network trains and validates on, with their targets, and whether it samples class-balanced. */

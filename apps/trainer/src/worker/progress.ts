@@ -4,23 +4,11 @@
  * callbacks does not look like a dead worker, and throttled, so a fast training loop does not
  * write the database on every step.
  */
-import { updateJobProgress, type Db } from "@hiwl/db";
+import { updateJobProgress, type Db, type JobProgress } from "@hiwl/db";
 import { TrainingInterrupted, type TrainHooks } from "../training/loop.ts";
 
-/** The keys the dashboard reads; numbers other than epoch/epochs are listed as they are. */
-export interface JobProgress {
-  phase: string;
-  level?: string;
-  epoch?: number;
-  epochs?: number;
-  loss?: number;
-  accuracy?: number;
-  imagesPerSec?: number;
-  valLoss?: number;
-  valAccuracy?: number;
-  /** The model version, once trained. */
-  version?: string;
-}
+/** What TrainingJob.progress holds (the stored contract); the dashboard lists its numbers as they are. */
+export type { JobProgress };
 
 export interface ReporterOptions {
   heartbeatMs: number;

@@ -13,7 +13,6 @@ import {
   acquisitionScore,
   createRng,
   HIWL_CLASSES,
-  meanPrediction,
   priorities,
   retirementReason,
   type AcquisitionFunction,
@@ -22,18 +21,11 @@ import {
   type RetirementRules,
   type Rng,
 } from "@hiwl/model";
-import { classifyImages, type Classified } from "@hiwl/model/training";
 import { loadExampleCutouts } from "../training/dataset.ts";
-import { checkFinite, chunk, classifyCutouts, INFERENCE_BATCH, renderBatches } from "../training/evaluate.ts";
-import type { Cutouts, ImagePipeline } from "../training/image-pipeline.ts";
+import { chunk, classifyCutouts } from "../training/evaluate.ts";
+import type { ImagePipeline } from "../training/image-pipeline.ts";
 import type { LoadedModel } from "../training/model-dir.ts";
-import { enableMcDropout } from "./mc-dropout.ts";
-
-/**
- * How `hiwl watch` scores the active galaxies unless told otherwise, and how `hiwl train` does
- * when it activates a model: BALD from 5 MC-dropout passes.
- */
-export const SCORING_DEFAULTS = { acquisition: "bald", passes: 5 } as const satisfies { acquisition: AcquisitionFunction; passes: number };
+import { featureMapSample, type FeatureMapSample } from "./feature-map.ts";
 
 /** Galaxies decoded and held in memory at a time. */
 export const SCORING_CHUNK = 2048;
@@ -46,18 +38,25 @@ export interface PredictOptions {
   /** null: predictions only. */
   acquisition: AcquisitionFunction | null;
   /**
-   * Forward passes per galaxy. 1 is plain inference; more turn MC dropout on in the model (for
-   * good: load it for scoring) and store the mean of the passes.
+   * Monte Carlo dropout passes per galaxy for the acquisition score (BALD needs 2 or more);
+   * 1: the acquisition is computed from the prediction itself. The stored prediction is always
+   * the model's deterministic one, as every page shows it.
    */
   passes: number;
   /** Draws the "random" acquisition (default: a fixed seed). */
   rng?: Rng;
+  /** Galaxies whose pooled features to keep from the same pass (the feature map's sample). */
+  embed?: ReadonlySet<number>;
   onPhase?: OnPhase;
 }
 
-export type ScoredPrediction = PredictionInput & { acquisition: number | null };
+export type ScoredPrediction = PredictionInput & {
+  acquisition: number | null;
+  /** The first network's pooled features, for galaxies in `embed`. */
+  embedding?: number[];
+};
 
-/** Predictions for `galaxies`, in their order. */
+/** Predictions for `galaxies`, in their order: Model.classify, with Model.sample for the acquisition. */
 export async function predictGalaxies(
   model: LoadedModel,
   pipeline: ImagePipeline,
@@ -69,79 +68,46 @@ export async function predictGalaxies(
   }
   checkPasses(options.acquisition, options.passes);
   const rng = options.rng ?? createRng("acquisition");
-  const passes = options.acquisition === "random" ? 1 : options.passes;
-  if (passes > 1 && enableMcDropout(model.networks) === 0) {
-    throw new Error(`${model.metadata.version} has no dropout layers: MC passes would all be the same`);
-  }
-  const { inputSize, hierarchy } = model.metadata;
+  const passes = options.acquisition === null || options.acquisition === "random" ? 1 : options.passes;
+  const embed = options.embed ?? new Set<number>();
   const out: ScoredPrediction[] = [];
   for (const part of chunk(galaxies, SCORING_CHUNK)) {
     const examples = part.map((g) => ({ galaxyId: g.id, imagePath: g.imagePath }));
-    const cutouts = await loadExampleCutouts(examples, inputSize, options.dataDir, (d, t) => options.onPhase?.("decode", d, t));
-    const indices = part.map((_, i) => i);
-    const progress = (done: number) => options.onPhase?.("score", out.length + done, galaxies.length);
-    const runs: Classified[] =
-      passes === 1
-        ? [await classifyCutouts(model.set, hierarchy, model.networks, pipeline, cutouts, indices, inputSize, progress)]
-        : await samplePasses(model, pipeline, cutouts, indices, passes, progress);
+    const cutouts = await loadExampleCutouts(examples, model.shape.inputSize, options.dataDir, (d, t) => options.onPhase?.("decode", d, t));
+    const run = await classifyCutouts(
+      model,
+      pipeline,
+      cutouts,
+      part.map((_, i) => i),
+      {
+        embed: part.some((g) => embed.has(g.id)),
+        passes: passes > 1 ? passes : 0,
+        onProgress: (done) => options.onPhase?.("score", out.length + done, galaxies.length),
+      },
+    );
     part.forEach((g, i) => {
-      const samples = runs.map((r) => r.probabilities[i]!);
-      const mean = meanPrediction(samples);
+      const probabilities = run.probabilities[i]!;
       out.push({
         galaxyId: g.id,
-        probabilities: Object.fromEntries(HIWL_CLASSES.map((cls, k) => [cls, mean[k]!])) as Record<HiwlClass, number>,
-        predictedClass: HIWL_CLASSES[majorityDecision(runs.map((r) => r.decisions[i]!), mean)]!,
-        acquisition: options.acquisition === null ? null : acquisitionScore(options.acquisition, samples, rng),
+        probabilities: Object.fromEntries(HIWL_CLASSES.map((cls, k) => [cls, probabilities[k]!])) as Record<HiwlClass, number>,
+        predictedClass: HIWL_CLASSES[run.predicted[i]!]!,
+        acquisition: options.acquisition === null ? null : acquisitionScore(options.acquisition, run.samples?.[i] ?? [probabilities], rng),
+        ...(embed.has(g.id) && { embedding: run.embeddings![i]! }),
       });
     });
   }
   return out;
 }
 
+/** The pooled features the predictions carry, by galaxy id. */
+export const featuresOf = (predictions: readonly ScoredPrediction[]): Map<number, number[]> =>
+  new Map(predictions.flatMap((p) => (p.embedding ? [[p.galaxyId, p.embedding] as const] : [])));
+
 /** Throws unless `passes` suits the acquisition function. */
 export function checkPasses(acquisition: AcquisitionFunction | null, passes: number): void {
   if (!Number.isInteger(passes) || passes < 1) throw new Error(`passes must be an integer >= 1, got ${passes}`);
   // BALD is the disagreement between passes: one pass has none to measure.
   if (acquisition === "bald" && passes < 2) throw new Error("BALD needs at least 2 passes");
-}
-
-/** T stochastic passes over the same rendered batches: one Classified per pass, each in `indices` order. */
-async function samplePasses(
-  model: LoadedModel,
-  pipeline: ImagePipeline,
-  cutouts: Cutouts,
-  indices: readonly number[],
-  passes: number,
-  onProgress: (done: number) => void,
-): Promise<Classified[]> {
-  const runs: Classified[] = Array.from({ length: passes }, () => ({ probabilities: [], decisions: [] }));
-  const { inputSize, hierarchy } = model.metadata;
-  let done = 0;
-  await renderBatches(pipeline, cutouts, chunk(indices, INFERENCE_BATCH), inputSize, () => null, async (images) => {
-    for (const run of runs) {
-      const pass = checkFinite(await classifyImages(model.set, hierarchy, model.networks, images, inputSize));
-      run.probabilities.push(...pass.probabilities);
-      run.decisions.push(...pass.decisions);
-    }
-    done += images.length / (inputSize * inputSize * 3);
-    onProgress(done);
-  });
-  return runs;
-}
-
-/**
- * The hierarchical decision most passes made; ties go to the class with the higher mean
- * probability. (With one pass, that pass's decision.)
- */
-function majorityDecision(decisions: readonly number[], mean: readonly number[]): number {
-  const votes = new Map<number, number>();
-  for (const d of decisions) votes.set(d, (votes.get(d) ?? 0) + 1);
-  let best = decisions[0]!;
-  for (const [d, n] of votes) {
-    const lead = votes.get(best)!;
-    if (n > lead || (n === lead && mean[d]! > mean[best]!)) best = d;
-  }
-  return best;
 }
 
 export interface ScoreOptions {
@@ -152,6 +118,8 @@ export interface ScoreOptions {
   seed?: number;
   source?: string;
   retirement?: RetirementRules;
+  /** Keep the features of the feature map's sample of the scored galaxies (null: no map). */
+  featureMap?: FeatureMapSample | null;
   onPhase?: OnPhase;
 }
 
@@ -172,6 +140,8 @@ export interface ScoringRun {
   /** One per active galaxy, for activateWithScores. */
   scores: GalaxyScore[];
   summary: ScoreSummary;
+  /** The pooled features of the feature map's sample, from the scoring pass itself. */
+  features: Map<number, number[]>;
 }
 
 /**
@@ -189,7 +159,8 @@ export async function scoreActiveGalaxies(
 ): Promise<ScoringRun> {
   const galaxies = await activeGalaxiesForScoring(db, options.source === undefined ? {} : { source: options.source });
   const rng = createRng(`scoring:${modelVersionId}:${options.seed ?? 0}`);
-  const predictions = await predictGalaxies(model, pipeline, galaxies, { ...options, rng });
+  const embed = options.featureMap === null ? new Set<number>() : featureMapSample(galaxies.map((g) => g.id), options.featureMap);
+  const predictions = await predictGalaxies(model, pipeline, galaxies, { ...options, rng, embed });
   const scoresOf = predictions.map((p) => p.acquisition!);
   const priority = priorities(scoresOf, rng);
   const retired: Partial<Record<RetirementReason, number>> = {};
@@ -205,10 +176,12 @@ export async function scoreActiveGalaxies(
       options.retirement,
     );
     if (reason !== null) retired[reason] = (retired[reason] ?? 0) + 1;
-    return { ...p, acquisition: p.acquisition!, priority: priority[i]!, retirement: reason };
+    const { embedding: _, ...prediction } = p;
+    return { ...prediction, acquisition: p.acquisition!, priority: priority[i]!, retirement: reason };
   });
   return {
     scores,
+    features: featuresOf(predictions),
     summary: {
       scored: scores.length,
       retired,

@@ -22,6 +22,7 @@ import {
   latestClassificationId,
   listJobs,
   queueTrainingJob,
+  trainingJobConfigOf,
   type Db,
   type ModelVersion,
   type TrainingJob,
@@ -34,10 +35,11 @@ import {
   type ActivationStep,
   type ScoringSettings,
 } from "../training/activation.ts";
-import { TRAIN_DEFAULTS, type TrainConfigInput } from "../training/config.ts";
+import type { TrainConfigInput } from "../training/config.ts";
 import { ImagePipeline } from "../training/image-pipeline.ts";
+import { PRESETS } from "../training/presets.ts";
 import { trainModel, type TrainResult } from "../training/train.ts";
-import { buildFeatureMap, type FeatureMapOptions, type FeatureMapSummary } from "./feature-map.ts";
+import { buildFeatureMap, type FeatureMapSample, type FeatureMapSummary } from "./feature-map.ts";
 import { JobReporter } from "./progress.ts";
 import { checkPasses, type ScoreSummary } from "./scoring.ts";
 
@@ -47,8 +49,8 @@ export interface WorkerOptions {
   /** Training settings of every job; a job's config overrides them. */
   training: TrainConfigInput & { backend?: BackendChoice };
   scoring: ScoringSettings;
-  /** The new model's feature map after scoring (absent: the defaults; null: none). */
-  featureMap?: Pick<FeatureMapOptions, "limit" | "seed"> | null;
+  /** The new model's feature map, from its scoring pass (absent: the defaults; null: none). */
+  featureMap?: FeatureMapSample | null;
   /** Queue a job once this many classifications arrived since the last one started (null: never). */
   every: number | null;
   /** Queue a job when the newest job is this many minutes old (null: never). */
@@ -93,8 +95,8 @@ export type JobOutcome =
     }
   | { job: TrainingJob; status: "failed"; error: string };
 
-/** What a job's config may set: the training settings (TrainConfigInput). */
-const JOB_OPTIONS: ReadonlySet<string> = new Set([...Object.keys(TRAIN_DEFAULTS), "lr", "hierarchy"]);
+/** What a job's config may set: the training settings (TrainConfigInput), its preset included. */
+const JOB_OPTIONS: ReadonlySet<string> = new Set(["preset", ...Object.keys(PRESETS.worker.training)]);
 
 export class TrainingWorker {
   private readonly pollMs: number;
@@ -247,10 +249,11 @@ export class TrainingWorker {
       stage = `deciding on ${result.version}`;
       pipeline = await ImagePipeline.start();
       reporter.check();
-      const { decision, modelVersion, scoring } = await applyActivationPolicy(db, result, {
+      const mapOptions = this.options.featureMap === undefined ? {} : this.options.featureMap;
+      const { decision, modelVersion, scoring, features } = await applyActivationPolicy(db, result, {
         dataDir,
         pipeline,
-        scoring: this.options.scoring,
+        scoring: { ...this.options.scoring, featureMap: mapOptions },
         onPhase,
         log: (line) => this.log(`job ${job.id}: ${line}`),
         onStep: (step) => this.emit({ ...step, job }),
@@ -258,10 +261,9 @@ export class TrainingWorker {
       let featureMap: FeatureMapSummary | null = null;
       if (modelVersion.active) {
         await this.emit({ type: "activated", job, modelVersion });
-        const { featureMap: mapOptions = {} } = this.options;
         stage = `mapping the features of ${result.version}`;
-        if (mapOptions !== null) {
-          featureMap = await buildFeatureMap(db, result.dir, modelVersion.id, pipeline, { ...mapOptions, dataDir, onPhase });
+        if (mapOptions !== null && features && scoring) {
+          featureMap = await buildFeatureMap(db, modelVersion.id, features, scoring.scored, { seed: mapOptions.seed, onPhase });
         }
       }
       reporter.set({ ...reporter.current, phase: "done" }, true);
@@ -292,10 +294,10 @@ export class TrainingWorker {
 
 /** The training settings a job's config sets; unknown keys fail the job rather than being ignored. */
 function jobTraining(job: TrainingJob): TrainConfigInput {
-  const config = JSON.parse(job.config) as unknown;
-  if (typeof config !== "object" || config === null || Array.isArray(config)) throw new Error("the job config is not a JSON object");
+  const config = trainingJobConfigOf(job);
   const unknown = Object.keys(config).filter((key) => !JOB_OPTIONS.has(key));
   if (unknown.length > 0) throw new Error(`unknown training option(s) in the job config: ${unknown.join(", ")}`);
+  // Known names only; resolveTrainConfig checks each value and fails the job on a bad one.
   return config as TrainConfigInput;
 }
 

@@ -35,7 +35,7 @@ export function HistoryList() {
           <li key={c.id} className="flex gap-3 rounded-2xl border border-white/10 bg-slate-900/60 p-3 sm:gap-4">
             <Link href={`/galaxies/${c.galaxyId}`} className="shrink-0">
               {/* eslint-disable-next-line @next/next/no-img-element -- see GalaxyViewer */}
-              <img src={galaxyImageUrl(c.galaxyId)} alt="" loading="lazy" className="h-20 w-20 rounded-xl object-cover sm:h-24 sm:w-24" />
+              <img src={galaxyImageUrl({ id: c.galaxyId, imageHash: c.imageHash })} alt="" loading="lazy" className="h-20 w-20 rounded-xl object-cover sm:h-24 sm:w-24" />
             </Link>
             <div className="min-w-0 space-y-2">
               <div className="flex flex-wrap items-baseline gap-x-3 text-sm">

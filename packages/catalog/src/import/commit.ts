@@ -7,7 +7,7 @@
 import { existsSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
-import { type Db, dataDir, findGalaxyIds, insertGalaxies } from "@hiwl/db";
+import { type Db, type GalaxyMetadata, dataDir, findGalaxyIds, insertGalaxies } from "@hiwl/db";
 import type { CatalogLabel } from "@hiwl/model";
 import { imageDir, mapLimited, storeImage, thumbnailPath } from "../images.ts";
 import { ImportError } from "./import-error.ts";
@@ -18,7 +18,7 @@ export interface ImportEntry {
   readonly imageFile: string;
   readonly catalogLabel: CatalogLabel | null;
   readonly priorFractions?: readonly number[];
-  readonly metadata?: Record<string, unknown>;
+  readonly metadata?: GalaxyMetadata;
 }
 
 export interface ImportResult {
@@ -76,6 +76,7 @@ export async function commitImport(
           metadata: e.metadata,
         };
       }),
+      { dataDir: root },
     );
   } catch (err) {
     await removeWritten();

@@ -15,65 +15,18 @@ import {
   type HiwlClass,
   type QuestionId,
 } from "@hiwl/model";
+import type { SyntheticTruth } from "@hiwl/db";
 import { clamp, gaussian, logUniform, pickWeighted, sigmoid, uniform, type Rng } from "./random.ts";
 
-export type MorphologyKind = "smooth" | "disk";
-export type BulgeShape = "round" | "boxy";
-export type OddFeature = "none" | "ring" | "merger" | "disturbed" | "irregular";
+// The truth is stored with each synthetic galaxy (Galaxy.metadata), so its shape is the stored
+// contract's (packages/db/src/contracts.ts, syntheticTruth), documented there field by field.
+export type GalaxyTruth = SyntheticTruth;
+export type DiskTruth = NonNullable<GalaxyTruth["disk"]>;
+export type MorphologyKind = GalaxyTruth["kind"];
+export type BulgeShape = GalaxyTruth["bulgeShape"];
+export type OddFeature = GalaxyTruth["oddFeature"];
 /** Relative fluxes in the i, r, g bands, shown as red, green, blue; normalised to mean 1. */
-export type Rgb = readonly [number, number, number];
-
-export interface DiskTruth {
-  /** Radians: 0 face-on, π/2 edge-on. */
-  readonly inclination: number;
-  /** Scale height over scale length: the axis ratio the disk shows exactly edge-on. */
-  readonly thickness: number;
-  /** Bar strength, 0 none ... 1 strong. */
-  readonly bar: number;
-  /** Number of spiral arms; 5 and 6 are flocculent disks ("more than four"). */
-  readonly armCount: number;
-  /** Pitch angle of the logarithmic spiral in degrees: ~8 tightly wound ... ~40 loose. */
-  readonly pitchAngle: number;
-  /** Arm-interarm contrast, 0 no spiral pattern (lenticular) ... 1 grand design. */
-  readonly armContrast: number;
-  /** Opacity of the mid-plane dust, 0 ... 1; it shows as a lane when the disk is near edge-on. */
-  readonly dustLane: number;
-}
-
-export interface GalaxyTruth {
-  readonly kind: MorphologyKind;
-  /** Minor over major axis of the main light as projected on the sky (disks: from inclination and thickness). */
-  readonly axisRatio: number;
-  /** Major-axis position angle, radians counter-clockwise from the image x axis, in [0, π). */
-  readonly positionAngle: number;
-  /** Half-light radius of the main component (smooth: the galaxy; disk: the disk) in pixels of a 424-pixel image. */
-  readonly radius: number;
-  /**
-   * Angular half-light radius in arcseconds. With SDSS's 0.396" pixels and ~1.4" seeing it
-   * sets how coarse and blurred the galaxy looks, hence how much detail volunteers can see.
-   */
-  readonly angularRadius: number;
-  /**
-   * Surface brightness at the half-light radius (a disk's as seen face-on), in units of the
-   * sky noise of one SDSS pixel.
-   */
-  readonly brightness: number;
-  /** Sérsic index of the spheroidal light (smooth: the whole galaxy; disk: the bulge). */
-  readonly sersicIndex: number;
-  /** Share of the light in the bulge, 0 ... 1 (smooth galaxies: 1). */
-  readonly bulgeFraction: number;
-  readonly bulgeShape: BulgeShape;
-  /** Projected minor over major axis of the bulge (smooth galaxies: the axis ratio). */
-  readonly bulgeAxisRatio: number;
-  /** Colour of the centre (the bulge of a disk). */
-  readonly coreColour: Rgb;
-  /** Colour of the outskirts (the disk of a disk). */
-  readonly outerColour: Rgb;
-  readonly disk: DiskTruth | null;
-  readonly oddFeature: OddFeature;
-  /** How pronounced the odd feature is, 0 ... 1 (0 when there is none). */
-  readonly oddStrength: number;
-}
+export type Rgb = GalaxyTruth["coreColour"];
 
 /** Size of an SDSS pixel, arcseconds. */
 export const SDSS_PIXEL_ARCSEC = 0.396;

@@ -103,38 +103,4 @@ export function combineHierarchy(p1: tf.Tensor2D, p2: tf.Tensor2D): tf.Tensor2D 
   });
 }
 
-/**
- * The authors' decision rule: level 1's argmax, refined by level 2 when it is the merged
- * class. It can differ from the argmax of the combined probabilities (a merged class at 0.4
- * split 0.2/0.2 beats a 0.3 round at level 1 but not in the product).
- */
-export function hierarchyDecision(p1: readonly number[], p2: readonly number[]): HiwlClass {
-  const top = argmax(p1);
-  if (top === MERGED_INDEX) return LEVEL2_CLASSES[argmax(p2)]!;
-  return HIWL_CLASSES[OUTPUT_INDEX.level1.indexOf(top)]!;
-}
-
-function argmax(values: readonly number[]): number {
-  let best = 0;
-  values.forEach((v, i) => {
-    if (v > values[best]!) best = i;
-  });
-  return best;
-}
-
 export type Networks = Partial<Record<Level, tfl.LayersModel>>;
-
-/** [N,5] probabilities in HIWL_CLASSES order from the networks of either mode. */
-export function predictProbabilities(mode: HierarchyMode, networks: Networks, images: tf.Tensor4D): tf.Tensor2D {
-  const net = (level: Level) => {
-    const model = networks[level];
-    if (!model) throw new Error(`the ${mode} classifier needs a ${level} network`);
-    return model;
-  };
-  return tf.tidy(() => {
-    if (mode === "flat") return net("flat").predict(images) as tf.Tensor2D;
-    const p1 = net("level1").predict(images) as tf.Tensor2D;
-    const p2 = net("level2").predict(images) as tf.Tensor2D;
-    return combineHierarchy(p1, p2);
-  });
-}

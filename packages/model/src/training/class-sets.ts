@@ -21,7 +21,7 @@ import {
   type HiwlClass,
 } from "../classes.ts";
 import { oneHot, smoothTarget } from "../label-smoothing.ts";
-import { hierarchyDecision, LEVEL_CLASSES, levelTarget, NETWORKS, type HierarchyMode, type Level } from "../network/hierarchy.ts";
+import { LEVEL_CLASSES, levelTarget, NETWORKS, type HierarchyMode, type Level } from "../network/hierarchy.ts";
 import { trainingTarget, type CrowdLabelMode } from "../network/targets.ts";
 import type { VoteVector } from "../vote-fractions.ts";
 
@@ -35,9 +35,6 @@ export interface GalaxyEvidence {
   /** The 37 cumulative vote fractions, or null without votes. */
   votes: VoteVector | null;
 }
-
-/** Per-network outputs of one galaxy, each in its network's class order. */
-export type NetworkOutputs = Partial<Record<Level, readonly number[]>>;
 
 export interface ClassSet {
   readonly name: ClassSetName;
@@ -54,8 +51,6 @@ export interface ClassSet {
   target(galaxy: GalaxyEvidence, cls: number | null, mode: CrowdLabelMode, level: Level): number[] | null;
   /** A network's output index for a class, or null where the network never sees it. */
   levelIndex(level: Level, cls: number): number | null;
-  /** The decided class (an index in `classes`) from the networks' outputs. */
-  decide(outputs: NetworkOutputs): number;
 }
 
 /** Index of the largest value, the first on ties. */
@@ -65,12 +60,6 @@ export function argmax(values: readonly number[]): number {
     if (v > values[best]!) best = i;
   });
   return best;
-}
-
-function required(outputs: NetworkOutputs, level: Level): readonly number[] {
-  const out = outputs[level];
-  if (!out) throw new Error(`no output of the ${level} network`);
-  return out;
 }
 
 function hiwlClassOf(galaxy: GalaxyEvidence): HiwlClass | null {
@@ -95,10 +84,6 @@ const hiwl: ClassSet = {
   levelIndex(level, cls) {
     const target = levelTarget(level, cls);
     return target === null ? null : target.indexOf(1);
-  },
-  decide(outputs) {
-    if (outputs.flat) return argmax(outputs.flat);
-    return HIWL_CLASSES.indexOf(hierarchyDecision(required(outputs, "level1"), required(outputs, "level2")));
   },
 };
 
@@ -141,7 +126,6 @@ const coarse: ClassSet = {
     return mode === "hard" ? hard : smoothTarget(hard);
   },
   levelIndex: (_level, cls) => cls,
-  decide: (outputs) => argmax(required(outputs, "flat")),
 };
 
 export const CLASS_SETS: Readonly<Record<ClassSetName, ClassSet>> = { hiwl, coarse };

@@ -1,6 +1,7 @@
 /**
- * Training steps and inference on batches handed over as plain arrays (the trainer's image
- * worker produces Float32Arrays), so callers need no tensors of their own.
+ * Training steps (and the validation pass's plain predictions) on batches handed over as plain
+ * arrays (the trainer's image worker produces Float32Arrays), so callers need no tensors of
+ * their own. Classifying galaxies is the model API's job (../inference/model.ts).
  *
  * The loss is HIWL's: categorical cross-entropy of the network's softmax against the
  * (possibly smoothed or crowd) target, averaged over the batch.
@@ -13,9 +14,8 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
-import { combineHierarchy, type HierarchyMode, type Level } from "../network/hierarchy.ts";
+import type { Level } from "../network/hierarchy.ts";
 import type { Rng } from "../random.ts";
-import type { ClassSet } from "./class-sets.ts";
 import {
   applyWeightDecay,
   createOptimizer,
@@ -130,40 +130,5 @@ export async function predictRows(model: Network, images: Float32Array): Promise
     return (await probs.array()) as number[][];
   } finally {
     tf.dispose([x, probs]);
-  }
-}
-
-export interface Classified {
-  /** Per image, the probability of each class of the class set. */
-  probabilities: number[][];
-  /** Per image, the decided class index (hierarchyDecision for the hierarchical model). */
-  decisions: number[];
-}
-
-/** Classifies N preprocessed images with a saved model's networks. */
-export async function classifyImages(
-  set: ClassSet,
-  mode: HierarchyMode,
-  networks: LevelModels,
-  images: Float32Array,
-  inputSize: number,
-): Promise<Classified> {
-  const levels = set.networks(mode);
-  const x = imageTensor(images, inputSize);
-  const outputs = levels.map((level) => {
-    const model = networks[level];
-    if (!model) throw new Error(`the ${mode} model needs a ${level} network`);
-    return model.predict(x) as tf.Tensor2D;
-  });
-  const combined = mode === "hierarchical" ? combineHierarchy(outputs[0]!, outputs[1]!) : outputs[0]!;
-  try {
-    const perLevel = (await Promise.all(outputs.map((o) => o.array()))) as number[][][];
-    const probabilities = (await combined.array()) as number[][];
-    const decisions = probabilities.map((_, i) =>
-      set.decide(Object.fromEntries(levels.map((level, l) => [level, perLevel[l]![i]!]))),
-    );
-    return { probabilities, decisions };
-  } finally {
-    tf.dispose([x, ...outputs, combined]);
   }
 }

@@ -161,7 +161,7 @@ export default async function GalleryPage({ searchParams }: { searchParams: Prom
                 className="group block overflow-hidden rounded-2xl border border-white/10 bg-slate-900/60 transition hover:border-indigo-300/50"
               >
                 {/* eslint-disable-next-line @next/next/no-img-element -- see GalaxyViewer */}
-                <img src={galaxyImageUrl(g.id)} alt="" loading="lazy" className="aspect-square w-full object-cover transition group-hover:scale-105" />
+                <img src={galaxyImageUrl(g)} alt="" loading="lazy" className="aspect-square w-full object-cover transition group-hover:scale-105" />
                 <div className="space-y-0.5 p-3 text-xs">
                   <div className="truncate font-medium text-slate-200">{g.externalId ?? `Galaxy ${g.id}`}</div>
                   <div className="flex items-center justify-between gap-2 text-slate-400">

@@ -109,7 +109,7 @@ function GalaxyClassification({ galaxy, loadingNext, onNext }: { galaxy: Galaxy;
       data-testid="classifier"
       data-galaxy-id={galaxy.id}
     >
-      <GalaxyViewer src={galaxyImageUrl(galaxy.id)} alt={`Galaxy ${galaxy.id}`} />
+      <GalaxyViewer src={galaxyImageUrl(galaxy)} alt={`Galaxy ${galaxy.id}`} />
       {/* Beside the image on wide screens; on a phone straight under it, before the model's guess. */}
       <div className="space-y-4 lg:col-start-2 lg:row-span-2 lg:row-start-1">
         {answers.length > 0 && <AnswerChips answers={answers} label="Your answers" />}
@@ -163,7 +163,7 @@ function GalaxyClassification({ galaxy, loadingNext, onNext }: { galaxy: Galaxy;
         {state.status === "invalid" && <Card className="text-rose-300">{state.error}</Card>}
       </div>
       <div className="lg:col-start-1 lg:row-start-2">
-        <ModelPrediction imageUrl={galaxyImageUrl(galaxy.id)} revealed={state.status === "complete"} />
+        <ModelPrediction imageUrl={galaxyImageUrl(galaxy)} revealed={state.status === "complete"} />
       </div>
     </div>
   );

@@ -112,10 +112,12 @@ export function Dashboard() {
         <Card title="Export">
           <ul className="space-y-4 text-sm">
             <ExportLink href="/api/export/votes.csv" rows={exports.data?.votes}>
-              Kaggle format: GalaxyID and the 37 cumulative vote fractions of every classified galaxy.
+              Kaggle format: GalaxyID (the galaxy&apos;s id in its catalogue) and the 37 cumulative vote fractions of every
+              classified galaxy, then its source; <code>?source=kaggle</code> gives exactly Kaggle&apos;s layout.
             </ExportLink>
             <ExportLink href="/api/export/predictions.csv" rows={exports.data?.predictions}>
-              Each galaxy&apos;s latest prediction: the five class probabilities.
+              The active model&apos;s five class probabilities for each galaxy it scored, by GalaxyID and source, with the
+              model version.
             </ExportLink>
           </ul>
         </Card>

@@ -122,7 +122,7 @@ function PointTooltip({ colorBy, active, payload }: { colorBy: ColorBy; active?:
       data-galaxy-id={point.galaxyId}
     >
       {/* eslint-disable-next-line @next/next/no-img-element -- see GalaxyViewer */}
-      <img src={galaxyImageUrl(point.galaxyId)} alt={`Galaxy ${point.externalId}`} className="aspect-square w-full object-cover" />
+      <img src={galaxyImageUrl({ id: point.galaxyId, imageHash: point.imageHash })} alt={`Galaxy ${point.externalId}`} className="aspect-square w-full object-cover" />
       <div className="space-y-0.5 p-2 text-slate-300">
         <div className="truncate font-medium text-white">{point.externalId}</div>
         <div className={colorBy === "consensus" ? "text-white" : ""}>Volunteers: {groupLabel(point.consensus ?? "unknown", "consensus")}</div>

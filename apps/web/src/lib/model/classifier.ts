@@ -1,37 +1,23 @@
 /**
- * The active model in the browser: its metadata and networks loaded from
- * /api/models/<version>/, and predictions from a decoded galaxy image through the trainer's
- * own preprocessing (@hiwl/model/network: the cutout the trainer caches, then the test view),
- * so the network sees the bytes it was trained and scored on. Importing @hiwl/model/network also registers the DropConnect layer that the
- * saved networks contain, which tf.loadLayersModel needs.
+ * The active model in the browser: the model API of @hiwl/model/inference loaded from
+ * /api/models/<version>/, fed a decoded galaxy image through the trainer's own preprocessing
+ * (the cutout the trainer caches, then the test view), so the network sees the bytes it was
+ * trained and scored on and the page shows the class the gallery and `hiwl predict` show.
+ * Importing @hiwl/model/network also registers the DropConnect layer that the saved networks
+ * contain, which tf.loadLayersModel needs.
  */
 import { HIWL_CLASSES, type HiwlClass } from "@hiwl/model";
-import {
-  inferenceInput,
-  METADATA_FILE,
-  ModelMetadataSchema,
-  NETWORKS,
-  networkModelPath,
-  predictProbabilities,
-  type DecodedImage,
-  type ModelMetadata,
-  type Networks,
-} from "@hiwl/model/network";
-import * as tf from "@tensorflow/tfjs-core";
-import * as tfl from "@tensorflow/tfjs-layers";
+import { load, type Model } from "@hiwl/model/inference";
+import { inferenceInput, type DecodedImage, type ModelMetadata } from "@hiwl/model/network";
+import type * as tf from "@tensorflow/tfjs-core";
 
-export interface Classifier {
-  readonly metadata: ModelMetadata;
-  readonly networks: Networks;
-}
+/** A model loaded from its URL, which always has its metadata. */
+export type Classifier = Model & { readonly metadata: ModelMetadata };
 
 export interface Prediction {
   /** In HIWL_CLASSES order. */
   probabilities: number[];
-  /**
-   * The most probable of the five classes: the longest bar the page shows. (The hierarchy's
-   * own decision rule, hierarchyDecision, can differ when level 1's merged class wins narrowly.)
-   */
+  /** The model's decision: its most probable class, the longest bar the page shows. */
   predicted: HiwlClass;
   /** From the decoded image to the probabilities read back from the backend. */
   ms: number;
@@ -41,23 +27,14 @@ export interface Prediction {
 const WARMUP_SIDE = 424;
 
 export async function loadClassifier(baseUrl: string): Promise<Classifier> {
-  const response = await fetch(`${baseUrl}${METADATA_FILE}`);
-  if (!response.ok) throw new Error(`model metadata: HTTP ${response.status}`);
-  const metadata = ModelMetadataSchema.parse(await response.json());
-  const networks: Networks = Object.fromEntries(
-    await Promise.all(
-      NETWORKS[metadata.hierarchy].map(async (level) => [level, await tfl.loadLayersModel(`${baseUrl}${networkModelPath(level)}`)]),
-    ),
-  );
-  const classifier = { metadata, networks };
+  const model = await load({ url: baseUrl });
+  if (!model.metadata) throw new Error(`${baseUrl} has no metadata`);
+  if (model.set.name !== "hiwl") throw new Error(`the site shows the five HIWL classes; this model predicts ${model.classes.join(", ")}`);
+  const classifier = model as Classifier;
   // The first run creates the backend's kernels (XNNPACK operators, WebGL shaders); doing it
   // here keeps that cost out of the first galaxy's latency.
   await predict(classifier, { width: WARMUP_SIDE, height: WARMUP_SIDE, channels: 3, data: new Uint8Array(WARMUP_SIDE * WARMUP_SIDE * 3) });
   return classifier;
-}
-
-export function disposeClassifier(classifier: Classifier): void {
-  for (const model of Object.values(classifier.networks)) model.dispose();
 }
 
 /**
@@ -80,13 +57,11 @@ export function networkInput(classifier: Classifier, image: ImageBitmap | Decode
 
 export async function predict(classifier: Classifier, image: ImageBitmap | DecodedImage): Promise<Prediction> {
   const start = performance.now();
-  const output = tf.tidy(() => predictProbabilities(classifier.metadata.hierarchy, classifier.networks, networkInput(classifier, image)));
-  let probabilities: number[];
+  const x = networkInput(classifier, image);
   try {
-    probabilities = Array.from(await output.data());
+    const { probabilities, predicted } = await classifier.classify(x);
+    return { probabilities: probabilities[0]!, predicted: HIWL_CLASSES[predicted[0]!]!, ms: performance.now() - start };
   } finally {
-    output.dispose();
+    x.dispose();
   }
-  const best = probabilities.indexOf(Math.max(...probabilities));
-  return { probabilities, predicted: HIWL_CLASSES[best]!, ms: performance.now() - start };
 }

@@ -7,7 +7,7 @@ import type { Level } from "@hiwl/model/network";
 import * as tf from "@tensorflow/tfjs-core";
 import { modelBaseUrl } from "~/lib/urls.ts";
 import { initBackend } from "./backend.ts";
-import { disposeClassifier, loadClassifier, networkInput, type Classifier } from "./classifier.ts";
+import { loadClassifier, networkInput, type Classifier } from "./classifier.ts";
 import { camTarget, gradCam } from "./grad-cam.ts";
 
 export { initBackend } from "./backend.ts";
@@ -25,7 +25,7 @@ export function classifierFor(version: string): Promise<Classifier> {
   const classifier = initBackend().then(() => loadClassifier(modelBaseUrl(version)));
   current = { version, classifier };
   classifier.then(
-    () => void previous?.then(disposeClassifier, () => {}),
+    () => void previous?.then((old) => old.dispose(), () => {}),
     () => {
       // A failed load is retried by the next caller instead of failing for good.
       if (current?.classifier === classifier) current = undefined;

@@ -1,6 +1,6 @@
 /**
- * What the API sends about galaxies: the database rows minus storage details (image paths,
- * raw JSON), plus the values the pages need decoded.
+ * What the API sends about galaxies: the database rows minus storage details (image paths),
+ * plus the values the pages need decoded.
  *
  * No answers before the answer: a galaxy still being classified is sent to volunteers as its
  * id and vote count only. Its catalogue identity and label, the catalogue's and the crowd's
@@ -27,9 +27,9 @@ function predictionSummary(p: Prediction) {
   };
 }
 
-/** A galaxy as its volunteers may see it before it retires. */
-export function hiddenGalaxy(g: Pick<Galaxy, "id" | "classificationCount">) {
-  return { revealed: false as const, id: g.id, classificationCount: g.classificationCount, retiredAt: null };
+/** A galaxy as its volunteers may see it before it retires: its image (by content hash) and vote count. */
+export function hiddenGalaxy(g: Pick<Galaxy, "id" | "imageHash" | "classificationCount">) {
+  return { revealed: false as const, id: g.id, imageHash: g.imageHash, classificationCount: g.classificationCount, retiredAt: null };
 }
 
 /** Everything about a galaxy: for researchers, retired galaxies, and a volunteer's own submission. */
@@ -37,6 +37,7 @@ export function galaxyDetail(g: GalaxyDetail) {
   return {
     revealed: true as const,
     id: g.id,
+    imageHash: g.imageHash,
     externalId: g.externalId,
     source: g.source,
     ra: g.ra,
@@ -49,7 +50,7 @@ export function galaxyDetail(g: GalaxyDetail) {
     voteCounts: g.voteCounts,
     voteFractions: g.voteFractions,
     /** The catalogue's own 37 fractions (Kaggle), when it shipped them. */
-    priorFractions: g.priorFractions === null ? null : (JSON.parse(g.priorFractions) as number[]),
+    priorFractions: g.priorFractions,
     /** The active model version's prediction. */
     prediction: g.activePrediction && predictionSummary(g.activePrediction),
   };
@@ -70,6 +71,7 @@ export function galleryItem(g: GalleryGalaxy, researcher: boolean) {
   const p = revealed ? g.activePrediction : null;
   return {
     id: g.id,
+    imageHash: g.imageHash,
     revealed,
     externalId: revealed ? g.externalId : null,
     classificationCount: g.classificationCount,

@@ -32,7 +32,7 @@ const isClass = (c: string): c is HiwlClass => (HIWL_CLASSES as readonly string[
 
 export default async function GalaxyPage({ params }: Props) {
   const g = await load((await params).id);
-  if (!g.revealed) return <ActiveGalaxy id={g.id} classificationCount={g.classificationCount} />;
+  if (!g.revealed) return <ActiveGalaxy galaxy={g} />;
   const prediction = g.prediction;
   const facts: [string, string][] = [
     ["Catalogue id", g.externalId],
@@ -51,7 +51,7 @@ export default async function GalaxyPage({ params }: Props) {
       </div>
       <div className="grid gap-6 lg:grid-cols-[minmax(0,5fr)_minmax(0,6fr)]">
         <div className="space-y-4">
-          <GalaxyViewer src={galaxyImageUrl(g.id)} alt={`Galaxy ${g.externalId}`} />
+          <GalaxyViewer src={galaxyImageUrl(g)} alt={`Galaxy ${g.externalId}`} />
           <Card title="About">
             <dl className="grid grid-cols-[auto_1fr] gap-x-4 gap-y-1 text-sm">
               {facts.map(([k, v]) => (
@@ -80,7 +80,7 @@ export default async function GalaxyPage({ params }: Props) {
           </Card>
         </div>
         <div className="space-y-4">
-          <ModelExplanation imageUrl={galaxyImageUrl(g.id)} alt={`Galaxy ${g.externalId} with the model's attention`} />
+          <ModelExplanation imageUrl={galaxyImageUrl(g)} alt={`Galaxy ${g.externalId} with the model's attention`} />
           <Card title="What the volunteers said">
             <CrowdSummary classificationCount={g.classificationCount} voteFractions={g.voteFractions} voteCounts={g.voteCounts} full />
           </Card>
@@ -99,7 +99,8 @@ export default async function GalaxyPage({ params }: Props) {
  * A galaxy still being classified, as volunteers see it: the image and how many have looked,
  * nothing that could sway their answers.
  */
-function ActiveGalaxy({ id, classificationCount }: { id: number; classificationCount: number }) {
+function ActiveGalaxy({ galaxy }: { galaxy: { id: number; imageHash: string | null; classificationCount: number } }) {
+  const { id, classificationCount } = galaxy;
   return (
     <div className="space-y-6" data-testid="active-galaxy">
       <div className="flex flex-wrap items-baseline justify-between gap-2">
@@ -109,7 +110,7 @@ function ActiveGalaxy({ id, classificationCount }: { id: number; classificationC
         </Link>
       </div>
       <div className="grid gap-6 lg:grid-cols-[minmax(0,5fr)_minmax(0,6fr)]">
-        <GalaxyViewer src={galaxyImageUrl(id)} alt={`Galaxy ${id}`} />
+        <GalaxyViewer src={galaxyImageUrl(galaxy)} alt={`Galaxy ${id}`} />
         <Card title="Still being classified">
           <div className="space-y-3 text-sm text-slate-300">
             <p>

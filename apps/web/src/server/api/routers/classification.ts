@@ -30,7 +30,7 @@ export const classificationRouter = createTRPCRouter({
    */
   next: identityProcedure.query(async ({ ctx }) => {
     const galaxy = await handOutGalaxy(ctx.db, ctx.volunteer.id, { minutes: limits().handoutMinutes });
-    return galaxy && { id: galaxy.id };
+    return galaxy && { id: galaxy.id, imageHash: galaxy.imageHash };
   }),
 
   /**
@@ -62,7 +62,7 @@ export const classificationRouter = createTRPCRouter({
       return {
         classificationId: classification.id,
         duplicate,
-        /** "after-retirement" or "same-address" when the vote was stored but counts differently. */
+        /** "after_retirement" or "same_address" when the vote was stored but counts differently. */
         flag: classification.flag,
         retired,
         galaxy: galaxy && galaxyDetail(galaxy),
@@ -81,7 +81,8 @@ export const classificationRouter = createTRPCRouter({
         items: rows.map((c) => ({
           id: c.id,
           galaxyId: c.galaxyId,
-          answers: JSON.parse(c.answers) as string[],
+          imageHash: c.galaxy.imageHash,
+          answers: c.answers,
           startedAt: c.startedAt,
           finishedAt: c.finishedAt,
         })),

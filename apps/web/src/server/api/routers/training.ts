@@ -5,22 +5,12 @@ import {
   listJobs,
   listModelVersions,
   queueTrainingJob,
+  shownJobProgress,
+  shownModelVersionConfig,
   withModelMetrics,
 } from "@hiwl/db";
 import { z } from "zod";
 import { createTRPCRouter, publicProcedure, researcherProcedure } from "../trpc.ts";
-
-const jsonObject = z.record(z.string(), z.unknown());
-
-/** Stored JSON written by another process (the trainer): a malformed value shows as empty, not as an error. */
-function parseObject(json: string | null): Record<string, unknown> {
-  if (!json) return {};
-  try {
-    return jsonObject.safeParse(JSON.parse(json)).data ?? {};
-  } catch {
-    return {};
-  }
-}
 
 export const trainingRouter = createTRPCRouter({
   /** The model the site predicts with, or null before the first training run. */
@@ -38,7 +28,7 @@ export const trainingRouter = createTRPCRouter({
       active: m.active,
       createdAt: m.createdAt,
       trainingJobId: m.trainingJobId,
-      config: parseObject(m.config),
+      config: shownModelVersionConfig(m),
       metrics: m.metrics,
       featureMapPoints: mapPoints.get(m.id) ?? 0,
     }));
@@ -60,7 +50,7 @@ export const trainingRouter = createTRPCRouter({
       startedAt: j.startedAt,
       finishedAt: j.finishedAt,
       heartbeatAt: j.heartbeatAt,
-      progress: parseObject(j.progress),
+      progress: shownJobProgress(j),
       modelVersion: j.modelVersion,
     }));
   }),

@@ -1,4 +1,4 @@
 import { route } from "~/server/route.ts";
 import { csvResponse, predictionsCsv } from "~/server/csv.ts";
 
-export const GET = route((request: Request) => csvResponse(request, "predictions.csv", predictionsCsv));
+export const GET = route((request: Request) => csvResponse(request, predictionsCsv));

@@ -2,7 +2,7 @@ import { createReadStream } from "node:fs";
 import { realpath, stat } from "node:fs/promises";
 import { extname, isAbsolute, relative, resolve, sep } from "node:path";
 import { Readable } from "node:stream";
-import { dataDir, db } from "@hiwl/db";
+import { db, storedPath } from "@hiwl/db";
 import { route } from "~/server/route.ts";
 
 /** What a model version directory holds: metadata and model.json (JSON), weights (binary). */
@@ -31,7 +31,7 @@ export const GET = route(async (_request: Request, { params }: { params: Promise
   if (!type) return notFound();
   const model = await db().modelVersion.findUnique({ where: { version } });
   if (!model) return notFound();
-  const dir = await realpath(isAbsolute(model.path) ? model.path : resolve(dataDir(), model.path)).catch(() => null);
+  const dir = await realpath(storedPath(model.path)).catch(() => null);
   if (!dir) return notFound();
   const requested = resolve(dir, ...file);
   if (!isInside(dir, requested)) return notFound();

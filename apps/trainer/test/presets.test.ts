@@ -1,0 +1,100 @@
+import { execFile } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { Command } from "commander";
+import { describe, expect, it } from "vitest";
+import { addModelOptions, modelConfig, type ModelCliOptions } from "../src/training/cli.ts";
+import { resolveTrainConfig } from "../src/training/config.ts";
+import { DEFAULT_PRESET, PRESET_NAMES, PRESETS, presetNamed, presetScoring, type PresetName } from "../src/training/presets.ts";
+
+const HIWL = fileURLToPath(new URL("../bin/hiwl.mjs", import.meta.url));
+
+/** The training settings `hiwl train` (or `watch`) would train with for these arguments, parsed by the real options. */
+async function parsed(args: string[], preset: PresetName = DEFAULT_PRESET, choosable = true) {
+  let options: ModelCliOptions | undefined;
+  const command = addModelOptions(new Command("train").exitOverride().configureOutput({ writeErr: () => {} }), preset, { choosable });
+  await command.action((opts: ModelCliOptions) => void (options = opts)).parseAsync(args, { from: "user" });
+  return resolveTrainConfig(modelConfig(options!, preset));
+}
+
+describe("training presets", () => {
+  it("resolve, every one, to a valid config that is the preset itself and names it", () => {
+    const settings = Object.keys(PRESETS.paper.training).sort();
+    for (const name of PRESET_NAMES) {
+      expect(Object.keys(PRESETS[name].training).sort(), name).toEqual(settings);
+      expect(resolveTrainConfig({ preset: name })).toEqual({ ...PRESETS[name].training, preset: name });
+    }
+  });
+
+  it("give the worker the benchmarks' recipe, for hiwl watch and, by default, hiwl train", () => {
+    expect(DEFAULT_PRESET).toBe("worker");
+    expect(resolveTrainConfig({})).toEqual({
+      preset: "worker",
+      variant: "tiny",
+      inputSize: 64,
+      batch: 32,
+      epochs: 30,
+      optimizer: "adam",
+      lr: 0.003,
+      warmupEpochs: 1,
+      weightDecay: 1e-4,
+      batchNormMomentum: 0.9,
+      classifierInitScale: 0.05,
+      targets: "votes",
+      hierarchy: "hierarchical",
+      weightedSampling: true,
+      classes: "hiwl",
+      source: null,
+      limit: null,
+      patience: 25,
+      bestBy: "last",
+      minEpochExamples: 512,
+      initFrom: null,
+      seed: 0,
+      splitSeed: 0,
+      maxMinutes: null,
+    });
+    expect(presetScoring("worker")).toEqual({ acquisition: "margin", passes: 1 });
+    // The queue is scored the same whichever recipe trained the model.
+    for (const name of PRESET_NAMES) expect(presetScoring(name)).toEqual({ acquisition: "margin", passes: 1 });
+  });
+
+  it("keep HIWL's own recipe, the default before presets, as paper", () => {
+    expect(resolveTrainConfig({ preset: "paper" })).toMatchObject({
+      batch: 16,
+      optimizer: "sgd",
+      lr: 0.005,
+      warmupEpochs: 0,
+      targets: "smooth",
+      bestBy: "accuracy",
+      minEpochExamples: 0,
+      patience: 25,
+    });
+  });
+
+  it("are overridden setting by setting by the options given, on the command line as in code", async () => {
+    expect(await parsed([])).toEqual(resolveTrainConfig({}));
+    const gz1 = await parsed(["--preset", "gz1", "--input-size", "96", "--best-by", "last"]);
+    expect(gz1).toEqual({ ...PRESETS.gz1.training, preset: "gz1", inputSize: 96, bestBy: "last" });
+    // A bench's own preset, where --preset is not offered.
+    expect(await parsed(["--epochs", "3"], "ablation", false)).toEqual({ ...PRESETS.ablation.training, preset: "ablation", epochs: 3 });
+    await expect(parsed(["--preset", "paper"], "ablation", false)).rejects.toThrow(/unknown option '--preset'/);
+    // The preset's rate belongs to its optimizer; another optimizer starts at its own customary rate.
+    expect((await parsed(["--optimizer", "sgd"])).lr).toBe(0.005);
+    expect((await parsed(["--optimizer", "sgd", "--lr", "0.01"])).lr).toBe(0.01);
+    expect(resolveTrainConfig({ preset: "paper", optimizer: "adam" }).lr).toBe(0.001);
+    // Its hierarchy belongs to its classes: the coarse classes are only ever flat.
+    expect(resolveTrainConfig({ classes: "coarse" }).hierarchy).toBe("flat");
+    expect(resolveTrainConfig({ preset: "gz1", classes: "hiwl" }).hierarchy).toBe("flat");
+    expect(() => resolveTrainConfig({ classes: "coarse", hierarchy: "hierarchical" })).toThrow(/the coarse classes are trained flat only/);
+  });
+
+  it("refuse an unknown name with the names there are, in code (a job's config too) and on the command line", async () => {
+    const names = "worker, paper, al-bench, gz1, ablation";
+    expect(() => presetNamed("fast")).toThrow(`invalid training options: preset must be one of ${names}, got "fast"`);
+    expect(() => resolveTrainConfig({ preset: "fast" as PresetName })).toThrow(`preset must be one of ${names}, got "fast"`);
+    await expect(parsed(["--preset", "fast"])).rejects.toThrow(`argument 'fast' is invalid. Allowed choices are ${names}.`);
+    const run = promisify(execFile)(process.execPath, [HIWL, "train", "--preset", "fast"], { timeout: 60_000 });
+    await expect(run).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining(`Allowed choices are ${names}.`) });
+  });
+});
