@@ -99,7 +99,12 @@ const CONVERTED: readonly { table: string; column: string; values?: readonly str
  */
 function checkBeforeJsonColumns(file: string): void {
   if (!existsSync(file)) return;
-  const sqlite = new Database(file, { readonly: true, fileMustExist: true });
+  let sqlite: Database.Database;
+  try {
+    sqlite = new Database(file, { readonly: true, fileMustExist: true });
+  } catch (e) {
+    throw new MigrationError(`cannot migrate ${dirname(file)}: ${file} cannot be opened as a database: ${(e as Error).message}`, { cause: e });
+  }
   try {
     const table = (name: string) => sqlite.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`).get(name) !== undefined;
     if (!table("_prisma_migrations") || !table("ModelVersion")) return;

@@ -36,7 +36,7 @@ describe("createDb and migrate", () => {
     try {
       const error = await migrate(dir).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(MigrationError);
-      expect((error as Error).message).toMatch(/^prisma migrate deploy failed for .*hiwl-db-bad-/);
+      expect((error as Error).message).toMatch(/^cannot migrate .*hiwl-db-bad-\S+: .*hiwl\.db cannot be opened as a database/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
