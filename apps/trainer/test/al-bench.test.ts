@@ -3,9 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_RETIREMENT } from "@hiwl/model";
-import { chartSvg, classificationsToReach, headline, meanCurves, type Curve } from "../src/al-bench/report.ts";
-import { mergeResults, readResults } from "../src/al-bench/results.ts";
-import { COUNT_RETIREMENT, strategyRetirement, runAlBench, type StrategyRun } from "../src/al-bench/run.ts";
+import { chartSvg, classificationsToReach, headline, meanCurves, type Curve } from "../src/bench/al-report.ts";
+import { mergeResults, readResults } from "../src/bench/al-results.ts";
+import { COUNT_RETIREMENT, strategyRetirement, runAlBench, type StrategyRun } from "../src/bench/al-run.ts";
 
 describe("the active-learning benchmark", () => {
   it("runs each strategy in rounds through the real queue, training and scoring, at a tiny size", async () => {

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { seedSynthetic } from "@hiwl/catalog";
 import { useTestDb } from "@hiwl/db/testing";
 import { classificationMetrics, HIWL_CLASSES } from "@hiwl/model";
-import { ABLATION_VARIANTS, formatAblationTable, macroF1, runAblation, type AblationRow } from "../src/commands/bench-ablation.ts";
+import { ABLATION_VARIANTS, formatAblationTable, macroF1, runAblation, type AblationRow } from "../src/bench/ablation.ts";
 
 const t = useTestDb();
 

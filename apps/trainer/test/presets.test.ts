@@ -3,7 +3,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { Command } from "commander";
 import { describe, expect, it } from "vitest";
-import { addModelOptions, modelConfig, type ModelCliOptions } from "../src/training/cli.ts";
+import { addModelOptions, modelConfig, type ModelCliOptions } from "../src/cli/model-options.ts";
 import { resolveTrainConfig } from "../src/training/config.ts";
 import { DEFAULT_PRESET, PRESET_NAMES, PRESETS, presetNamed, presetScoring, type PresetName } from "../src/training/presets.ts";
 

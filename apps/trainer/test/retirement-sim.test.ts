@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { DEFAULT_RETIREMENT } from "@hiwl/model";
-import { simulateRetirement } from "../src/al-bench/retirement-sim.ts";
-import { COUNT_RETIREMENT } from "../src/al-bench/run.ts";
+import { simulateRetirement } from "../src/bench/retirement-sim.ts";
+import { COUNT_RETIREMENT } from "../src/bench/al-run.ts";
 
 describe("the retirement simulation", () => {
   const options = { galaxies: 300, crowd: 50, seed: "test" };

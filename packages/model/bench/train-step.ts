@@ -24,9 +24,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import os from "node:os";
 import { parseArgs } from "node:util";
 import { buildEfficientNet, type EfficientNetVariantName } from "../src/network/efficientnet.ts";
-import { selectBackend } from "../src/tf/backend.ts";
-import { registerWasmFastKernels, unregisterWasmFastKernels } from "../src/tf/wasm-fast-kernels.ts";
-import { setWasmSimdKernelsEnabled } from "../src/tf/wasm-simd-kernels.ts";
+import { install, registerWasmFastKernels, selectBackend, setWasmSimdKernelsEnabled, unregisterWasmFastKernels } from "@hiwl/tfjs";
 
 const { values: args } = parseArgs({
   options: {
@@ -131,6 +129,7 @@ const load = () =>
     .map((l) => l.toFixed(2))
     .join(" ");
 
+install();
 await selectBackend({ backend: "wasm" });
 const configs: Config[] = args.compare ? ["stock", "fast"] : [args.config as Config];
 if (!configs.every((c) => c in CONFIG_LABELS)) throw new Error(`unknown --config ${args.config}`);

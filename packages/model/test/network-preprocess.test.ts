@@ -11,7 +11,7 @@ import {
   type View,
 } from "../src/network/preprocess.ts";
 import { createRng } from "../src/random.ts";
-import { selectBackend } from "../src/tf/backend.ts";
+import { selectBackend } from "@hiwl/tfjs";
 
 beforeAll(async () => {
   await tf.setBackend("cpu");

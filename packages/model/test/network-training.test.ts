@@ -4,13 +4,14 @@ import { describe, expect, it } from "vitest";
 import { buildEfficientNet } from "../src/network/efficientnet.ts";
 import { preprocessForInference } from "../src/network/preprocess.ts";
 import { HIWL_LOSS, trainingTarget } from "../src/network/targets.ts";
-import { selectBackend } from "../src/tf/backend.ts";
+import { install, selectBackend } from "@hiwl/tfjs";
 
-// wasm trains only with the gradient kernels selectBackend registers. The batch is fixed:
+// wasm trains only with the gradient kernels install() registers. The batch is fixed:
 // with a fresh random view every step, 4 noisy images are memorised view by view and the
 // loss of a net this size jumps around too much for a few-step test.
 describe.each(["cpu", "wasm"] as const)("training on %s", (backend) => {
   it("fits a trivially separable batch with decreasing loss (nano, 32 px)", { timeout: 300_000 }, async () => {
+    install();
     await selectBackend({ backend });
     const model = buildEfficientNet({ variant: "nano", numClasses: 5, inputSize: 32, seed: 1 });
     model.compile({ optimizer: tf.train.adam(0.003), loss: HIWL_LOSS });

@@ -3,7 +3,7 @@
  * run (run.json, ModelVersion.config), so a run can be resumed and compared with others. The
  * values not given come from a preset (presets.ts).
  */
-import type { BackendChoice } from "@hiwl/model/node";
+import type { BackendChoice } from "@hiwl/tfjs";
 import {
   CROWD_LABEL_MODES,
   EFFICIENTNET_VARIANT_NAMES,

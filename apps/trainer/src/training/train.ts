@@ -24,7 +24,8 @@ import {
   type ModelMetadata,
   type Networks,
 } from "@hiwl/model/network";
-import { selectBackend, type BackendChoice } from "@hiwl/model/node";
+import type { BackendChoice } from "@hiwl/tfjs";
+import { startBackend } from "./backend.ts";
 import { CLASS_SETS } from "@hiwl/model/training";
 import { createModel } from "@hiwl/model/inference";
 import {
@@ -84,7 +85,7 @@ export async function trainModel(db: Db, dataDir: string, options: TrainOptions,
   const log = hooks.log ?? (() => {});
   const interrupted = options.resume ? await openRun(dataDir, options.resume) : null;
   const config = interrupted?.config ?? resolveTrainConfig(options);
-  const { backend } = await selectBackend({ backend: options.backend ?? "auto", log });
+  const { backend } = await startBackend(options.backend ?? "auto", log);
   const init = config.initFrom === null ? {} : await initialNetworks(config.initFrom, config);
 
   const dataset = await loadDataset(db, config);

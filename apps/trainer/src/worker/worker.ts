@@ -27,7 +27,7 @@ import {
   type ModelVersion,
   type TrainingJob,
 } from "@hiwl/db";
-import type { BackendChoice } from "@hiwl/model/node";
+import type { BackendChoice } from "@hiwl/tfjs";
 import {
   ActivationError,
   applyActivationPolicy,

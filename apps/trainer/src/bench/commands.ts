@@ -1,0 +1,94 @@
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import type { Command } from "commander";
+import { importFolderCatalog } from "@hiwl/catalog";
+import { createDb, listGalaxies, migrate, runMetricsOf } from "@hiwl/db";
+import { formatMetrics } from "@hiwl/model";
+import { phasedProgress } from "../cli/progress.ts";
+import { addModelOptions, cliHooks, modelConfig, type ModelCliOptions } from "../cli/model-options.ts";
+import { PRESETS } from "../training/presets.ts";
+import { registerBenchTrain } from "./throughput.ts";
+import { trainModel } from "../training/train.ts";
+import { registerBenchAblation } from "./ablation.ts";
+import { registerBenchAl } from "./al.ts";
+import { registerBenchRetirement } from "./retirement.ts";
+
+/** The sample is imported as the source the gz1 preset trains on. */
+const GZ1_SOURCE = PRESETS.gz1.training.source!;
+const GZ1_LABELS = {
+  elliptical: "smooth",
+  spiral_clockwise: "spiral",
+  spiral_anticlockwise: "spiral",
+  edge_on: "edge-on",
+};
+
+export function registerBench(program: Command) {
+  const bench = program.command("bench").description("benchmarks: training throughput, and accuracy on real Galaxy Zoo 1 images");
+
+  registerBenchTrain(bench);
+  registerBenchAl(bench);
+  registerBenchAblation(bench);
+  registerBenchRetirement(bench);
+
+  addModelOptions(
+    bench
+      .command("gz1")
+      .description(
+        "train the coarse smooth / edge-on / spiral classifier on Galaxy Zoo 1 (imported once into --data-dir) and print its held-out scores",
+      )
+      .option("--gz1 <dir>", "the Galaxy Zoo 1 folder (images/ and labels.csv)", "../shared/data/gz1")
+      .option("--data-dir <dir>", "data directory for the imported catalogue, cutouts and models", join(tmpdir(), "hiwl-gz1")),
+    "gz1",
+  ).action(async (opts: ModelCliOptions & { gz1: string; dataDir: string }) => {
+    const dataDir = resolve(opts.dataDir);
+    // The catalogue importer stores images under HIWL_DATA_DIR.
+    process.env.HIWL_DATA_DIR = dataDir;
+    await migrate(dataDir);
+    const database = createDb({ dataDir });
+    try {
+      if ((await listGalaxies(database, { source: GZ1_SOURCE, pageSize: 1 })).total === 0) {
+        const progress = phasedProgress();
+        try {
+          const result = await importFolderCatalog(database, {
+            images: join(opts.gz1, "images"),
+            labels: join(opts.gz1, "labels.csv"),
+            idColumn: "objid",
+            labelColumn: "label",
+            map: GZ1_LABELS,
+            source: GZ1_SOURCE,
+            onProgress: progress.onProgress,
+          });
+          progress.stop();
+          console.log(`imported ${result.added} Galaxy Zoo 1 galaxies into ${dataDir}`);
+        } finally {
+          progress.stop();
+        }
+      }
+      const hooks = cliHooks();
+      const started = performance.now();
+      try {
+        const result = await trainModel(
+          database,
+          dataDir,
+          { ...modelConfig(opts, "gz1"), backend: opts.backend },
+          hooks,
+        );
+        hooks.stop();
+        const minutes = (performance.now() - started) / 60_000;
+        const { timing, curves } = runMetricsOf(result.modelVersion);
+        const { variant, inputSize, optimizer, lr, batch } = result.config;
+        console.log("");
+        console.log(
+          `Galaxy Zoo 1, smooth / edge-on / spiral: ${variant} at ${inputSize} px, ${optimizer} lr ${lr}, batch ${batch}, ` +
+            `${curves.flat?.length ?? 0} epochs in ${(timing.trainSeconds / 60).toFixed(1)} min of training, ${minutes.toFixed(1)} min in all`,
+        );
+        console.log(formatMetrics(result.metrics));
+        console.log(`model saved to ${result.dir}`);
+      } finally {
+        hooks.stop();
+      }
+    } finally {
+      await database.$disconnect();
+    }
+  });
+}

@@ -1,0 +1,128 @@
+/**
+ * `hiwl bench train`: training and inference throughput of the networks on this machine. It
+ * reaches neither the database nor the image pipeline, so it also bundles into one file that
+ * runs on a bare GPU machine (scripts/gpu/pack.mjs).
+ */
+import { availableParallelism, cpus } from "node:os";
+import type { Command } from "commander";
+import { createRng, HIWL_CLASSES } from "@hiwl/model";
+import { buildEfficientNet, EFFICIENTNET_VARIANT_NAMES, type EfficientNetVariantName } from "@hiwl/model/network";
+import type { BackendChoice } from "@hiwl/tfjs";
+import { startBackend } from "../training/backend.ts";
+import { NetworkTrainer, predictRows } from "@hiwl/model/training";
+import { INFERENCE_BATCH } from "../training/evaluate.ts";
+import { backendOption, integer } from "../cli/option-parsers.ts";
+import { PRESETS } from "../training/presets.ts";
+
+/** HIWL's own step, which the README's throughput tables measured. */
+const STEP = PRESETS.paper.training;
+
+export interface BenchRow {
+  backend: string;
+  model: EfficientNetVariantName;
+  inputSize: number;
+  batch: number;
+  trainImagesPerSec: number;
+  inferImagesPerSec: number;
+}
+
+interface BenchTrainOptions {
+  variant: string;
+  inputSize: string;
+  batch: string;
+  steps: number;
+  backend: BackendChoice;
+  json?: boolean;
+}
+
+export function registerBenchTrain(bench: Command): void {
+  bench
+    .command("train")
+    .description("training and inference throughput of the networks on this machine (random inputs, the trainer's own step)")
+    .option("--variant <list>", `comma-separated variants (${EFFICIENTNET_VARIANT_NAMES.join(", ")})`, "b0,tiny,nano")
+    .option("--input-size <list>", "comma-separated input sizes", "64")
+    .option("--batch <list>", "comma-separated training batch sizes", String(STEP.batch))
+    .option("--steps <n>", "timed training steps after one warm-up step", integer("--steps", 1), 5)
+    .addOption(backendOption())
+    .option("--json", "one JSON object per row instead of a table")
+    .action(async (opts: BenchTrainOptions) => {
+      const variants = list(opts.variant) as EfficientNetVariantName[];
+      const unknown = variants.filter((v) => !EFFICIENTNET_VARIANT_NAMES.includes(v));
+      if (unknown.length) throw new Error(`unknown variant(s) ${unknown.join(", ")}`);
+      const sizes = list(opts.inputSize).map(integer("--input-size", 16));
+      const batches = list(opts.batch).map(integer("--batch", 2));
+      const selected = await startBackend(opts.backend, opts.json ? undefined : console.log);
+      const rows: BenchRow[] = [];
+      for (const variant of variants) {
+        for (const inputSize of sizes) {
+          for (const batch of batches) {
+            const row = { backend: selected.backend, model: variant, inputSize, batch, ...(await measure(variant, inputSize, batch, opts.steps)) };
+            rows.push(row);
+            if (opts.json) console.log(JSON.stringify(row));
+          }
+        }
+      }
+      if (!opts.json) {
+        const cpu = cpus()[0]?.model.trim() ?? "unknown CPU";
+        console.log(`machine: ${cpu}, ${availableParallelism()} cores, Node ${process.version}`);
+        console.log(formatTable(rows));
+        console.log("(training augments on a worker thread in parallel; these figures are the network steps alone)");
+      }
+    });
+}
+
+const list = (value: string) => value.split(",").map((v) => v.trim());
+
+/** Median times of the trainer's own step (SGD, weight decay, dropout) and of inference, on random inputs. */
+async function measure(
+  variant: EfficientNetVariantName,
+  inputSize: number,
+  batch: number,
+  steps: number,
+): Promise<Pick<BenchRow, "trainImagesPerSec" | "inferImagesPerSec">> {
+  const model = buildEfficientNet({ variant, numClasses: HIWL_CLASSES.length, inputSize, seed: 1 });
+  const trainer = new NetworkTrainer(model, { optimizer: STEP.optimizer, learningRate: STEP.lr, weightDecay: STEP.weightDecay });
+  const rng = createRng("bench");
+  const noise = (n: number) => Float32Array.from({ length: n * inputSize * inputSize * 3 }, () => 2 * rng() - 1);
+  const images = noise(batch);
+  const targets = Array.from({ length: batch }, (_, i) => HIWL_CLASSES.map((_, k) => (k === i % HIWL_CLASSES.length ? 1 : 0)));
+  const inferImages = noise(INFERENCE_BATCH);
+  try {
+    const trainMs: number[] = [];
+    for (let i = 0; i <= steps; i++) {
+      const start = performance.now();
+      await trainer.step(images, targets, STEP.lr, rng);
+      if (i > 0) trainMs.push(performance.now() - start);
+    }
+    const inferMs: number[] = [];
+    for (let i = 0; i <= Math.max(2, Math.ceil(steps / 2)); i++) {
+      const start = performance.now();
+      await predictRows(model, inferImages);
+      if (i > 0) inferMs.push(performance.now() - start);
+    }
+    return {
+      trainImagesPerSec: round((batch * 1000) / median(trainMs)),
+      inferImagesPerSec: round((INFERENCE_BATCH * 1000) / median(inferMs)),
+    };
+  } finally {
+    trainer.dispose();
+    model.dispose();
+  }
+}
+
+const round = (x: number) => Math.round(x * 10) / 10;
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+function formatTable(rows: BenchRow[]): string {
+  const table = [
+    ["backend", "model", "input", "batch", "train img/s", "infer img/s"],
+    ...rows.map((r) => [r.backend, r.model, `${r.inputSize}px`, String(r.batch), r.trainImagesPerSec.toFixed(1), r.inferImagesPerSec.toFixed(1)]),
+  ];
+  const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
+  return table.map((row) => row.map((cell, i) => (i >= 4 ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join("  ")).join("\n");
+}
