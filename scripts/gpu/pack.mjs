@@ -32,7 +32,7 @@ await build({
   stdin: {
     contents: `
       import { Command } from "commander";
-      import { registerBenchTrain } from "./apps/trainer/src/training/throughput.ts";
+      import { registerBenchTrain } from "./apps/trainer/src/bench/throughput.ts";
       const bench = new Command("bench");
       registerBenchTrain(bench);
       await bench.parseAsync(["train", ...process.argv.slice(2)], { from: "user" });
