@@ -1,16 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { ANSWER_IDS, COARSE_CLASSES, HIWL_CLASSES, LABEL_SMOOTHING_EPS } from "@hiwl/model";
-import { buildEfficientNet, loadModelFromFiles, MERGED_CLASS, serializeModel } from "@hiwl/model/network";
-import {
-  CLASS_SETS,
-  classSetOf,
-  cosineLearningRate,
-  createOptimizer,
-  NetworkTrainer,
-  setLearningRate,
-  stratifiedSplit,
-  useCpuForRendering,
-} from "@hiwl/model/training";
+import { ANSWER_IDS, COARSE_CLASSES, HIWL_CLASSES, LABEL_SMOOTHING_EPS, MERGED_CLASS, CLASS_SETS, classSetOf } from "@hiwl/model";
+import { buildEfficientNet, loadModelFromFiles, serializeModel } from "@hiwl/model/network";
+import { cosineLearningRate, createOptimizer, NetworkTrainer, setLearningRate, stratifiedSplit, useCpuForRendering } from "@hiwl/model/training";
 import { resolveTrainConfig } from "../src/training/config.ts";
 import type { Dataset, Example } from "../src/training/dataset.ts";
 import { batchesOf, epochOrder, isBetter } from "../src/training/loop.ts";

@@ -15,20 +15,8 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import "@tensorflow/tfjs-backend-cpu";
 import * as tf from "@tensorflow/tfjs-core";
-import { HIWL_CLASSES } from "@hiwl/model";
-import {
-  buildEfficientNet,
-  EFFICIENTNET_VARIANT_NAMES,
-  LEVEL_CLASSES,
-  METADATA_FILE,
-  NETWORKS,
-  networkModelPath,
-  PREPROCESSING,
-  serializeModel,
-  WEIGHTS_FILE,
-  type EfficientNetVariantName,
-  type ModelMetadata,
-} from "@hiwl/model/network";
+import { HIWL_CLASSES, LEVEL_CLASSES, NETWORKS } from "@hiwl/model";
+import { buildEfficientNet, EFFICIENTNET_VARIANT_NAMES, METADATA_FILE, networkModelPath, PREPROCESSING, serializeModel, WEIGHTS_FILE, type EfficientNetVariantName, type ModelMetadata } from "@hiwl/model/network";
 import { chromium } from "@playwright/test";
 import { build } from "esbuild";
 import { BACKENDS } from "../src/lib/model/backend.ts";

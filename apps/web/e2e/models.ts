@@ -8,26 +8,8 @@ import { dirname, join } from "node:path";
 import "@tensorflow/tfjs-backend-cpu";
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
-import { HIWL_CLASSES } from "@hiwl/model";
-import {
-  buildEfficientNet,
-  combineHierarchy,
-  EFFICIENTNET_LAYERS,
-  inferenceInput,
-  LEVEL_CLASSES,
-  loadModelFromFiles,
-  METADATA_FILE,
-  ModelMetadataSchema,
-  NETWORKS,
-  networkModelPath,
-  PREPROCESSING,
-  serializeModel,
-  WEIGHTS_FILE,
-  type HierarchyMode,
-  type Level,
-  type ModelMetadata,
-  type Networks,
-} from "@hiwl/model/network";
+import { HIWL_CLASSES, LEVEL_CLASSES, NETWORKS, type HierarchyMode, type Level } from "@hiwl/model";
+import { buildEfficientNet, combineHierarchy, EFFICIENTNET_LAYERS, inferenceInput, loadModelFromFiles, METADATA_FILE, ModelMetadataSchema, networkModelPath, PREPROCESSING, serializeModel, WEIGHTS_FILE, type ModelMetadata, type Networks } from "@hiwl/model/network";
 
 export interface TestModel {
   version: string;

@@ -1,8 +1,13 @@
-export * from "./decision-tree.ts";
-export * from "./vote-fractions.ts";
-export * from "./classes.ts";
-export * from "./label-smoothing.ts";
-export * from "./metrics.ts";
+// The science without TensorFlow.js: the decision tree, vote fractions, classes and training
+// targets, active learning. The networks, inference and training are ./network, ./inference
+// and ./training.
+export * from "./tree/decision-tree.ts";
+export * from "./tree/vote-fractions.ts";
+export * from "./labels/classes.ts";
+export * from "./labels/hierarchy.ts";
+export * from "./labels/targets.ts";
+export * from "./labels/class-sets.ts";
+export * from "./training/metrics.ts";
 export * from "./random.ts";
-export * from "./acquisition.ts";
-export * from "./retirement.ts";
+export * from "./active-learning/acquisition.ts";
+export * from "./active-learning/retirement.ts";

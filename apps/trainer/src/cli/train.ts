@@ -1,8 +1,6 @@
 import { Option, type Command } from "commander";
 import { dataDir, db, retirementRules } from "@hiwl/db";
-import { formatMetrics } from "@hiwl/model";
-import { CROWD_LABEL_MODES } from "@hiwl/model/network";
-import { CLASS_SET_NAMES } from "@hiwl/model/training";
+import { formatMetrics, CROWD_LABEL_MODES, CLASS_SET_NAMES } from "@hiwl/model";
 import { applyActivationPolicy, checkForcedActivation } from "../training/activation.ts";
 import { addModelOptions, cliHooks, modelConfig, presetHelp, resolveModel, type ModelCliOptions } from "./model-options.ts";
 import { onOff } from "./option-parsers.ts";

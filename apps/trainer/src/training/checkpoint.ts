@@ -15,7 +15,8 @@
  */
 import { readFile, readdir, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
-import type { Level, ModelFiles } from "@hiwl/model/network";
+import { type Level } from "@hiwl/model";
+import type { ModelFiles } from "@hiwl/model/network";
 import type { OptimizerState } from "@hiwl/model/training";
 import type { BestEpoch, EpochRecord, StopReason } from "@hiwl/db";
 import { readJson, readModelFiles, writeFileAtomic, writeJsonAtomic, writeModelFiles } from "./model-dir.ts";

@@ -4,15 +4,9 @@
  * values not given come from a preset (presets.ts).
  */
 import type { BackendChoice } from "@hiwl/tfjs";
-import {
-  CROWD_LABEL_MODES,
-  EFFICIENTNET_VARIANT_NAMES,
-  HIERARCHY_MODES,
-  type CrowdLabelMode,
-  type EfficientNetVariantName,
-  type HierarchyMode,
-} from "@hiwl/model/network";
-import { CLASS_SET_NAMES, CLASS_SETS, OPTIMIZERS, type ClassSetName, type OptimizerName } from "@hiwl/model/training";
+import { CROWD_LABEL_MODES, HIERARCHY_MODES, type CrowdLabelMode, type HierarchyMode, CLASS_SET_NAMES, CLASS_SETS, type ClassSetName } from "@hiwl/model";
+import { EFFICIENTNET_VARIANT_NAMES, type EfficientNetVariantName } from "@hiwl/model/network";
+import { OPTIMIZERS, type OptimizerName } from "@hiwl/model/training";
 import { DEFAULT_PRESET, presetNamed, type PresetName } from "./presets.ts";
 
 export const BACKEND_CHOICES = ["auto", "tfjs-node-gpu", "tfjs-node", "webgpu", "wasm", "cpu"] as const satisfies readonly BackendChoice[];

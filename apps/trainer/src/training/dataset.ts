@@ -5,9 +5,9 @@
 import { createHash } from "node:crypto";
 import { buildCutoutCache, loadCutouts } from "@hiwl/catalog";
 import { listTrainingGalaxies, type Db } from "@hiwl/db";
-import { createRng } from "@hiwl/model";
-import { cutoutSide, shuffledEpoch } from "@hiwl/model/network";
-import { CLASS_SETS, stratifiedSplit, type ClassSet, type GalaxyEvidence, type Split } from "@hiwl/model/training";
+import { createRng, CLASS_SETS, type ClassSet, type GalaxyEvidence } from "@hiwl/model";
+import { cutoutSide } from "@hiwl/model/network";
+import { shuffledEpoch, stratifiedSplit, type Split } from "@hiwl/model/training";
 import type { TrainConfig } from "./config.ts";
 
 export interface Example extends GalaxyEvidence {

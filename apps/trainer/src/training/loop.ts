@@ -7,17 +7,9 @@
  * the order, each batch's augmentation and the dropout masks. An epoch therefore does not
  * depend on how the run got there, and resuming after epoch k replays epoch k+1 exactly.
  */
-import { createRng } from "@hiwl/model";
-import {
-  buildEfficientNet,
-  loadModelFromFiles,
-  serializeModel,
-  shuffledEpoch,
-  weightedEpoch,
-  type Level,
-  type ModelFiles,
-} from "@hiwl/model/network";
-import { argmax, cosineLearningRate, NetworkTrainer, predictRows, type Network, type OptimizerState } from "@hiwl/model/training";
+import { argmax, createRng, type Level } from "@hiwl/model";
+import { buildEfficientNet, loadModelFromFiles, serializeModel, type ModelFiles } from "@hiwl/model/network";
+import { cosineLearningRate, NetworkTrainer, predictRows, shuffledEpoch, weightedEpoch, type Network, type OptimizerState } from "@hiwl/model/training";
 import type { BestEpoch, EpochRecord, NetworkProgress, StopReason } from "./checkpoint.ts";
 import type { BestBy, TrainConfig } from "./config.ts";
 import { chunk, INFERENCE_BATCH, renderBatches } from "./evaluate.ts";

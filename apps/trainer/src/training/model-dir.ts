@@ -6,18 +6,9 @@
  */
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
+import { type Level, classSetOf } from "@hiwl/model";
 import { load, type Model } from "@hiwl/model/inference";
-import {
-  METADATA_FILE,
-  MODEL_JSON_FILE,
-  ModelMetadataSchema,
-  networkModelPath,
-  WEIGHTS_FILE,
-  type Level,
-  type ModelFiles,
-  type ModelMetadata,
-} from "@hiwl/model/network";
-import { classSetOf } from "@hiwl/model/training";
+import { METADATA_FILE, MODEL_JSON_FILE, ModelMetadataSchema, networkModelPath, WEIGHTS_FILE, type ModelFiles, type ModelMetadata } from "@hiwl/model/network";
 
 export function modelsDir(dataDir: string): string {
   return join(dataDir, "models");

@@ -13,20 +13,10 @@ import { existsSync } from "node:fs";
 import { readdir } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { createModelVersion, type Db, type ModelVersion, type RunMetrics } from "@hiwl/db";
-import { classificationMetrics, type ClassificationMetrics } from "@hiwl/model";
-import {
-  loadModelFromFiles,
-  METADATA_FILE,
-  networkModelPath,
-  PREPROCESSING,
-  type Level,
-  type ModelFiles,
-  type ModelMetadata,
-  type Networks,
-} from "@hiwl/model/network";
+import { classificationMetrics, type ClassificationMetrics, type Level, CLASS_SETS } from "@hiwl/model";
+import { loadModelFromFiles, METADATA_FILE, networkModelPath, PREPROCESSING, type ModelFiles, type ModelMetadata, type Networks } from "@hiwl/model/network";
 import type { BackendChoice } from "@hiwl/tfjs";
 import { startBackend } from "./backend.ts";
-import { CLASS_SETS } from "@hiwl/model/training";
 import { createModel } from "@hiwl/model/inference";
 import {
   loadCheckpoint,

@@ -7,8 +7,8 @@
  * real morphology does, instead of jumping at a hard cut.
  */
 import {
-  QUESTIONS,
   ROOT_QUESTION,
+  TOPOLOGICAL_ORDER,
   cumulativeFractions,
   getQuestion,
   selectClass,
@@ -271,25 +271,6 @@ function armCounts(armCount: number, spiralVis: number, detail: number): Record<
   out["11.6"] = cantTell;
   return out;
 }
-
-/** Questions in an order where every question comes after all the questions leading to it. */
-const TOPOLOGICAL_ORDER: readonly QuestionId[] = (() => {
-  const indegree = new Map<QuestionId, number>(QUESTIONS.map((q) => [q.id, 0]));
-  for (const q of QUESTIONS) for (const a of q.answers) if (a.next) indegree.set(a.next, indegree.get(a.next)! + 1);
-  const order: QuestionId[] = [];
-  const ready: QuestionId[] = [ROOT_QUESTION];
-  while (ready.length) {
-    const id = ready.shift()!;
-    order.push(id);
-    for (const a of getQuestion(id).answers) {
-      if (!a.next) continue;
-      const left = indegree.get(a.next)! - 1;
-      indegree.set(a.next, left);
-      if (left === 0) ready.push(a.next);
-    }
-  }
-  return order;
-})();
 
 /**
  * The 37 cumulative vote fractions (Kaggle convention) an infinite crowd of volunteers with

@@ -15,8 +15,9 @@ import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 import { DropConnect, EFFICIENTNET_LAYERS } from "../network/efficientnet.ts";
 import { loadModelFromFiles, METADATA_FILE, ModelMetadataSchema, networkModelPath, type ModelFiles, type ModelMetadata } from "../network/export.ts";
-import { combineHierarchy, type Level, type Networks } from "../network/hierarchy.ts";
-import { argmax, classSetOf, type ClassSet } from "../training/class-sets.ts";
+import type { Level } from "../labels/hierarchy.ts";
+import { combineHierarchy, type Networks } from "../network/combine.ts";
+import { argmax, classSetOf, type ClassSet } from "../labels/class-sets.ts";
 
 /** What a model needs to know about itself to run: its classes, hierarchy and input size. */
 export type ModelShape = Pick<ModelMetadata, "classes" | "hierarchy" | "inputSize">;

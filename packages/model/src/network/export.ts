@@ -8,11 +8,11 @@
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 import { z } from "zod";
-import { COARSE_CLASSES, HIWL_CLASSES } from "../classes.ts";
+import { COARSE_CLASSES, HIWL_CLASSES } from "../labels/classes.ts";
 import { EFFICIENTNET_VARIANT_NAMES } from "./efficientnet.ts";
-import { HIERARCHY_MODES, type Level } from "./hierarchy.ts";
+import { HIERARCHY_MODES, type Level } from "../labels/hierarchy.ts";
 import type { Preprocessing } from "./preprocess.ts";
-import { CROWD_LABEL_MODES } from "./targets.ts";
+import { CROWD_LABEL_MODES } from "../labels/targets.ts";
 
 export const MODEL_JSON_FILE = "model.json";
 export const WEIGHTS_FILE = "weights.bin";

@@ -3,7 +3,7 @@
  * and test, so every class keeps its share in all three (the authors' split uses seed 0).
  */
 import { createRng } from "../random.ts";
-import { shuffledEpoch } from "../network/sampler.ts";
+import { shuffledEpoch } from "./sampler.ts";
 
 export interface Split {
   /** Ascending indices into the items that were split. */

@@ -14,7 +14,6 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
-import type { Level } from "../network/hierarchy.ts";
 import type { Rng } from "../random.ts";
 import {
   applyWeightDecay,
@@ -28,9 +27,6 @@ import {
 } from "./optimizer.ts";
 
 export type Network = tfl.LayersModel;
-
-/** The trained networks of one model, keyed by level. */
-export type LevelModels = Partial<Record<Level, Network>>;
 
 export function withMathRandom<T>(rng: Rng, run: () => T): T {
   const original = Math.random;

@@ -1,12 +1,11 @@
 "use client";
 
-import { walk, type Question } from "@hiwl/model";
+import { remainingQuestions, walk, type Question } from "@hiwl/model";
 import { AnswerButton, Card } from "@hiwl/ui";
 import { useMutation, useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { useEffect, useEffectEvent, useRef, useState, type ReactNode } from "react";
 import { galaxyImageUrl } from "~/lib/urls.ts";
-import { remainingQuestions } from "~/lib/tree-progress.ts";
 import { useTRPC } from "~/trpc/react.tsx";
 import type { RouterOutputs } from "~/trpc/types.ts";
 import { AnswerChips } from "../answer-chips.tsx";

@@ -6,7 +6,8 @@
  * has a vanishing gradient.
  */
 import type { HiwlClass } from "@hiwl/model";
-import { EFFICIENTNET_LAYERS, LEVEL_CLASSES, levelTrainsOn, type HierarchyMode, type Level } from "@hiwl/model/network";
+import { LEVEL_CLASSES, levelTrainsOn, type HierarchyMode, type Level } from "@hiwl/model";
+import { EFFICIENTNET_LAYERS } from "@hiwl/model/network";
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 

@@ -2,8 +2,8 @@
  * Everything the pages run with TensorFlow.js, in one module that use-model.ts imports
  * dynamically: pages that never show a prediction never download tfjs.
  */
+import { type Level } from "@hiwl/model";
 import type { HiwlClass } from "@hiwl/model";
-import type { Level } from "@hiwl/model/network";
 import * as tf from "@tensorflow/tfjs-core";
 import { modelBaseUrl } from "~/lib/urls.ts";
 import { initBackend } from "./backend.ts";

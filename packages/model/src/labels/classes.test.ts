@@ -1,8 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { ANSWER_IDS } from "../src/decision-tree.ts";
-import { argmaxClass, classDistribution, selectClass } from "../src/classes.ts";
-import { countAnswers, cumulativeFractions } from "../src/vote-fractions.ts";
-import { oneHot, smoothTarget } from "../src/label-smoothing.ts";
+import { ANSWER_IDS } from "../tree/decision-tree.ts";
+import { countAnswers, cumulativeFractions } from "../tree/vote-fractions.ts";
+import { argmaxClass, classDistribution, selectClass } from "./classes.ts";
 
 const vectorOf = (values: Record<string, number>) => ANSWER_IDS.map((id) => values[id] ?? 0);
 
@@ -68,21 +67,5 @@ describe("5-class crowd distribution", () => {
     const d = classDistribution(vectorOf({ "1.1": 1 }))!;
     expect(d.round).toBeCloseTo(1 / 3, 12);
     expect(d.cigar).toBeCloseTo(1 / 3, 12);
-  });
-});
-
-describe("label smoothing", () => {
-  it("clamps a one-hot target to [eps/(K-1), 1-eps]", () => {
-    const expectClose = (got: number[], want: number[]) => got.forEach((g, i) => expect(g).toBeCloseTo(want[i]!, 12));
-    expectClose(smoothTarget(oneHot(2, 5)), [0.0125, 0.0125, 0.95, 0.0125, 0.0125]);
-    expectClose(smoothTarget(oneHot(0, 2)), [0.95, 0.05]);
-  });
-
-  it("floors a crowd distribution and keeps it normalised", () => {
-    const t = smoothTarget([0.7, 0.3, 0, 0, 0]);
-    expect(t.reduce((x, y) => x + y, 0)).toBeCloseTo(1, 12);
-    expect(Math.min(...t)).toBeGreaterThan(0);
-    expect(t[0]! / t[1]!).toBeCloseTo(0.7 / 0.3, 12);
-    expect(() => smoothTarget([1])).toThrow();
   });
 });

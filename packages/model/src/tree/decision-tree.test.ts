@@ -1,5 +1,15 @@
 import { describe, expect, it } from "vitest";
-import { ANSWER_IDS, QUESTIONS, descendants, kaggleColumn, questionOf, validateWalk, walk } from "../src/decision-tree.ts";
+import {
+  ANSWER_IDS,
+  QUESTIONS,
+  TOPOLOGICAL_ORDER,
+  descendants,
+  kaggleColumn,
+  questionOf,
+  remainingQuestions,
+  validateWalk,
+  walk,
+} from "./decision-tree.ts";
 
 describe("decision tree", () => {
   it("has the 11 questions and 37 answers of the Kaggle columns, in column order", () => {
@@ -26,6 +36,20 @@ describe("decision tree", () => {
     expect([next("6.1"), next("6.2")]).toEqual(["8", null]);
     expect(next("8.6")).toBeNull();
     expect(descendants("6")).toEqual(["8"]);
+    expect(descendants("7")).toEqual(["6", "8"]);
+    expect(descendants("1")).toHaveLength(QUESTIONS.length - 1);
+  });
+
+  it("orders every question after the questions leading to it, and counts what is left from each", () => {
+    expect([...TOPOLOGICAL_ORDER].sort()).toEqual(QUESTIONS.map((q) => q.id).sort());
+    for (const q of QUESTIONS) {
+      for (const a of q.answers) if (a.next) expect(TOPOLOGICAL_ORDER.indexOf(a.next)).toBeGreaterThan(TOPOLOGICAL_ORDER.indexOf(q.id));
+    }
+    // 1.3 (star or artifact) ends at once; the longest way is 1 2 3 4 10 11 5 6 8.
+    expect(remainingQuestions("1")).toEqual({ min: 1, max: 9 });
+    expect(remainingQuestions("7")).toEqual({ min: 2, max: 3 });
+    expect(remainingQuestions("6")).toEqual({ min: 1, max: 2 });
+    expect(remainingQuestions("8")).toEqual({ min: 1, max: 1 });
   });
 
   it("accepts complete paths from Q1 to an end", () => {

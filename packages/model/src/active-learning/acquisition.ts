@@ -3,7 +3,7 @@
  * model. Higher scores are served first. Inputs are the model's 5-class probabilities; BALD
  * needs T stochastic forward passes (MC dropout / drop-connect left on at inference).
  */
-import type { Rng } from "./random.ts";
+import type { Rng } from "../random.ts";
 
 export const ACQUISITION_FUNCTIONS = ["random", "entropy", "margin", "bald"] as const;
 export type AcquisitionFunction = (typeof ACQUISITION_FUNCTIONS)[number];

@@ -1,8 +1,8 @@
 import "@tensorflow/tfjs-backend-cpu";
 import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
-import { HIWL_CLASSES } from "../src/classes.ts";
-import { buildEfficientNet, DropConnect } from "../src/network/efficientnet.ts";
+import { HIWL_CLASSES } from "../labels/classes.ts";
+import { buildEfficientNet, DropConnect } from "./efficientnet.ts";
 import {
   loadModelFromFiles,
   ModelMetadataSchema,
@@ -11,8 +11,8 @@ import {
   WEIGHTS_FILE,
   type ModelFiles,
   type ModelMetadata,
-} from "../src/network/export.ts";
-import { PREPROCESSING } from "../src/network/preprocess.ts";
+} from "./export.ts";
+import { PREPROCESSING } from "./preprocess.ts";
 
 beforeAll(async () => {
   await tf.setBackend("cpu");

@@ -10,7 +10,7 @@ import {
   efficientNetBlocks,
   roundFilters,
   roundRepeats,
-} from "../src/network/efficientnet.ts";
+} from "./efficientnet.ts";
 
 beforeAll(async () => {
   await tf.setBackend("cpu");

@@ -202,17 +202,55 @@ export function validateWalk(answers: readonly string[]): { ok: true } | { ok: f
   return { ok: false, error: `the classification stops before question ${state.question.id} is answered` };
 }
 
-/** Questions that can be reached only through `id` (its descendants), for the Kaggle quirk. */
-export function descendants(id: QuestionId): QuestionId[] {
-  const out: QuestionId[] = [];
-  const visit = (q: QuestionId) => {
-    for (const ans of getQuestion(q).answers) {
-      if (ans.next && !out.includes(ans.next)) {
-        out.push(ans.next);
-        visit(ans.next);
-      }
+/**
+ * The questions in an order where each comes after every question leading to it (the tree has
+ * no cycles): the one walk of the whole tree, for computing anything that flows down it.
+ */
+export const TOPOLOGICAL_ORDER: readonly QuestionId[] = (() => {
+  const indegree = new Map<QuestionId, number>(QUESTIONS.map((q) => [q.id, 0]));
+  for (const q of QUESTIONS) for (const a of q.answers) if (a.next) indegree.set(a.next, indegree.get(a.next)! + 1);
+  const order: QuestionId[] = [];
+  const ready: QuestionId[] = [ROOT_QUESTION];
+  while (ready.length) {
+    const id = ready.shift()!;
+    order.push(id);
+    for (const a of getQuestion(id).answers) {
+      if (!a.next) continue;
+      const left = indegree.get(a.next)! - 1;
+      indegree.set(a.next, left);
+      if (left === 0) ready.push(a.next);
     }
-  };
-  visit(id);
+  }
+  return order;
+})();
+
+/** Questions reachable from `id` (its descendants, without `id`), in TOPOLOGICAL_ORDER. */
+export function descendants(id: QuestionId): QuestionId[] {
+  const reached = new Set<QuestionId>([id]);
+  for (const q of TOPOLOGICAL_ORDER) {
+    if (reached.has(q)) for (const a of getQuestion(q).answers) if (a.next) reached.add(a.next);
+  }
+  reached.delete(id);
+  return TOPOLOGICAL_ORDER.filter((q) => reached.has(q));
+}
+
+export interface Remaining {
+  /** Questions left on the shortest way from a question to an end of the tree (it included). */
+  min: number;
+  /** ... and on the longest way. */
+  max: number;
+}
+
+/** For every question, how many questions are left from it on, read backwards along TOPOLOGICAL_ORDER. */
+const REMAINING: ReadonlyMap<QuestionId, Remaining> = (() => {
+  const out = new Map<QuestionId, Remaining>();
+  for (const id of [...TOPOLOGICAL_ORDER].reverse()) {
+    const after = getQuestion(id).answers.map((a) => (a.next ? out.get(a.next)! : { min: 0, max: 0 }));
+    out.set(id, { min: 1 + Math.min(...after.map((r) => r.min)), max: 1 + Math.max(...after.map((r) => r.max)) });
+  }
   return out;
+})();
+
+export function remainingQuestions(id: QuestionId): Remaining {
+  return REMAINING.get(id)!;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { accuracyByCoverage, classificationMetrics, formatCoverage, formatMetrics } from "../src/metrics.ts";
+import { accuracyByCoverage, classificationMetrics, formatCoverage, formatMetrics } from "./metrics.ts";
 
 describe("classification metrics", () => {
   it("matches a hand-computed confusion matrix", () => {

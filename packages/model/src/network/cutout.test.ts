@@ -1,9 +1,9 @@
 import "@tensorflow/tfjs-backend-cpu";
 import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
-import { cutoutSide, inferenceInput, toCutout, type DecodedImage } from "../src/network/cutout.ts";
-import { PREPROCESSING, preprocessForInference } from "../src/network/preprocess.ts";
-import { createRng } from "../src/random.ts";
+import { cutoutSide, inferenceInput, toCutout, type DecodedImage } from "./cutout.ts";
+import { PREPROCESSING, preprocessForInference } from "./preprocess.ts";
+import { createRng } from "../random.ts";
 
 beforeAll(async () => {
   await tf.setBackend("cpu");

@@ -1,9 +1,9 @@
 import "@tensorflow/tfjs-backend-cpu";
 import * as tf from "@tensorflow/tfjs-core";
 import { describe, expect, it } from "vitest";
-import { buildEfficientNet } from "../src/network/efficientnet.ts";
-import { preprocessForInference } from "../src/network/preprocess.ts";
-import { HIWL_LOSS, trainingTarget } from "../src/network/targets.ts";
+import { buildEfficientNet } from "./efficientnet.ts";
+import { preprocessForInference } from "./preprocess.ts";
+import { HIWL_LOSS, trainingTarget } from "../labels/targets.ts";
 import { install, selectBackend } from "@hiwl/tfjs";
 
 // wasm trains only with the gradient kernels install() registers. The batch is fixed:

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ANSWER_IDS } from "../src/decision-tree.ts";
-import { trainingTarget, type GalaxyLabels } from "../src/network/targets.ts";
+import { ANSWER_IDS } from "../tree/decision-tree.ts";
+import { oneHot, smoothTarget, trainingTarget, type GalaxyLabels } from "./targets.ts";
 
 function votes(values: Record<string, number>): number[] {
   return ANSWER_IDS.map((id) => values[id] ?? 0);
@@ -54,5 +54,21 @@ describe("training targets", () => {
     expectVector(trainingTarget({ label: "edge-on", votes: starOnly }, "votes", "level2"), [0.05, 0.95]);
     expect(trainingTarget({ label: null, votes: starOnly }, "votes")).toBeNull();
     expect(trainingTarget({ label: null, votes: null }, "votes")).toBeNull();
+  });
+});
+
+describe("label smoothing", () => {
+  it("clamps a one-hot target to [eps/(K-1), 1-eps]", () => {
+    const expectClose = (got: number[], want: number[]) => got.forEach((g, i) => expect(g).toBeCloseTo(want[i]!, 12));
+    expectClose(smoothTarget(oneHot(2, 5)), [0.0125, 0.0125, 0.95, 0.0125, 0.0125]);
+    expectClose(smoothTarget(oneHot(0, 2)), [0.95, 0.05]);
+  });
+
+  it("floors a crowd distribution and keeps it normalised", () => {
+    const t = smoothTarget([0.7, 0.3, 0, 0, 0]);
+    expect(t.reduce((x, y) => x + y, 0)).toBeCloseTo(1, 12);
+    expect(Math.min(...t)).toBeGreaterThan(0);
+    expect(t[0]! / t[1]!).toBeCloseTo(0.7 / 0.3, 12);
+    expect(() => smoothTarget([1])).toThrow();
   });
 });

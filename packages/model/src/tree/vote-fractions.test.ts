@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ANSWER_IDS } from "../src/decision-tree.ts";
-import { checkCumulative, conditionalFractions, countAnswers, cumulativeFractions, fraction } from "../src/vote-fractions.ts";
+import { ANSWER_IDS } from "./decision-tree.ts";
+import { checkCumulative, conditionalFractions, countAnswers, cumulativeFractions, fraction } from "./vote-fractions.ts";
 
 const walks = {
   round: ["1.1", "7.1", "6.2"],

@@ -2,12 +2,12 @@ import "@tensorflow/tfjs-backend-cpu";
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { HIWL_CLASSES } from "../src/classes.ts";
-import { createModel, decide, load } from "../src/inference/model.ts";
-import { buildEfficientNet, EFFICIENTNET_LAYERS } from "../src/network/efficientnet.ts";
-import { serializeModel, type ModelMetadata } from "../src/network/export.ts";
-import { combineHierarchy } from "../src/network/hierarchy.ts";
-import { PREPROCESSING } from "../src/network/preprocess.ts";
+import { HIWL_CLASSES } from "../labels/classes.ts";
+import { createModel, decide, load } from "./model.ts";
+import { buildEfficientNet, EFFICIENTNET_LAYERS } from "../network/efficientnet.ts";
+import { serializeModel, type ModelMetadata } from "../network/export.ts";
+import { combineHierarchy } from "../network/combine.ts";
+import { PREPROCESSING } from "../network/preprocess.ts";
 
 beforeAll(async () => {
   await tf.setBackend("cpu");

@@ -3,7 +3,7 @@
  * (15 by default); Galaxy Zoo also stops early when the answer is already clear, and gives
  * the galaxies the model learns most from more votes (about 40 in production).
  */
-import { argmaxClass, classDistribution, type HiwlClass } from "./classes.ts";
+import { argmaxClass, classDistribution, type HiwlClass } from "../labels/classes.ts";
 
 export interface RetirementRules {
   /** Retire after this many classifications. */

@@ -19,11 +19,10 @@ import {
   isCatalogLabel,
   selectClass,
   type HiwlClass,
-} from "../classes.ts";
-import { oneHot, smoothTarget } from "../label-smoothing.ts";
-import { LEVEL_CLASSES, levelTarget, NETWORKS, type HierarchyMode, type Level } from "../network/hierarchy.ts";
-import { trainingTarget, type CrowdLabelMode } from "../network/targets.ts";
-import type { VoteVector } from "../vote-fractions.ts";
+} from "./classes.ts";
+import { LEVEL_CLASSES, levelTarget, NETWORKS, type HierarchyMode, type Level } from "./hierarchy.ts";
+import { crowdTarget, oneHot, trainingTarget, type CrowdLabelMode } from "./targets.ts";
+import type { VoteVector } from "../tree/vote-fractions.ts";
 
 export const CLASS_SET_NAMES = ["hiwl", "coarse"] as const;
 export type ClassSetName = (typeof CLASS_SET_NAMES)[number];
@@ -112,18 +111,12 @@ const coarse: ClassSet = {
     coarseLevel(level);
     return COARSE_CLASSES;
   },
-  // The same rules as targets.ts with the five classes summed into three.
+  // targets.ts's rule with the five classes summed into three.
   target(galaxy, cls, mode, level) {
     coarseLevel(level);
     const distribution = mode === "votes" && galaxy.votes ? classDistribution(galaxy.votes) : null;
-    if (distribution) {
-      const summed = new Array<number>(COARSE_CLASSES.length).fill(0);
-      HIWL_CLASSES.forEach((c, i) => (summed[COARSE_OF_HIWL[i]!]! += distribution[c]));
-      return smoothTarget(summed);
-    }
-    if (cls === null) return null;
-    const hard = oneHot(cls, COARSE_CLASSES.length);
-    return mode === "hard" ? hard : smoothTarget(hard);
+    const summed = distribution && COARSE_CLASSES.map((_, c) => HIWL_CLASSES.reduce((sum, h, i) => (COARSE_OF_HIWL[i] === c ? sum + distribution[h] : sum), 0));
+    return crowdTarget(summed, cls === null ? null : oneHot(cls, COARSE_CLASSES.length), mode);
   },
   levelIndex: (_level, cls) => cls,
 };

@@ -1,7 +1,7 @@
 import "@tensorflow/tfjs-backend-cpu";
 import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
-import { PreprocessingSchema } from "../src/network/export.ts";
+import { PreprocessingSchema } from "./export.ts";
 import {
   augmentBatch,
   PREPROCESSING,
@@ -9,8 +9,8 @@ import {
   renderViews,
   sampleTrainingView,
   type View,
-} from "../src/network/preprocess.ts";
-import { createRng } from "../src/random.ts";
+} from "./preprocess.ts";
+import { createRng } from "../random.ts";
 import { selectBackend } from "@hiwl/tfjs";
 
 beforeAll(async () => {

@@ -3,11 +3,10 @@
  * merged, because those two look alike and starve each other in one softmax; level 2 is a
  * binary cigar / edge-on network trained only on galaxies of those two classes. The 5-class
  * probability is P1 for the unmerged classes and P1(merged) x P2 for the merged pair.
- * "flat" is the ablation: one 5-way network.
+ * "flat" is the ablation: one 5-way network. How the two networks' outputs combine at
+ * inference is network/combine.ts.
  */
-import * as tf from "@tensorflow/tfjs-core";
-import type * as tfl from "@tensorflow/tfjs-layers";
-import { HIWL_CLASSES, type HiwlClass } from "../classes.ts";
+import { HIWL_CLASSES, type HiwlClass } from "./classes.ts";
 
 export const LEVEL2_CLASSES = ["cigar", "edge-on"] as const satisfies readonly HiwlClass[];
 export type Level2Class = (typeof LEVEL2_CLASSES)[number];
@@ -41,7 +40,7 @@ export const NETWORKS: Readonly<Record<HierarchyMode, readonly Level[]>> = {
 const MERGED_INDEX = LEVEL1_CLASSES.indexOf(MERGED_CLASS);
 
 /** For each HIWL class (by index), its output index in a level, or null where the level never sees it. */
-const OUTPUT_INDEX: Readonly<Record<Level, readonly (number | null)[]>> = {
+export const OUTPUT_INDEX: Readonly<Record<Level, readonly (number | null)[]>> = {
   flat: HIWL_CLASSES.map((_, i) => i),
   level1: HIWL_CLASSES.map((cls) => (isLevel2Class(cls) ? MERGED_INDEX : LEVEL1_CLASSES.indexOf(cls))),
   level2: HIWL_CLASSES.map((cls) => (isLevel2Class(cls) ? LEVEL2_CLASSES.indexOf(cls) : null)),
@@ -87,20 +86,3 @@ export function level1Target(target: number | readonly number[]): number[] {
 export function level2Target(target: number | readonly number[]): number[] | null {
   return levelTarget("level2", target);
 }
-
-// Gather indices that expand [N,4] and [N,2 + a column of ones] to [N,5] so that one
-// element-wise product gives the combined probabilities.
-const LEVEL1_GATHER = OUTPUT_INDEX.level1.map((i) => i!);
-const LEVEL2_GATHER = OUTPUT_INDEX.level2.map((i) => i ?? LEVEL2_CLASSES.length);
-
-/** P(class) for the five HIWL classes from level-1 [N,4] and level-2 [N,2] probabilities. */
-export function combineHierarchy(p1: tf.Tensor2D, p2: tf.Tensor2D): tf.Tensor2D {
-  return tf.tidy(() => {
-    const ones = tf.ones([p2.shape[0], 1]);
-    const level1 = tf.gather(p1, LEVEL1_GATHER, 1);
-    const level2 = tf.gather(tf.concat([p2, ones], 1), LEVEL2_GATHER, 1);
-    return tf.mul(level1, level2) as tf.Tensor2D;
-  });
-}
-
-export type Networks = Partial<Record<Level, tfl.LayersModel>>;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { createRng } from "../src/random.ts";
-import { classBalancedWeights, sampleWithReplacement, shuffledEpoch, weightedEpoch } from "../src/network/sampler.ts";
+import { createRng } from "../random.ts";
+import { classBalancedWeights, sampleWithReplacement, shuffledEpoch, weightedEpoch } from "./sampler.ts";
 
 describe("sampling", () => {
   const labels = [...Array<string>(900).fill("round"), ...Array<string>(90).fill("edge-on"), ...Array<string>(10).fill("cigar")];

@@ -2,7 +2,7 @@
  * The five HIWL classes, how a galaxy is assigned one from its Kaggle vote fractions, and
  * the 5-class soft distribution the trainer uses as crowd labels.
  */
-import { conditionalFractions, fraction, type VoteVector } from "./vote-fractions.ts";
+import { conditionalFractions, fraction, type VoteVector } from "../tree/vote-fractions.ts";
 
 export const HIWL_CLASSES = ["round", "in-between", "cigar", "edge-on", "spiral"] as const;
 export type HiwlClass = (typeof HIWL_CLASSES)[number];

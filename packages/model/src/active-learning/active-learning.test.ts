@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { acquisitionScore, bald, entropy, margin, meanPrediction, priorities } from "../src/acquisition.ts";
-import { countAnswers, cumulativeFractions } from "../src/vote-fractions.ts";
-import { createRng } from "../src/random.ts";
-import { DEFAULT_RETIREMENT, retirementReason } from "../src/retirement.ts";
+import { acquisitionScore, bald, entropy, margin, meanPrediction, priorities } from "./acquisition.ts";
+import { countAnswers, cumulativeFractions } from "../tree/vote-fractions.ts";
+import { createRng } from "../random.ts";
+import { DEFAULT_RETIREMENT, retirementReason } from "./retirement.ts";
 
 const uniform5 = [0.2, 0.2, 0.2, 0.2, 0.2];
 const certain = [1, 0, 0, 0, 0];
