@@ -3,14 +3,14 @@ import { defineConfig } from "prisma/config";
 import { databaseUrl, ensureDataDir } from "./packages/db/src/paths.ts";
 
 // The JS engine with a driver adapter: no Prisma command downloads an engine binary
-// (see ../shared/docs/PLATFORM.md).
+// (the 6.19 JS engine: docs/architecture.md, "Dependencies and why").
 export default defineConfig({
   experimental: { adapter: true },
   engine: "js",
   schema: "prisma/schema.prisma",
   migrations: { path: "prisma/migrations" },
-  async adapter() {
+  adapter() {
     ensureDataDir();
-    return new PrismaBetterSQLite3({ url: databaseUrl() });
+    return Promise.resolve(new PrismaBetterSQLite3({ url: databaseUrl() }));
   },
 });

@@ -8,12 +8,11 @@ const config: NextConfig = {
   // The workspace packages (TypeScript source) live above this app.
   turbopack: { root: fileURLToPath(new URL("../..", import.meta.url)) },
   poweredByHeader: false,
-  async headers() {
-    return [
+  headers: () =>
+    Promise.resolve([
       { source: "/:path*", headers: SECURITY_HEADERS },
       { source: "/api/:path*", headers: [{ key: "Content-Security-Policy", value: API_CSP }] },
-    ];
-  },
+    ]),
 };
 
 export default config;

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Packs `hiwl bench train` for a bare GPU machine (no Node, no npm, no network; see
-// ../shared/docs/GPU.md): one bundled script plus the pruned runtime packages it loads by name,
+// docs/gpu.md): one bundled script plus the pruned runtime packages it loads by name,
 // as .gpu/app.tar.xz. scripts/gpu/run.sh unpacks and runs it there.
 import { execFileSync } from "node:child_process";
 import { cpSync, mkdirSync, rmSync } from "node:fs";

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs on a lent GPU machine (NVIDIA driver and Vulkan ICD, no Node, no network): unpacks the
 # Node binary, the Vulkan/GL loader libraries and the packed benchmark carried in .gpu/ (see
-# scripts/gpu/pack.mjs and ../shared/docs/GPU.md), then measures WebGPU training throughput.
+# scripts/gpu/pack.mjs and docs/gpu.md), then measures WebGPU training throughput.
 # Results go to $OUT/bench.jsonl.
 set -u
 assets="$(cd "$(dirname "$0")/../.." && pwd)/.gpu"

@@ -26,7 +26,7 @@ const load = async () => {
 };
 const galaxyIds = async () => (await t.db.galaxy.findMany({ select: { id: true }, orderBy: { id: "asc" } })).map((g) => g.id);
 const weightsOf = (model: LoadedModel) =>
-  Object.values(model.networks).flatMap((network) => network!.getWeights().map((w) => Array.from(w.dataSync())));
+  Object.values(model.networks).flatMap((network) => network.getWeights().map((w) => Array.from(w.dataSync())));
 
 afterAll(() => {
   for (const model of loaded) model.dispose();

@@ -8,7 +8,7 @@
  */
 import { createReadStream } from "node:fs";
 import { mkdtemp, mkdir, readdir, rm, stat, writeFile } from "node:fs/promises";
-import { createServer, type Server } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { cpus, tmpdir } from "node:os";
 import { dirname, extname, join, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -80,7 +80,7 @@ const TYPES: Record<string, string> = {
 
 /** Serves the page, its script, the wasm binaries, the models and the images. */
 function serve(routes: Record<string, string>): Promise<{ server: Server; url: string }> {
-  const server = createServer(async (request, response) => {
+  const handle = async (request: IncomingMessage, response: ServerResponse) => {
     const path = decodeURIComponent(new URL(request.url!, "http://localhost").pathname).replace(/\/$/, "/index.html");
     const prefix = Object.keys(routes).find((p) => path.startsWith(p));
     const file = prefix && resolve(routes[prefix]!, `.${sep}${path.slice(prefix.length)}`);
@@ -88,6 +88,9 @@ function serve(routes: Record<string, string>): Promise<{ server: Server; url: s
     if (!ok) return void response.writeHead(404).end();
     response.writeHead(200, { "content-type": TYPES[extname(file)] ?? "application/octet-stream" });
     createReadStream(file).pipe(response);
+  };
+  const server = createServer((request, response) => {
+    handle(request, response).catch((error: Error) => response.writeHead(500).end(error.message));
   });
   return new Promise((done) =>
     server.listen(0, "127.0.0.1", () => done({ server, url: `http://127.0.0.1:${(server.address() as { port: number }).port}` })),

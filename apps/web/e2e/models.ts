@@ -137,7 +137,7 @@ export function expectedCam(model: NodeClassifier, pixels: Pixels, level: Level,
   if (!network) throw new Error(`no ${level} network`);
   const lastConv = network.getLayer(EFFICIENTNET_LAYERS.lastConv);
   const [kernel] = network.getLayer(EFFICIENTNET_LAYERS.predictions).getWeights();
-  const features = tfl.model({ inputs: network.inputs, outputs: lastConv.output as tfl.SymbolicTensor });
+  const features = tfl.model({ inputs: network.inputs, outputs: lastConv.output });
   const cam = tf.tidy(() => {
     const activations = features.predict(input(model, pixels)) as tf.Tensor4D;
     const column = tf.reshape(tf.slice(kernel!, [0, classIndex], [-1, 1]), [-1]);

@@ -90,7 +90,7 @@ export interface Reply {
   status: number;
   headers: Headers;
   /** The parsed JSON body (superjson envelopes unwrapped for single calls). */
-  json: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- whatever the server sent
+  json: any;
   text: string;
 }
 

@@ -31,7 +31,7 @@ const COLUMNS: readonly [gz1Label: string, synthetic: HiwlClass][] = [
   ["edge_on", "edge-on"],
 ];
 
-const rows = parse(readFileSync(`${GZ1}/labels.csv`), { columns: true }) as { objid: string; label: string }[];
+const rows = parse<{ objid: string; label: string }>(readFileSync(`${GZ1}/labels.csv`), { columns: true });
 const rng = createRng(`montage:${variant}`);
 const used = new Set<string>();
 function pickReal(label: string): string {

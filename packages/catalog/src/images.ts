@@ -1,15 +1,13 @@
 /**
- * Galaxy images on disk under $HIWL_DATA_DIR/images/<source>/: the original JPEG the site
- * shows and a small thumbnail for galleries and the feature map. sharp decodes every image
- * once here, so a missing or corrupt file is caught at import, not when a volunteer gets it.
+ * Galaxy images on disk under $HIWL_DATA_DIR/images/<source>/, one JPEG each: the one the site
+ * shows and the trainer reads. sharp decodes every image once here, so a missing or corrupt
+ * file is caught at import, not when a volunteer gets it.
  */
 import { copyFile, mkdir } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { join, relative } from "node:path";
 import sharp from "sharp";
 import { dataDir } from "@hiwl/db";
-
-export const THUMBNAIL_SIZE = 128;
 
 export interface StoredImage {
   /** Path relative to the data directory, as stored in Galaxy.imagePath. */
@@ -22,11 +20,7 @@ export function imageDir(source: string, root = dataDir()): string {
   return join(root, "images", source.replace(/[^A-Za-z0-9._-]+/g, "_"));
 }
 
-export function thumbnailPath(imagePath: string): string {
-  return imagePath.replace(/\.[a-z]+$/i, "") + ".thumb.jpg";
-}
-
-/** Copies an image into the data directory and writes its thumbnail. Throws on a bad image. */
+/** Copies an image into the data directory (PNG converted to JPEG). Throws on a bad image. */
 export async function storeImage(src: string, source: string, id: string, root = dataDir()): Promise<StoredImage> {
   const dir = imageDir(source, root);
   await mkdir(dir, { recursive: true });
@@ -34,22 +28,19 @@ export async function storeImage(src: string, source: string, id: string, root =
   const image = sharp(src, { failOn: "error" });
   const { width, height, format } = await image.metadata();
   if (format !== "jpeg" && format !== "png") throw new Error(`unsupported image format ${format}`);
-  await image.resize(THUMBNAIL_SIZE, THUMBNAIL_SIZE, { fit: "cover" }).jpeg({ quality: 80 }).toFile(thumbnailPath(dest));
-  if (format === "jpeg") await copyFile(src, dest);
+  // stats() decodes every pixel: a truncated JPEG fails here, not in a volunteer's browser.
+  if (format === "jpeg") await image.stats().then(() => copyFile(src, dest));
   else await sharp(src).jpeg({ quality: 92 }).toFile(dest);
   return { imagePath: relative(root, dest), width: width ?? 0, height: height ?? 0 };
 }
 
-/** Writes a raw RGB image (the synthetic renderer's output) as JPEG plus thumbnail. */
+/** Writes a raw RGB image (the synthetic renderer's output) as JPEG. */
 export async function storeRgb(rgb: Uint8Array | Uint8ClampedArray, size: number, source: string, id: string, root = dataDir()): Promise<StoredImage> {
   const dir = imageDir(source, root);
   await mkdir(dir, { recursive: true });
   const dest = join(dir, `${id}.jpg`);
   const raw = { raw: { width: size, height: size, channels: 3 as const } };
-  await Promise.all([
-    sharp(rgb, raw).jpeg({ quality: 92 }).toFile(dest),
-    sharp(rgb, raw).resize(THUMBNAIL_SIZE, THUMBNAIL_SIZE).jpeg({ quality: 80 }).toFile(thumbnailPath(dest)),
-  ]);
+  await sharp(rgb, raw).jpeg({ quality: 92 }).toFile(dest);
   return { imagePath: relative(root, dest), width: size, height: size };
 }
 

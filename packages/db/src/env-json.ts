@@ -10,7 +10,7 @@ export function parseJsonEnv<T>(name: string, value: string | undefined, schema:
   try {
     json = JSON.parse(value);
   } catch (error) {
-    throw new Error(`${name} is not JSON: ${(error as Error).message}`);
+    throw new Error(`${name} is not JSON: ${(error as Error).message}`, { cause: error });
   }
   const parsed = schema.safeParse(json);
   if (!parsed.success) {

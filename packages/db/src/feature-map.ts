@@ -35,7 +35,7 @@ export async function replaceFeatureMap(db: Db, modelVersionId: number, points: 
       return db.$executeRaw`INSERT INTO "FeaturePoint" ("modelVersionId", "galaxyId", "x", "y") VALUES ${values}`;
     }),
   ]);
-  return (written as number[]).reduce((sum, n) => sum + n, 0);
+  return written.reduce((sum, n) => sum + n, 0);
 }
 
 /** Model versions that have a map, with how many points each. */

@@ -10,7 +10,7 @@ import { countedClassification } from "./classifications.ts";
 import type { Db } from "./client.ts";
 import { answersOf } from "./contracts.ts";
 import { NotFoundError } from "./errors.ts";
-import { Prisma } from "./generated/prisma/client.ts";
+import { type Prisma } from "./generated/prisma/client.ts";
 import { readTallies, talliesOf, type GalaxyTallies } from "./tallies.ts";
 
 export interface TallyMismatch {

@@ -70,7 +70,7 @@ export async function activateWithScores(
   const [, , ...counts] = await inActivation(modelVersionId, () =>
     db.$transaction([...activationStatements(db, modelVersionId), ...priorities, ...retirements]),
   );
-  const written = counts as number[];
+  const written = counts;
   return { predictions, priorities: sum(written.slice(0, priorities.length)), retired: sum(written.slice(priorities.length)) };
 }
 

@@ -301,7 +301,7 @@ describe("retirement", () => {
     for (const v of flood) {
       results.push(await submit({ ...submission(v, g!, WALKS.edgeOn), clientKey: "a".repeat(32) }, { ...simulated, votesPerAddress: 2 }));
     }
-    expect(results.map((r) => r.classification.flag)).toEqual([null, null, ...Array(10).fill("same_address")]);
+    expect(results.map((r) => r.classification.flag)).toEqual([null, null, ...new Array<string>(10).fill("same_address")]);
     expect(results.every((r) => r.retired === null)).toBe(true);
     const galaxy = await t.db.galaxy.findUniqueOrThrow({ where: { id: g! } });
     expect(galaxy).toMatchObject({ classificationCount: 2, retiredAt: null });

@@ -1,9 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   ensureVolunteer,
-  insertGalaxies,
   nextGalaxy,
-  Prisma,
   retireGalaxy,
   setPriorities,
   submitClassification,

@@ -34,7 +34,7 @@ describe("training jobs", () => {
 
     const c = await queueTrainingJob(t.db);
     const claims = await Promise.all([claimNextJob(t.db, "w3"), claimNextJob(t.db, "w4"), claimNextJob(t.db, "w5")]);
-    expect(claims.filter((j) => j !== null).map((j) => j!.id)).toEqual([c.id]);
+    expect(claims.filter((j) => j !== null).map((j) => j.id)).toEqual([c.id]);
     expect(await claimNextJob(t.db, "w6")).toBeNull();
   });
 

@@ -139,8 +139,8 @@ const profiler = args["no-profile"] || args.compare ? undefined : instrumentWasm
 const model = buildEfficientNet({ variant, numClasses, inputSize: size, seed: 1 });
 const optimizer = args.optimizer === "sgd" ? tf.train.momentum(0.01, 0.9) : tf.train.adam(1e-3);
 if (mode === "fit") model.compile({ optimizer, loss: "categoricalCrossentropy" });
-const xs = tf.randomNormal([batch, size, size, 3]) as tf.Tensor4D;
-const ys = tf.oneHot(tf.randomUniform([batch], 0, numClasses, "int32") as tf.Tensor1D, numClasses);
+const xs = tf.randomNormal<tf.Rank.R4>([batch, size, size, 3]);
+const ys = tf.oneHot(tf.randomUniform<tf.Rank.R1>([batch], 0, numClasses, "int32"), numClasses);
 const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
 
 const trainStep = async (): Promise<number> => {

@@ -39,7 +39,7 @@ function time(c: Case): number {
   const ms: number[] = [];
   for (let i = -10; i < reps; i++) {
     const start = process.cpuUsage();
-    const out = tf.engine().runKernel(c.kernel, inputs, c.attrs as tf.NamedAttrMap) as tf.Tensor;
+    const out = tf.engine().runKernel<tf.Tensor>(c.kernel, inputs, c.attrs as tf.NamedAttrMap);
     out.dataSync();
     const used = process.cpuUsage(start);
     if (i >= 0) ms.push((used.user + used.system) / 1000);

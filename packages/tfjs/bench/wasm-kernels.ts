@@ -33,7 +33,7 @@ function time(c: Case, repeats: number, warmUp: boolean): number {
   const ms: number[] = [];
   for (let i = warmUp ? -1 : 0; i < repeats; i++) {
     const start = performance.now();
-    const out = tf.engine().runKernel(c.kernel, inputs, c.attrs as tf.NamedAttrMap) as tf.Tensor;
+    const out = tf.engine().runKernel<tf.Tensor>(c.kernel, inputs, c.attrs as tf.NamedAttrMap);
     out.dataSync();
     if (i >= 0) ms.push(performance.now() - start);
     out.dispose();

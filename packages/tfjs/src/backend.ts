@@ -75,9 +75,9 @@ async function importOptional(specifier: string): Promise<Record<string, unknown
     const code = (error as { code?: unknown }).code;
     const message = error instanceof Error ? error.message : String(error);
     if ((code === "ERR_MODULE_NOT_FOUND" || code === "MODULE_NOT_FOUND") && message.includes(specifier)) {
-      throw new Error(`module '${specifier}' not installed`);
+      throw new Error(`module '${specifier}' not installed`, { cause: error });
     }
-    throw new Error(`module '${specifier}' failed to load: ${message}`);
+    throw new Error(`module '${specifier}' failed to load: ${message}`, { cause: error });
   }
 }
 

@@ -249,7 +249,7 @@ const KERNEL_OVERRIDES: ReadonlyArray<readonly [string, Override]> = [
  */
 function reductionGradient(kind: "sum" | "mean"): GradConfig["gradFunc"] {
   return (dy, saved, attrs) => {
-    const [x] = saved as Tensor[];
+    const [x] = saved;
     const { axis } = attrs as unknown as SumAttrs;
     const axes = util.parseAxisParam(axis, x!.shape);
     const keptShape = x!.shape.map((d, i) => (axes.includes(i) ? 1 : d));
@@ -282,7 +282,7 @@ function fusedBatchNormGradient(stock: GradConfig["gradFunc"]): GradConfig["grad
     const rows = x.size / channels;
     const invStd = rsqrt(add(reshape(variance, [channels]), scalar(varianceEpsilon)));
     const k = scale === undefined ? invStd : mul(invStd, reshape(scale, [channels]));
-    const [sumDy, sumDyXc] = tidy(() => {
+    const [sumDy, sumDyXc] = tidy((): [Tensor, Tensor] => {
       const dy2 = reshape(d, [rows, channels]);
       const xc = sub(reshape(x, [rows, channels]), reshape(mean, [channels]));
       return [sum(dy2, 0), sum(mul(dy2, xc), 0)];

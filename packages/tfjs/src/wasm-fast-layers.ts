@@ -48,7 +48,7 @@ type ActivationApply = (this: unknown, x: tf.Tensor, alpha?: number) => tf.Tenso
 function registeredClass(className: string): { prototype: Record<string, unknown> } {
   const entry = tf.serialization.SerializationMap.getMap().classNameMap[className];
   if (entry === undefined) throw new Error(`tfjs-layers has no registered class ${className}`);
-  return entry[0] as unknown as { prototype: Record<string, unknown> };
+  return entry[0];
 }
 
 /** Whether the wasm SIMD kernels (and their HIWL_KERNELS registrations) can run now. */
@@ -57,7 +57,7 @@ function simdAvailable(): boolean {
 }
 
 function run(kernelName: string, inputs: Record<string, tf.Tensor>): tf.Tensor {
-  return tf.engine().runKernel(kernelName, inputs, {}) as tf.Tensor;
+  return tf.engine().runKernel<tf.Tensor>(kernelName, inputs, {});
 }
 
 /**
@@ -79,11 +79,11 @@ export function batchNormTraining(
   let stats: [tf.Tensor1D, tf.Tensor1D] | undefined;
   const op = tf.customGrad((xIn, gammaIn, betaIn, save) => {
     const x2 = tf.reshape(xIn as tf.Tensor, [rows, channels]);
-    const mean = tf.mean(x2, 0) as tf.Tensor1D;
+    const mean = tf.mean<tf.Tensor1D>(x2, 0);
     const xc = simd ? undefined : tf.sub(x2, mean);
-    const variance = (
-      simd ? tf.div(run(HIWL_KERNELS.centeredSquareSums, { x: x2, mean }), rows) : tf.mean(tf.square(xc!), 0)
-    ) as tf.Tensor1D;
+    const variance = simd
+      ? tf.div<tf.Tensor1D>(run(HIWL_KERNELS.centeredSquareSums, { x: x2, mean }), rows)
+      : tf.mean<tf.Tensor1D>(tf.square(xc!), 0);
     const invStd = tf.rsqrt(tf.add(variance, epsilon));
     const k = tf.mul(invStd, gammaIn as tf.Tensor);
     const y = simd
@@ -122,7 +122,7 @@ export function batchNormTraining(
 }
 
 /** Swish x * sigmoid(x) with the gradient dy * s * (1 + x - x*s), s = sigmoid(x). */
-export const swish = tf.customGrad((xIn, save) => {
+export const swish = tf.customGrad<tf.Tensor>((xIn, save) => {
   const x = xIn as tf.Tensor;
   const s = tf.sigmoid(x);
   (save as tf.GradSaveFunc)([x, s]);
@@ -134,7 +134,7 @@ export const swish = tf.customGrad((xIn, save) => {
       return tf.mul(dy, tf.mul(sSaved, tf.sub(tf.add(xSaved, 1), tf.mul(xSaved, sSaved))));
     },
   };
-}) as (x: tf.Tensor) => tf.Tensor;
+});
 
 /** The AdamOptimizer fields the patched applyGradients uses (private/protected in typings). */
 interface AdamLike {
@@ -188,13 +188,13 @@ function fastAdamApply(original: ApplyGradients): ApplyGradients {
           variable: tf.tidy(() => tf.zerosLike(value).variable(false)),
         };
         if (gradient == null) return;
-        const firstMoment = adam.accumulatedFirstMoment[i]!.variable;
-        const secondMoment = adam.accumulatedSecondMoment[i]!.variable;
-        const [w, m, v] = tf.engine().runKernel(
+        const firstMoment = adam.accumulatedFirstMoment[i].variable;
+        const secondMoment = adam.accumulatedSecondMoment[i].variable;
+        const [w, m, v] = tf.engine().runKernel<tf.Tensor[]>(
           HIWL_KERNELS.adam,
           { w: value, g: gradient, m: firstMoment, v: secondMoment },
-          hyper as unknown as tf.NamedAttrMap,
-        ) as tf.Tensor[];
+          hyper,
+        );
         firstMoment.assign(m!);
         secondMoment.assign(v!);
         value.assign(w!);
@@ -245,12 +245,12 @@ function fastMomentumApply(original: ApplyGradients): ApplyGradients {
           variable: tf.tidy(() => tf.zerosLike(value).variable(false)),
         };
         if (gradient == null) return;
-        const accumulation = sgd.accumulations[i]!.variable;
-        const [w, acc] = tf.engine().runKernel(
+        const accumulation = sgd.accumulations[i].variable;
+        const [w, acc] = tf.engine().runKernel<tf.Tensor[]>(
           HIWL_KERNELS.momentum,
           { w: value, g: gradient, accumulation },
-          hyper as unknown as tf.NamedAttrMap,
-        ) as tf.Tensor[];
+          hyper,
+        );
         accumulation.assign(acc!);
         value.assign(w!);
       });

@@ -339,9 +339,7 @@ describe("optimizers with one SIMD kernel per variable", { timeout: 60_000 }, ()
         for (let step = 0; step < 4; step++) {
           // Gradients are plain tensors; the typings ask for variables.
           const apply = () =>
-            optimizer.applyGradients({ opt_a: t(90 + step, [7, 5]), opt_b: t(95 + step, [13]) } as unknown as Parameters<
-              tf.Optimizer["applyGradients"]
-            >[0]);
+            optimizer.applyGradients({ opt_a: t(90 + step, [7, 5]), opt_b: t(95 + step, [13]) });
           if (backend === "wasm") expect(await kernelsRun(apply)).toContain(kernel);
           else apply();
         }
@@ -465,14 +463,14 @@ describe("training on wasm with the fast kernels", { timeout: 300_000 }, () => {
 
   it("can be unregistered and registered again", async () => {
     await tf.setBackend("wasm");
-    const before = tf.getKernel(tf.Tile, "wasm")!.kernelFunc;
+    const before = tf.getKernel(tf.Tile, "wasm").kernelFunc;
     unregisterWasmFastKernels();
-    const stock = tf.getKernel(tf.Tile, "wasm")!.kernelFunc;
+    const stock = tf.getKernel(tf.Tile, "wasm").kernelFunc;
     expect(stock).not.toBe(before);
     expect(Array.from(await tf.tile(tf.tensor([[1, 2]]), [2, 1]).data())).toEqual([1, 2, 1, 2]);
     registerWasmFastKernels();
     registerWasmFastKernels();
-    expect(tf.getKernel(tf.Tile, "wasm")!.kernelFunc).not.toBe(stock);
+    expect(tf.getKernel(tf.Tile, "wasm").kernelFunc).not.toBe(stock);
     expect(Array.from(await tf.tile(tf.tensor([[1, 2]]), [2, 1]).data())).toEqual([1, 2, 1, 2]);
   });
 });

@@ -93,7 +93,7 @@ async function gradients(
   const x = tf.tensor4d(data.x, data.xShape);
   const filter = tf.tensor4d(data.filter, data.filterShape);
   const outShape = tf.tidy(() => f(x, filter).shape);
-  const dy = tf.tensor(dyValues(outShape), outShape) as tf.Tensor4D;
+  const dy = tf.tensor<tf.Rank.R4>(dyValues(outShape), outShape);
   const grads = tf.grads((a: tf.Tensor, b: tf.Tensor) => f(a as tf.Tensor4D, b as tf.Tensor4D))([x, filter], dy);
   const result = await Promise.all(grads.map(async (g) => (await g.data()) as Float32Array));
   tf.dispose([x, filter, dy, ...grads]);

@@ -61,7 +61,7 @@ export async function readResults(file: string): Promise<{ file: string; results
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw new Error(`${file} is not JSON: ${(error as Error).message}`);
+    throw new Error(`${file} is not JSON: ${(error as Error).message}`, { cause: error });
   }
   const parsed = ResultsSchema.safeParse(json);
   if (!parsed.success) {

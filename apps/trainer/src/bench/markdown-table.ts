@@ -1,4 +1,4 @@
-/** The benchmark reports' tables, printed as Markdown so that they paste into the README. */
+/** The benchmark reports' tables, printed as Markdown so that they paste into docs/benchmarks.md. */
 
 export function markdownTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
   const line = (cells: readonly string[]) => `| ${cells.join(" | ")} |`;

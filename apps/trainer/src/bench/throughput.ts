@@ -14,7 +14,7 @@ import { INFERENCE_BATCH } from "../training/evaluate.ts";
 import { backendOption, integer } from "../cli/option-parsers.ts";
 import { PRESETS } from "../training/presets.ts";
 
-/** HIWL's own step, which the README's throughput tables measured. */
+/** HIWL's own step, which docs/benchmarks.md's throughput tables measured. */
 const STEP = PRESETS.paper.training;
 
 export interface BenchRow {

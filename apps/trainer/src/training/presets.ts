@@ -3,7 +3,7 @@
  * `hiwl watch --preset NAME` pick one (options given beside it override its settings one by
  * one), the benchmarks take theirs from here, and a run records which one it started from
  * (TrainConfig.preset). Each setting says why it has its value and which measurement chose it;
- * the figures are in the README's Benchmarks sections.
+ * the figures are in docs/benchmarks.md.
  */
 import type { AcquisitionFunction } from "@hiwl/model";
 import { DEFAULT_BATCH_NORM_MOMENTUM, DEFAULT_CLASSIFIER_INIT_SCALE } from "@hiwl/model/network";
@@ -33,7 +33,7 @@ export interface Preset {
   scoring?: PresetScoring;
 }
 
-/** HIWL as the paper trains it (Ma et al. 2023, ../shared/docs/HIWL.md), on a network the 2-core machines can train. */
+/** HIWL as the paper trains it (Ma et al. 2023, docs/science.md), on a network the 2-core machines can train. */
 const PAPER: PresetTraining = {
   variant: "tiny", // bench:train: 113-122 img/s on 2 cores, about 4 times b0's, with three times nano's weights
   inputSize: 64, // bench:train's and bench:browser's size: tiny predicts in 37 ms in the browser (wasm)

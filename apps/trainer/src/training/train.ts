@@ -268,7 +268,7 @@ function runMetrics(scores: ClassificationMetrics, dataset: Dataset, config: Tra
 
 function modelMetadata(version: string, config: TrainConfig, dataset: Dataset, scores: ClassificationMetrics): ModelMetadata {
   const { set, examples, split } = dataset;
-  const perClassMetric = Object.entries(scores.perClass).flatMap(([cls, m]) => [
+  const perClassMetric = Object.entries(scores.perClass).flatMap(([cls, m]): [string, number][] => [
     [`precision.${cls}`, m.precision],
     [`recall.${cls}`, m.recall],
     [`f1.${cls}`, m.f1],

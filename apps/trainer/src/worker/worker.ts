@@ -298,7 +298,7 @@ function jobTraining(job: TrainingJob): TrainConfigInput {
   const unknown = Object.keys(config).filter((key) => !JOB_OPTIONS.has(key));
   if (unknown.length > 0) throw new Error(`unknown training option(s) in the job config: ${unknown.join(", ")}`);
   // Known names only; resolveTrainConfig checks each value and fails the job on a bad one.
-  return config as TrainConfigInput;
+  return config;
 }
 
 function message(error: unknown): string {

@@ -23,7 +23,11 @@ export function SignInForm() {
   const submit = (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
     const form = new FormData(e.currentTarget);
-    signIn.mutate({ username: String(form.get("username")), password: String(form.get("password")) });
+    const field = (name: string) => {
+      const value = form.get(name);
+      return typeof value === "string" ? value : "";
+    };
+    signIn.mutate({ username: field("username"), password: field("password") });
   };
   return (
     <form onSubmit={submit} className="space-y-4">

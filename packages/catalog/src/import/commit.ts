@@ -9,7 +9,7 @@ import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { type Db, type GalaxyMetadata, dataDir, findGalaxyIds, insertGalaxies } from "@hiwl/db";
 import type { CatalogLabel } from "@hiwl/model";
-import { imageDir, mapLimited, storeImage, thumbnailPath } from "../images.ts";
+import { imageDir, mapLimited, storeImage } from "../images.ts";
 import { ImportError } from "./import-error.ts";
 
 export interface ImportEntry {
@@ -48,11 +48,7 @@ export async function commitImport(
   const failures = stored.flatMap((r, i) => (r.ok ? [] : [`${fresh[i]!.imageFile}: ${r.error.message}`]));
   const removeWritten = async () => {
     await Promise.all(
-      stored.flatMap((r) => {
-        if (!r.ok) return [];
-        const file = join(root, r.value.imagePath);
-        return [rm(file, { force: true }), rm(thumbnailPath(file), { force: true })];
-      }),
+      stored.flatMap((r) => (r.ok ? [rm(join(root, r.value.imagePath), { force: true })] : [])),
     );
     for (const dir of folders.reverse()) await rm(dir, { recursive: true, force: true });
   };

@@ -70,8 +70,8 @@ describe("retirement rules", () => {
   });
 
   it("retires early on strong agreement among volunteers", () => {
-    expect(retirementReason({ classifications: 5, voteFractions: fractions(...Array(5).fill(spiral)) })).toBe("consensus");
-    expect(retirementReason({ classifications: 4, voteFractions: fractions(...Array(4).fill(spiral)) })).toBeNull();
+    expect(retirementReason({ classifications: 5, voteFractions: fractions(...new Array<string[]>(5).fill(spiral)) })).toBe("consensus");
+    expect(retirementReason({ classifications: 4, voteFractions: fractions(...new Array<string[]>(4).fill(spiral)) })).toBeNull();
     expect(retirementReason({ classifications: 6, voteFractions: split(6) })).toBeNull();
   });
 
@@ -85,7 +85,7 @@ describe("retirement rules", () => {
 
   it("keeps informative galaxies until the higher count", () => {
     const rules = { ...DEFAULT_RETIREMENT, informativeScore: 0.5 };
-    const input = { classifications: 20, voteFractions: fractions(...Array(20).fill(spiral)) };
+    const input = { classifications: 20, voteFractions: fractions(...new Array<string[]>(20).fill(spiral)) };
     expect(retirementReason({ ...input, acquisition: 0.8 }, rules)).toBeNull();
     expect(retirementReason({ ...input, acquisition: 0.2 }, rules)).toBe("count");
     expect(retirementReason({ ...input, classifications: 40, acquisition: 0.8 }, rules)).toBe("count");

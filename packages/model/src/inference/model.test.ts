@@ -15,9 +15,9 @@ beforeAll(async () => {
 
 const SIZE = 32;
 const net = (numClasses: number, seed: number) => buildEfficientNet({ variant: "nano", numClasses, inputSize: SIZE, seed, classifierInitScale: 30 });
-const images = () => tf.randomNormal([4, SIZE, SIZE, 3], 0, 1, "float32", 7) as tf.Tensor4D;
+const images = () => tf.randomNormal<tf.Rank.R4>([4, SIZE, SIZE, 3], 0, 1, "float32", 7);
 const pooled = (network: tfl.LayersModel, x: tf.Tensor4D) =>
-  (tfl.model({ inputs: network.inputs, outputs: network.getLayer(EFFICIENTNET_LAYERS.features).output as tfl.SymbolicTensor }).predict(x) as tf.Tensor2D).arraySync();
+  (tfl.model({ inputs: network.inputs, outputs: network.getLayer(EFFICIENTNET_LAYERS.features).output }).predict(x) as tf.Tensor2D).arraySync();
 
 function metadata(hierarchy: "hierarchical" | "flat"): ModelMetadata {
   return {

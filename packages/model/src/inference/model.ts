@@ -114,8 +114,8 @@ export function createModel(shape: ModelShape, networks: Networks, metadata: Mod
       withInput(images, async (x) => {
         const [probs, features] = forward(x);
         try {
-          const probabilities = (await probs.array()) as number[][];
-          const embeddings = options.embed ? ((await features.array()) as number[][]) : undefined;
+          const probabilities = await probs.array();
+          const embeddings = options.embed ? await features.array() : undefined;
           return { probabilities, predicted: probabilities.map(decide), ...(embeddings && { embeddings }) };
         } finally {
           tf.dispose([probs, features]);
@@ -125,7 +125,7 @@ export function createModel(shape: ModelShape, networks: Networks, metadata: Mod
       withInput(images, async (x) => {
         const [probs, features] = forward(x);
         try {
-          return (await features.array()) as number[][];
+          return await features.array();
         } finally {
           tf.dispose([probs, features]);
         }
@@ -140,7 +140,7 @@ export function createModel(shape: ModelShape, networks: Networks, metadata: Mod
           for (let pass = 0; pass < passes; pass++) {
             const [probs, features] = forward(x);
             try {
-              runs.push((await probs.array()) as number[][]);
+              runs.push(await probs.array());
             } finally {
               tf.dispose([probs, features]);
             }
@@ -177,7 +177,7 @@ export async function load(
     const metadata = ModelMetadataSchema.parse(await response.json());
     const levels = classSetOf(metadata.classes).networks(metadata.hierarchy);
     const networks: Networks = Object.fromEntries(
-      await Promise.all(levels.map(async (level) => [level, await tfl.loadLayersModel(`${source.url}${networkModelPath(level)}`)])),
+      await Promise.all(levels.map(async (level) => [level, await tfl.loadLayersModel(`${source.url}${networkModelPath(level)}`)] as const)),
     );
     return createModel(metadata, networks, metadata);
   }

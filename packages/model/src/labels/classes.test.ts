@@ -33,10 +33,10 @@ describe("5-class crowd distribution", () => {
     // 10 volunteers: 1 star, 3 smooth (2 round, 1 cigar), 6 disk (2 edge-on, 4 face-on).
     const walks = [
       ["1.3"],
-      ...Array(2).fill(["1.1", "7.1", "6.2"]),
+      ...new Array<string[]>(2).fill(["1.1", "7.1", "6.2"]),
       ["1.1", "7.3", "6.2"],
-      ...Array(2).fill(["1.2", "2.1", "9.1", "6.2"]),
-      ...Array(4).fill(["1.2", "2.2", "3.2", "4.2", "5.2", "6.2"]),
+      ...new Array<string[]>(2).fill(["1.2", "2.1", "9.1", "6.2"]),
+      ...new Array<string[]>(4).fill(["1.2", "2.2", "3.2", "4.2", "5.2", "6.2"]),
     ];
     const { counts, total } = countAnswers(walks);
     const d = classDistribution(cumulativeFractions(counts, total))!;

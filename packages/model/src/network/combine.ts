@@ -20,6 +20,6 @@ export function combineHierarchy(p1: tf.Tensor2D, p2: tf.Tensor2D): tf.Tensor2D 
     const ones = tf.ones([p2.shape[0], 1]);
     const level1 = tf.gather(p1, LEVEL1_GATHER, 1);
     const level2 = tf.gather(tf.concat([p2, ones], 1), LEVEL2_GATHER, 1);
-    return tf.mul(level1, level2) as tf.Tensor2D;
+    return tf.mul<tf.Tensor2D>(level1, level2);
   });
 }

@@ -165,7 +165,7 @@ export class DropConnect extends tfl.layers.Layer {
     if (kwargs["training"] !== true) return x;
     return tf.tidy(() => {
       const keep = 1 - this.rate;
-      const mask = tf.floor(tf.add(tf.randomUniform([x.shape[0]!, 1, 1, 1]), keep));
+      const mask = tf.floor(tf.add(tf.randomUniform([x.shape[0], 1, 1, 1]), keep));
       return tf.mul(x, tf.div(mask, keep));
     });
   }

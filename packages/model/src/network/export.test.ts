@@ -34,8 +34,8 @@ describe("export", { timeout: 60_000 }, () => {
       weights: new Uint8Array(files.weights),
     };
     const loaded = await loadModelFromFiles(onDisk);
-    expect(loaded.layers.filter((l) => l instanceof DropConnect).map((l) => (l as DropConnect).rate)).toEqual(
-      model.layers.filter((l) => l instanceof DropConnect).map((l) => (l as DropConnect).rate),
+    expect(loaded.layers.filter((l) => l instanceof DropConnect).map((l) => l.rate)).toEqual(
+      model.layers.filter((l) => l instanceof DropConnect).map((l) => l.rate),
     );
     const x = tf.randomNormal([4, 32, 32, 3], 0, 1, "float32", 5);
     const before = (model.predict(x) as tf.Tensor).dataSync();

@@ -32,7 +32,7 @@ export interface ModelFiles {
 export async function serializeModel(model: tfl.LayersModel): Promise<ModelFiles> {
   let files: ModelFiles | undefined;
   await model.save(
-    tf.io.withSaveHandler(async (artifacts) => {
+    tf.io.withSaveHandler((artifacts) => {
       if (!(artifacts.modelTopology && artifacts.weightSpecs && artifacts.weightData)) {
         throw new Error("model artifacts lack topology or weights");
       }
@@ -48,7 +48,7 @@ export async function serializeModel(model: tfl.LayersModel): Promise<ModelFiles
         },
         weights: new Uint8Array(tf.io.CompositeArrayBuffer.join(artifacts.weightData)),
       };
-      return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
+      return Promise.resolve({ modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) });
     }),
   );
   if (!files) throw new Error("saving the model produced no files");
@@ -57,10 +57,9 @@ export async function serializeModel(model: tfl.LayersModel): Promise<ModelFiles
 
 /** Loads serialised files held in memory (Node, tests); the browser loads from a URL instead. */
 export async function loadModelFromFiles(files: ModelFiles): Promise<tfl.LayersModel> {
-  const artifacts = await tf.io.getModelArtifactsForJSON(files.modelJson, async (manifest) => [
-    manifest.flatMap((group) => group.weights),
-    files.weights.slice().buffer,
-  ]);
+  const artifacts = await tf.io.getModelArtifactsForJSON(files.modelJson, (manifest) =>
+    Promise.resolve([manifest.flatMap((group) => group.weights), files.weights.slice().buffer]),
+  );
   return tfl.loadLayersModel(tf.io.fromMemory(artifacts));
 }
 

@@ -34,7 +34,7 @@ describe("preprocessing", { timeout: 60_000 }, () => {
   });
 
   it("scales int32 pixels to [0, 1] and normalises per channel", () => {
-    const image = tf.fill([106, 106, 3], 128, "int32") as tf.Tensor3D;
+    const image = tf.fill<tf.Rank.R3>([106, 106, 3], 128, "int32");
     const out = preprocessForInference(image, 16);
     expect(out.shape).toEqual([16, 16, 3]);
     const expected = PREPROCESSING.mean.map((m, c) => (128 / 255 - m) / PREPROCESSING.std[c]!);
@@ -43,7 +43,7 @@ describe("preprocessing", { timeout: 60_000 }, () => {
   });
 
   it("keeps float pixels as [0, 1] and takes batches", () => {
-    const batch = tf.fill([2, 64, 64, 3], 0.5) as tf.Tensor4D;
+    const batch = tf.fill<tf.Rank.R4>([2, 64, 64, 3], 0.5);
     const out = preprocessForInference(batch, 8);
     expect(out.shape).toEqual([2, 8, 8, 3]);
     expect(out.dataSync()[0]).toBeCloseTo((0.5 - 0.046) / 0.09, 5);
@@ -61,7 +61,7 @@ describe("preprocessing", { timeout: 60_000 }, () => {
   });
 
   it("renders the identity, flips and a quarter turn exactly", () => {
-    const image = tf.randomUniform([1, 12, 12, 3], 0, 1, "float32", 1) as tf.Tensor4D;
+    const image = tf.randomUniform<tf.Rank.R4>([1, 12, 12, 3], 0, 1, "float32", 1);
     const render = (view: Partial<View>) => renderViews(image, [{ ...identity, ...view }], 12);
     expect(maxAbsDiff(render({}), normalise(image))).toBeLessThan(1e-5);
     expect(maxAbsDiff(render({ flipHorizontal: true }), normalise(tf.reverse(image, 2)))).toBeLessThan(1e-5);
@@ -71,7 +71,7 @@ describe("preprocessing", { timeout: 60_000 }, () => {
   });
 
   it("crops around an offset centre", () => {
-    const image = tf.randomUniform([1, 16, 16, 3], 0, 1, "float32", 2) as tf.Tensor4D;
+    const image = tf.randomUniform<tf.Rank.R4>([1, 16, 16, 3], 0, 1, "float32", 2);
     // Half the side, centre shifted right by a quarter: columns 8-15, rows 4-11, no resampling.
     const out = renderViews(image, [{ ...identity, cropRatio: 0.5, offsetX: 0.25 }], 8);
     expect(maxAbsDiff(out, normalise(tf.slice(image, [0, 4, 8, 0], [1, 8, 8, 3])))).toBeLessThan(1e-5);
@@ -94,7 +94,7 @@ describe("preprocessing", { timeout: 60_000 }, () => {
   });
 
   it("augments a batch of cutouts to the input size, reproducibly with a seed", () => {
-    const cutouts = tf.randomUniform([3, 424, 424, 3], 0, 256, "int32", 3) as tf.Tensor4D;
+    const cutouts = tf.randomUniform<tf.Rank.R4>([3, 424, 424, 3], 0, 256, "int32", 3);
     const a = augmentBatch(cutouts, 32, createRng(1));
     expect(a.shape).toEqual([3, 32, 32, 3]);
     expect(a.dtype).toBe("float32");
@@ -107,7 +107,7 @@ describe("preprocessing", { timeout: 60_000 }, () => {
   });
 
   it("renders the same views on wasm as on cpu", async () => {
-    const cutouts = tf.randomUniform([2, 100, 100, 3], 0, 256, "int32", 4) as tf.Tensor4D;
+    const cutouts = tf.randomUniform<tf.Rank.R4>([2, 100, 100, 3], 0, 256, "int32", 4);
     const cpu = augmentBatch(cutouts, 16, createRng(3)).arraySync();
     await selectBackend({ backend: "wasm" });
     try {

@@ -128,7 +128,7 @@ export function renderViews(
     // first image of a batch and leaves the others at the fill value.
     const rendered = tf.unstack(source).map((image, i) =>
       tf.image.transform(
-        tf.expandDims(image, 0) as tf.Tensor4D,
+        tf.expandDims<tf.Tensor4D>(image, 0),
         tf.tensor2d([viewTransform(views[i]!, height, width, outSize)]),
         "bilinear",
         "constant",
@@ -136,7 +136,7 @@ export function renderViews(
         [outSize, outSize],
       ),
     );
-    return tf.div(tf.sub(tf.concat(rendered, 0), p.mean), p.std) as tf.Tensor4D;
+    return tf.div<tf.Tensor4D>(tf.sub(tf.concat(rendered, 0), p.mean), p.std);
   });
 }
 
@@ -149,9 +149,9 @@ export function preprocessForInference(
   p: Preprocessing = PREPROCESSING,
 ): tf.Tensor3D | tf.Tensor4D {
   return tf.tidy(() => {
-    const batch = images.rank === 3 ? (tf.expandDims(images, 0) as tf.Tensor4D) : (images as tf.Tensor4D);
+    const batch = images.rank === 3 ? tf.expandDims<tf.Tensor4D>(images, 0) : (images as tf.Tensor4D);
     const out = renderViews(batch, new Array<View>(batch.shape[0]).fill(testView(p)), inputSize, p);
-    return images.rank === 3 ? (tf.squeeze(out, [0]) as tf.Tensor3D) : out;
+    return images.rank === 3 ? tf.squeeze<tf.Tensor3D>(out, [0]) : out;
   });
 }
 

@@ -17,13 +17,13 @@ describe.each(["cpu", "wasm"] as const)("training on %s", (backend) => {
     model.compile({ optimizer: tf.train.adam(0.003), loss: HIWL_LOSS });
     // Bright noisy cutouts are round, dark ones spiral.
     const labels = ["round", "spiral", "round", "spiral"] as const;
-    const cutouts = tf.concat(
+    const cutouts = tf.concat<tf.Tensor4D>(
       labels.map((label, i) =>
         label === "round"
           ? tf.randomUniform([1, 64, 64, 3], 128, 256, "int32", i)
           : tf.randomUniform([1, 64, 64, 3], 0, 128, "int32", i),
       ),
-    ) as tf.Tensor4D;
+    );
     const x = preprocessForInference(cutouts, 32);
     const y = tf.tensor2d(labels.map((label) => trainingTarget({ label, votes: null }, "smooth")!));
     const losses: number[] = [];

@@ -49,7 +49,7 @@ export function classificationMetrics(
   return { classes, accuracy: truth.length > 0 ? correct / truth.length : 0, perClass, confusion, count: truth.length };
 }
 
-/** The metrics as a fixed-width text table for the CLI and the README. */
+/** The metrics as a fixed-width text table for the CLI and docs/benchmarks.md. */
 export function formatMetrics(m: ClassificationMetrics): string {
   const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
   const width = Math.max(10, ...m.classes.map((c) => c.length));

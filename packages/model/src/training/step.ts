@@ -88,7 +88,7 @@ export class NetworkTrainer {
         () => {
           const probs = this.model.apply(x, { training: true }) as tf.Tensor2D;
           correct = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(probs, 1), tf.argMax(y, 1)), "int32")));
-          return tf.mean(tfl.metrics.categoricalCrossentropy(y, probs)) as tf.Scalar;
+          return tf.mean<tf.Scalar>(tfl.metrics.categoricalCrossentropy(y, probs));
         },
         true,
         this.variables,
@@ -123,7 +123,7 @@ export async function predictRows(model: Network, images: Float32Array): Promise
   const x = imageTensor(images, model.inputs[0]!.shape[1]!);
   const probs = model.predict(x) as tf.Tensor2D;
   try {
-    return (await probs.array()) as number[][];
+    return await probs.array();
   } finally {
     tf.dispose([x, probs]);
   }

@@ -158,7 +158,7 @@ function LearningCurve({ level, epochs }: { level: string; epochs: readonly Epoc
             <Tooltip
               contentStyle={{ background: "#0b1024", border: "1px solid rgb(255 255 255 / 0.1)", borderRadius: 12 }}
               labelStyle={{ color: "#e2e8f0" }}
-              labelFormatter={(epoch) => `epoch ${epoch}`}
+              labelFormatter={(epoch) => (typeof epoch === "number" ? `epoch ${epoch}` : epoch)}
               formatter={(v) => (typeof v === "number" ? v.toFixed(4) : String(v))}
             />
             <Legend wrapperStyle={{ fontSize: 11 }} />

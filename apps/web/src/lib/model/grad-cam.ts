@@ -52,7 +52,7 @@ function split(model: tfl.LayersModel): Parts {
   const [kernel, bias] = classifier.getWeights();
   if (!kernel || !bias) throw new Error(`${classifier.name} has no kernel and bias`);
   const split = {
-    features: tfl.model({ inputs: model.inputs, outputs: lastConv.output as tfl.SymbolicTensor }),
+    features: tfl.model({ inputs: model.inputs, outputs: lastConv.output }),
     pooling: head.slice(0, -1),
     kernel,
     bias,
@@ -72,7 +72,7 @@ export function gradCam(model: tfl.LayersModel, input: tf.Tensor4D, classIndex: 
     };
     const gradients = tf.grad(score)(activations);
     const weights = tf.mean(gradients, [1, 2], true);
-    const cam = tf.squeeze(tf.relu(tf.sum(tf.mul(activations, weights), -1)), [0]) as tf.Tensor2D;
+    const cam = tf.squeeze<tf.Tensor2D>(tf.relu(tf.sum(tf.mul(activations, weights), -1)), [0]);
     return tf.divNoNan(cam, tf.max(cam));
   });
 }

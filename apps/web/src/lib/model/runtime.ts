@@ -58,7 +58,7 @@ export async function explain(classifier: Classifier, image: ImageBitmap, cls: H
   const network = classifier.networks[level];
   if (!network) throw new Error(`the model has no ${level} network`);
   const cam = tf.tidy(() => gradCam(network, networkInput(classifier, image), index));
-  const upsampled = tf.tidy(() => tf.image.resizeBilinear(tf.expandDims(cam, -1) as tf.Tensor3D, [side, side], false, true));
+  const upsampled = tf.tidy(() => tf.image.resizeBilinear(tf.expandDims<tf.Tensor3D>(cam, -1), [side, side], false, true));
   try {
     const [values, resized] = await Promise.all([cam.data(), upsampled.data()]);
     return { cls, level, cam: Array.from(values), camSide: cam.shape[0], upsampled: resized as Float32Array, side };

@@ -3,8 +3,10 @@ import { useQuery } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
 import { useTRPC } from "~/trpc/react.tsx";
 
-export type Runtime = typeof import("./runtime.ts");
-type Classifier = import("./runtime.ts").Classifier;
+import type * as RuntimeModule from "./runtime.ts";
+
+export type Runtime = typeof RuntimeModule;
+type Classifier = RuntimeModule.Classifier;
 
 let runtime: Promise<Runtime> | undefined;
 
