@@ -131,8 +131,8 @@ describe("result files", () => {
     const again = await readResults(write("c.json", results(0, [0.5, 0.6], [0.6, 0.7])));
     expect(() => mergeResults([a, again])).toThrow(/random seed 0 appears in more than one of/);
     const broken = results(0, [0.5, 1.5], [0.6, 0.7]);
-    await expect(readResults(write("d.json", broken))).rejects.toThrow(/d\.json is not a bench al result file: runs\.0\.rounds\.1\.accuracy: /);
-    await expect(readResults(write("e.json", "{"))).rejects.toThrow(/e\.json is not JSON/);
+    await expect(readResults(write("d.json", broken))).rejects.toThrow(/bench al results .*d\.json: runs\.0\.rounds\.1\.accuracy: /);
+    await expect(readResults(write("e.json", "{"))).rejects.toThrow(/bench al results .*e\.json is not JSON/);
     await expect(readResults("/nonexistent/results.json")).rejects.toThrow(/cannot read benchmark results \/nonexistent\/results\.json/);
   });
 });

@@ -16,10 +16,11 @@ import { parseArgs } from "node:util";
 import "@tensorflow/tfjs-backend-cpu";
 import * as tf from "@tensorflow/tfjs-core";
 import { HIWL_CLASSES, LEVEL_CLASSES, NETWORKS } from "@hiwl/model";
-import { buildEfficientNet, EFFICIENTNET_VARIANT_NAMES, METADATA_FILE, networkModelPath, PREPROCESSING, serializeModel, WEIGHTS_FILE, type EfficientNetVariantName, type ModelMetadata } from "@hiwl/model/network";
+import { buildEfficientNet, EFFICIENTNET_VARIANT_NAMES, METADATA_FILE, PREPROCESSING, type EfficientNetVariantName, type ModelMetadata } from "@hiwl/model/network";
 import { chromium } from "@playwright/test";
 import { build } from "esbuild";
 import { BACKENDS } from "../src/lib/model/backend.ts";
+import { writeNetwork } from "../e2e/models.ts";
 import type { BenchOptions, BenchResult } from "./page.ts";
 
 const INPUT_SIZE = 64;
@@ -41,12 +42,7 @@ async function writeModel(root: string, variant: EfficientNetVariantName): Promi
   const dir = join(root, variant);
   for (const level of NETWORKS.hierarchical) {
     const network = buildEfficientNet({ variant, numClasses: LEVEL_CLASSES[level].length, inputSize: INPUT_SIZE, seed: 1 });
-    const files = await serializeModel(network);
-    network.dispose();
-    const modelJson = join(dir, networkModelPath(level));
-    await mkdir(dirname(modelJson), { recursive: true });
-    await writeFile(modelJson, JSON.stringify(files.modelJson));
-    await writeFile(join(dirname(modelJson), WEIGHTS_FILE), files.weights);
+    await writeNetwork(dir, level, network);
   }
   const metadata: ModelMetadata = {
     formatVersion: 1,

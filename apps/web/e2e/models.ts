@@ -71,14 +71,19 @@ export async function writeTestModel(dataDir: string, model: TestModel): Promise
     const classifier = network.getLayer(EFFICIENTNET_LAYERS.predictions);
     const [kernel, bias] = classifier.getWeights();
     classifier.setWeights([tf.mul(kernel!, CLASSIFIER_GAIN), bias!]);
-    const files = await serializeModel(network);
-    network.dispose();
-    const modelJson = join(dir, networkModelPath(level));
-    await mkdir(dirname(modelJson), { recursive: true });
-    await writeFile(modelJson, JSON.stringify(files.modelJson));
-    await writeFile(join(dirname(modelJson), WEIGHTS_FILE), files.weights);
+    await writeNetwork(dir, level, network);
   }
   await writeFile(join(dir, METADATA_FILE), JSON.stringify(metadataOf(model), null, 2));
+}
+
+/** Writes one network as the site serves it, <level>/model.json + weights.bin, and disposes it. */
+export async function writeNetwork(dir: string, level: Level, network: tfl.LayersModel): Promise<void> {
+  const files = await serializeModel(network);
+  network.dispose();
+  const modelJson = join(dir, networkModelPath(level));
+  await mkdir(dirname(modelJson), { recursive: true });
+  await writeFile(modelJson, JSON.stringify(files.modelJson));
+  await writeFile(join(dirname(modelJson), WEIGHTS_FILE), files.weights);
 }
 
 export interface NodeClassifier {

@@ -2,7 +2,7 @@
  * Side-by-side montage of real Galaxy Zoo 1 cutouts (top row) and synthetic galaxies of
  * matching kinds (bottom row), to judge the renderer by eye.
  *
- *   npx tsx bench/montage.ts [out.png] [variant]
+ *   npm run docs:montage -- [out.png] [variant]
  *
  * `variant` (default 0) draws another set of real and synthetic galaxies.
  */
@@ -13,7 +13,8 @@ import { parse } from "csv-parse/sync";
 import type { HiwlClass } from "@hiwl/model";
 import { createRng, expectedClass, generateGalaxy, type SyntheticGalaxy } from "../src/synthetic/index.ts";
 
-const GZ1 = "/work/shared/data/gz1";
+// The Galaxy Zoo 1 sample beside the repository.
+const GZ1 = fileURLToPath(new URL("../../../../shared/data/gz1", import.meta.url));
 const TILE = 160;
 const GAP = 4;
 const out = process.argv[2] ?? fileURLToPath(new URL("../../../docs/images/synthetic-vs-real.png", import.meta.url));

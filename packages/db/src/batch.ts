@@ -3,7 +3,7 @@
  * widest row written here (10 columns), and large enough that a 10,000-row import is 20
  * statements.
  */
-export const ROWS_PER_STATEMENT = 500;
+const ROWS_PER_STATEMENT = 500;
 
 export function chunks<T>(items: readonly T[], size = ROWS_PER_STATEMENT): T[][] {
   const out: T[][] = [];

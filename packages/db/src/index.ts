@@ -18,5 +18,6 @@ export * from "./retirement-rules.ts";
 export * from "./scoring.ts";
 export * from "./aggregates.ts";
 export * from "./limits.ts";
+export { parseJsonText } from "./json-text.ts";
 export type * from "./generated/prisma/client.ts";
 export { Prisma } from "./generated/prisma/client.ts";

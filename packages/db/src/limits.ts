@@ -4,7 +4,7 @@
  * "identities": {"burst": 60}}). The web server and the database code both read them here.
  */
 import { z } from "zod";
-import { parseJsonEnv } from "./env-json.ts";
+import { parseJsonEnv } from "./json-text.ts";
 
 const positiveInt = z.number().int().min(1);
 const positive = z.number().gt(0);

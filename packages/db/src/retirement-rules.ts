@@ -6,7 +6,7 @@
  */
 import { DEFAULT_RETIREMENT, type RetirementRules } from "@hiwl/model";
 import { z } from "zod";
-import { parseJsonEnv } from "./env-json.ts";
+import { parseJsonEnv } from "./json-text.ts";
 
 const count = z.number().int().min(1);
 const share = z.number().gt(0).max(1);

@@ -1,8 +1,8 @@
 /**
  * Training and inference throughput of EfficientNet on the wasm backend, with a per-kernel
- * breakdown of a training step. Run from packages/model:
+ * breakdown of a training step:
  *
- *   npx tsx bench/train-step.ts [--variant b0] [--size 64] [--batch 32] [--steps 3] [--warmup 2]
+ *   npm run bench:step -- [--variant b0] [--size 64] [--batch 32] [--steps 3] [--warmup 2]
  *                               [--config fast|no-simd|stock] [--compare] [--rounds 2]
  *                               [--no-profile] [--shapes] [--mode fit|minimize] [--optimizer adam|sgd]
  *

@@ -1,7 +1,7 @@
 /**
  * ms per call of the convolution gradient kernels with the hand-written SIMD kernels
  * (wasm-simd-kernels.ts) and with their XNNPACK-based fallbacks, at EfficientNet-B0 shapes
- * (64 px, batch 32). Run from packages/model: npx tsx bench/simd-kernels.ts [--reps 9]
+ * (64 px, batch 32): npm run bench:simd -- [--reps 9]
  *
  * Each case first runs 10 untimed calls per configuration: V8 runs new wasm code in its
  * baseline tier until the optimising tier has compiled it.

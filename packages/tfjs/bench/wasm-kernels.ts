@@ -1,6 +1,6 @@
 /**
  * ms per call of the wasm gradient kernels against the cpu backend at EfficientNet-like
- * shapes. Run from packages/model: npx tsx bench/wasm-kernels.ts
+ * shapes: npm run bench:kernels
  */
 import "@tensorflow/tfjs-backend-cpu";
 import * as tf from "@tensorflow/tfjs-core";

@@ -136,6 +136,51 @@ export const swish = tf.customGrad<tf.Tensor>((xIn, save) => {
   };
 });
 
+type ApplyGradients = (
+  this: unknown,
+  variableGradients: tf.NamedTensorMap | Array<{ name: string; tensor: tf.Tensor }>,
+) => void;
+
+type GradientEntries = ReadonlyArray<readonly [string, tf.Tensor | undefined]>;
+type Variables = ReturnType<typeof tf.engine>["registeredVariables"];
+type Slot = { originalName: string; variable: tf.Variable } | undefined;
+
+function gradientEntries(variableGradients: Parameters<ApplyGradients>[0]): GradientEntries {
+  return Array.isArray(variableGradients)
+    ? variableGradients.map((v) => [v.name, v.tensor] as const)
+    : Object.entries(variableGradients);
+}
+
+function allFloat32(entries: GradientEntries, registered: Variables): boolean {
+  return entries.every(([name, g]) => registered[name]?.dtype === "float32" && (g == null || g.dtype === "float32"));
+}
+
+/** A slot variable (a moment, an accumulation) created exactly as tfjs-core does, so getWeights/setWeights match. */
+function slotVariable(name: string, suffix: string, value: tf.Variable): NonNullable<Slot> {
+  return { originalName: `${name}/${suffix}`, variable: tf.tidy(() => tf.zerosLike(value).variable(false)) };
+}
+
+/**
+ * An optimizer's applyGradients that gives every variable to `update` (one SIMD kernel each)
+ * where the kernel can take them all (float32, the kernels loaded), and tfjs's own otherwise.
+ */
+function withSimdKernel<O extends { incrementIterations(): void }>(
+  kernel: string,
+  original: ApplyGradients,
+  update: (optimizer: O, entries: GradientEntries, registered: Variables) => void,
+): ApplyGradients {
+  return function (this: unknown, variableGradients) {
+    const entries = gradientEntries(variableGradients);
+    const registered = tf.engine().registeredVariables;
+    if (!simdAvailable() || tf.getKernel(kernel, "wasm") === undefined || !allFloat32(entries, registered)) {
+      return original.call(this, variableGradients);
+    }
+    const optimizer = this as O;
+    tf.tidy(() => update(optimizer, entries, registered));
+    optimizer.incrementIterations();
+  };
+}
+
 /** The AdamOptimizer fields the patched applyGradients uses (private/protected in typings). */
 interface AdamLike {
   learningRate: number;
@@ -144,67 +189,39 @@ interface AdamLike {
   epsilon: number;
   accBeta1: tf.Variable;
   accBeta2: tf.Variable;
-  accumulatedFirstMoment: Array<{ originalName: string; variable: tf.Variable } | undefined>;
-  accumulatedSecondMoment: Array<{ originalName: string; variable: tf.Variable } | undefined>;
+  accumulatedFirstMoment: Slot[];
+  accumulatedSecondMoment: Slot[];
   incrementIterations(): void;
 }
-
-type ApplyGradients = (
-  this: unknown,
-  variableGradients: tf.NamedTensorMap | Array<{ name: string; tensor: tf.Tensor }>,
-) => void;
 
 /**
  * tfjs-core's AdamOptimizer.applyGradients with each variable's update as one SIMD kernel
  * (HiwlAdam) instead of ~14 tf ops: the same state (moments, accBeta1/2, iterations), the
  * same formula and order of float32 operations.
  */
-function fastAdamApply(original: ApplyGradients): ApplyGradients {
-  return function (this: unknown, variableGradients) {
-    const adam = this as AdamLike;
-    const entries = gradientEntries(variableGradients);
-    if (!simdAvailable() || tf.getKernel(HIWL_KERNELS.adam, "wasm") === undefined || !allFloat32(entries)) {
-      return original.call(this, variableGradients);
-    }
-    const registered = tf.engine().registeredVariables;
-    tf.tidy(() => {
-      const hyper = {
-        beta1: adam.beta1,
-        beta2: adam.beta2,
-        epsilon: adam.epsilon,
-        learningRate: adam.learningRate,
-        accBeta1: adam.accBeta1.dataSync()[0]!,
-        accBeta2: adam.accBeta2.dataSync()[0]!,
-      };
-      entries.forEach(([name, gradient], i) => {
-        const value = registered[name]!;
-        // Moment variables created exactly as tfjs-core does, so getWeights/setWeights match.
-        adam.accumulatedFirstMoment[i] ??= {
-          originalName: `${name}/m`,
-          variable: tf.tidy(() => tf.zerosLike(value).variable(false)),
-        };
-        adam.accumulatedSecondMoment[i] ??= {
-          originalName: `${name}/v`,
-          variable: tf.tidy(() => tf.zerosLike(value).variable(false)),
-        };
-        if (gradient == null) return;
-        const firstMoment = adam.accumulatedFirstMoment[i].variable;
-        const secondMoment = adam.accumulatedSecondMoment[i].variable;
-        const [w, m, v] = tf.engine().runKernel<tf.Tensor[]>(
-          HIWL_KERNELS.adam,
-          { w: value, g: gradient, m: firstMoment, v: secondMoment },
-          hyper,
-        );
-        firstMoment.assign(m!);
-        secondMoment.assign(v!);
-        value.assign(w!);
-      });
-      adam.accBeta1.assign(tf.mul(adam.accBeta1, adam.beta1));
-      adam.accBeta2.assign(tf.mul(adam.accBeta2, adam.beta2));
+const fastAdamApply = (original: ApplyGradients) =>
+  withSimdKernel<AdamLike>(HIWL_KERNELS.adam, original, (adam, entries, registered) => {
+    const hyper = {
+      beta1: adam.beta1,
+      beta2: adam.beta2,
+      epsilon: adam.epsilon,
+      learningRate: adam.learningRate,
+      accBeta1: adam.accBeta1.dataSync()[0]!,
+      accBeta2: adam.accBeta2.dataSync()[0]!,
+    };
+    entries.forEach(([name, gradient], i) => {
+      const value = registered[name]!;
+      const firstMoment = (adam.accumulatedFirstMoment[i] ??= slotVariable(name, "m", value)).variable;
+      const secondMoment = (adam.accumulatedSecondMoment[i] ??= slotVariable(name, "v", value)).variable;
+      if (gradient == null) return;
+      const [w, m, v] = tf.engine().runKernel<tf.Tensor[]>(HIWL_KERNELS.adam, { w: value, g: gradient, m: firstMoment, v: secondMoment }, hyper);
+      firstMoment.assign(m!);
+      secondMoment.assign(v!);
+      value.assign(w!);
     });
-    adam.incrementIterations();
-  };
-}
+    adam.accBeta1.assign(tf.mul(adam.accBeta1, adam.beta1));
+    adam.accBeta2.assign(tf.mul(adam.accBeta2, adam.beta2));
+  });
 
 /** The MomentumOptimizer fields the patched applyGradients uses. */
 interface MomentumLike {
@@ -212,52 +229,23 @@ interface MomentumLike {
   /** momentum and -learningRate as scalar tensors: tfjs-core computes with these. */
   m: tf.Scalar;
   c: tf.Scalar;
-  accumulations: Array<{ originalName: string; variable: tf.Variable } | undefined>;
+  accumulations: Slot[];
   incrementIterations(): void;
 }
 
-function gradientEntries(variableGradients: Parameters<ApplyGradients>[0]): Array<readonly [string, tf.Tensor | undefined]> {
-  return Array.isArray(variableGradients)
-    ? variableGradients.map((v) => [v.name, v.tensor] as const)
-    : Object.entries(variableGradients);
-}
-
-function allFloat32(entries: ReadonlyArray<readonly [string, tf.Tensor | undefined]>): boolean {
-  const registered = tf.engine().registeredVariables;
-  return entries.every(([name, g]) => registered[name]?.dtype === "float32" && (g == null || g.dtype === "float32"));
-}
-
 /** tfjs-core's MomentumOptimizer.applyGradients with one SIMD kernel (HiwlMomentum) per variable. */
-function fastMomentumApply(original: ApplyGradients): ApplyGradients {
-  return function (this: unknown, variableGradients) {
-    const sgd = this as MomentumLike;
-    const entries = gradientEntries(variableGradients);
-    if (!simdAvailable() || tf.getKernel(HIWL_KERNELS.momentum, "wasm") === undefined || !allFloat32(entries)) {
-      return original.call(this, variableGradients);
-    }
-    const registered = tf.engine().registeredVariables;
+const fastMomentumApply = (original: ApplyGradients) =>
+  withSimdKernel<MomentumLike>(HIWL_KERNELS.momentum, original, (sgd, entries, registered) => {
     const hyper = { momentum: sgd.m.dataSync()[0]!, scale: sgd.c.dataSync()[0]!, nesterov: sgd.useNesterov };
-    tf.tidy(() => {
-      entries.forEach(([name, gradient], i) => {
-        const value = registered[name]!;
-        sgd.accumulations[i] ??= {
-          originalName: `${name}/momentum`,
-          variable: tf.tidy(() => tf.zerosLike(value).variable(false)),
-        };
-        if (gradient == null) return;
-        const accumulation = sgd.accumulations[i].variable;
-        const [w, acc] = tf.engine().runKernel<tf.Tensor[]>(
-          HIWL_KERNELS.momentum,
-          { w: value, g: gradient, accumulation },
-          hyper,
-        );
-        accumulation.assign(acc!);
-        value.assign(w!);
-      });
+    entries.forEach(([name, gradient], i) => {
+      const value = registered[name]!;
+      const accumulation = (sgd.accumulations[i] ??= slotVariable(name, "momentum", value)).variable;
+      if (gradient == null) return;
+      const [w, acc] = tf.engine().runKernel<tf.Tensor[]>(HIWL_KERNELS.momentum, { w: value, g: gradient, accumulation }, hyper);
+      accumulation.assign(acc!);
+      value.assign(w!);
     });
-    sgd.incrementIterations();
-  };
-}
+  });
 
 let originalAdamApply: ApplyGradients | undefined;
 let originalMomentumApply: ApplyGradients | undefined;

@@ -80,7 +80,7 @@ export class WasmScratch {
   }
 }
 
-export function wasmKernel(kernelName: string): KernelFunc {
+function wasmKernel(kernelName: string): KernelFunc {
   const config = getKernel(kernelName, "wasm") as KernelConfig | undefined;
   if (config === undefined) {
     throw new Error(`wasm gradient kernels need wasm's ${kernelName} kernel, which is not registered`);

@@ -40,21 +40,17 @@ export const HIWL_KERNELS = {
   momentum: "HiwlMomentum",
 } as const;
 
-interface Exports {
-  depthwiseFilterGradient: (...args: number[]) => void;
-  pointwiseFilterGradient: (...args: number[]) => void;
-  pointwiseFilterGradientTiled: (...args: number[]) => void;
-  convFilterGradient: (...args: number[]) => void;
-  depthwiseInputGradient: (...args: number[]) => void;
-  convInputGradient: (...args: number[]) => void;
-  normalize: (...args: number[]) => void;
-  centeredSquareSums: (...args: number[]) => void;
-  batchNormGradientSums: (...args: number[]) => void;
-  batchNormInputGradient: (...args: number[]) => void;
-  swishGradient: (...args: number[]) => void;
-  adam: (...args: number[]) => void;
-  momentum: (...args: number[]) => void;
-}
+/** The functions kernels.wat exports; each takes byte offsets and sizes (i32) or hyperparameters (f32). */
+const KERNEL_EXPORTS = [
+  "depthwiseFilterGradient",
+  "pointwiseFilterGradient",
+  "pointwiseFilterGradientTiled",
+  "convFilterGradient",
+  "depthwiseInputGradient",
+  "convInputGradient",
+  ...(Object.keys(HIWL_KERNELS) as (keyof typeof HIWL_KERNELS)[]),
+] as const;
+type Exports = Record<(typeof KERNEL_EXPORTS)[number], (...args: number[]) => void>;
 
 /** Where a convolution's window starts: strides and the top/left padding. */
 export interface ConvGeometry {
@@ -175,13 +171,16 @@ function build(backend: WasmBackendLike): SimdKernels | null | undefined {
   if (!(memory instanceof WebAssembly.Memory)) return null;
   const module = compiledModule();
   if (module == null) return module;
-  let exports: Exports;
+  let instance: WebAssembly.Instance;
   try {
     // Fails against a shared (threaded build's) memory: this module imports an unshared one.
-    exports = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as Exports;
+    instance = new WebAssembly.Instance(module, { env: { memory } });
   } catch {
     return null;
   }
+  const missing = KERNEL_EXPORTS.filter((name) => typeof instance.exports[name] !== "function");
+  if (missing.length > 0) throw new Error(`kernels.wasm lacks ${missing.join(", ")}: rebuild it with \`npm run build -w @hiwl/tfjs\``);
+  const exports = instance.exports as unknown as Exports;
   const offset = (t: TensorInfo) => {
     const data = backend.dataIdMap.get(t.dataId);
     if (data === undefined) throw new Error("tensor data is not on the wasm backend");

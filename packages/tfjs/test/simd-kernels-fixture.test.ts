@@ -14,21 +14,16 @@ import { readFileSync, writeFileSync } from "node:fs";
 import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { install, selectBackend } from "../src/index.ts";
+import { random } from "./helpers.ts";
 import { allocate, simdKernels, type ConvGeometry, type SimdKernels } from "../src/wasm-simd-kernels.ts";
 
 const FIXTURE = new URL("./fixtures/simd-kernels.json", import.meta.url);
 const UPDATE = process.env.HIWL_UPDATE_FIXTURES === "1";
 
-/** mulberry32, as the other tests use: values in [-1, 1) + offset. */
+/** Seeded values in [-1, 1) + offset. */
 function values(seed: number, size: number, offset = 0): Float32Array {
-  let a = seed >>> 0;
-  return Float32Array.from({ length: size }, () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296 * 2 - 1 + offset;
-  });
+  const rng = random(seed);
+  return Float32Array.from({ length: size }, () => rng() * 2 - 1 + offset);
 }
 
 const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);

@@ -19,7 +19,7 @@ import { PRESETS } from "../training/presets.ts";
 import { trainModel, type TrainOptions } from "../training/train.ts";
 import type { TrainHooks } from "../training/loop.ts";
 
-export const ABLATION_DEFAULTS = { count: 2000, votes: 10, catalogSeed: "ablation" };
+const ABLATION_DEFAULTS = { count: 2000, votes: 10, catalogSeed: "ablation" };
 
 type AblationSettings = Pick<TrainConfig, "hierarchy" | "weightedSampling" | "targets">;
 

@@ -7,6 +7,7 @@
 import { readFile } from "node:fs/promises";
 import { isDeepStrictEqual } from "node:util";
 import { z } from "zod";
+import { parseJsonText } from "@hiwl/db";
 import { ACQUISITION_FUNCTIONS } from "@hiwl/model";
 import { headline, meanCurves, type Curve, type Headline } from "./al-report.ts";
 import { runAlBench, type AlBenchOptions, type StrategyRun } from "./al-run.ts";
@@ -57,18 +58,7 @@ export async function readResults(file: string): Promise<{ file: string; results
   const text = await readFile(file, "utf8").catch((error: Error) => {
     throw new Error(`cannot read benchmark results ${file}: ${error.message}`);
   });
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new Error(`${file} is not JSON: ${(error as Error).message}`, { cause: error });
-  }
-  const parsed = ResultsSchema.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new Error(`${file} is not a bench al result file: ${issue.path.join(".") || "(top)"}: ${issue.message}`);
-  }
-  return { file, results: parsed.data as unknown as AlResults };
+  return { file, results: parseJsonText(`bench al results ${file}`, text, ResultsSchema) as unknown as AlResults };
 }
 
 /** One report over the runs of several result files, which must differ in their seeds alone. */

@@ -110,7 +110,7 @@ interface Catalogue {
  * Catalogue labels are cleared, so that the model learns from the volunteers' votes alone, and
  * the held-out galaxies are retired, so that the queue never serves them and scoring skips them.
  */
-export async function prepareCatalogue(dir: string, options: AlBenchOptions): Promise<Catalogue> {
+async function prepareCatalogue(dir: string, options: AlBenchOptions): Promise<Catalogue> {
   await mkdir(dir, { recursive: true });
   await migrate(dir);
   const db = createDb({ dataDir: dir });
@@ -177,7 +177,7 @@ async function classifyOne(db: Db, crowd: readonly synthetic.SimulatedVolunteer[
 }
 
 /** One strategy from a copy of the prepared catalogue, in its own data directory. */
-export async function runStrategy(
+async function runStrategy(
   catalogue: Catalogue,
   strategy: Strategy,
   seed: number,

@@ -14,7 +14,7 @@ import { resolveTrainConfig } from "../training/config.ts";
 import { integer, onOff } from "../cli/option-parsers.ts";
 
 /** The sizes of a run (its training is the al-bench preset, presets.ts). One seed takes about 40 minutes on the 2-core development machine. */
-export const AL_DEFAULTS = {
+const AL_DEFAULTS = {
   pool: 1500,
   heldOut: 1000,
   budget: 6000,

@@ -16,7 +16,7 @@ const consensus = (share: number, minVotes: number): RetirementRules => ({
   consensusMinVotes: minVotes,
 });
 
-export const RETIREMENT_VARIANTS: readonly { name: string; rules: RetirementRules }[] = [
+const RETIREMENT_VARIANTS: readonly { name: string; rules: RetirementRules }[] = [
   { name: "count 15 only (Zooniverse; random order in bench:al)", rules: COUNT_RETIREMENT },
   { name: "consensus 90% after 5", rules: consensus(0.9, 5) },
   { name: "consensus 80% after 5", rules: consensus(0.8, 5) },

@@ -37,7 +37,7 @@ export async function renderBatches(
  * Refuses what a damaged or diverged model gives: NaN or infinite probabilities would
  * otherwise be stored, written to CSVs and shown as numbers.
  */
-export function checkFinite(probabilities: readonly (readonly number[])[]): void {
+function checkFinite(probabilities: readonly (readonly number[])[]): void {
   const bad = probabilities.find((p) => !p.every(Number.isFinite));
   if (bad) {
     throw new Error(

@@ -28,7 +28,7 @@ import type { LoadedModel } from "../training/model-dir.ts";
 import { featureMapSample, type FeatureMapSample } from "./feature-map.ts";
 
 /** Galaxies decoded and held in memory at a time. */
-export const SCORING_CHUNK = 2048;
+const SCORING_CHUNK = 2048;
 
 export type OnPhase = (phase: string, done: number, total: number) => void;
 

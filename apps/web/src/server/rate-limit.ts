@@ -5,7 +5,7 @@
  */
 import { limits, type BucketLimit } from "@hiwl/db";
 
-export class TokenBuckets {
+class TokenBuckets {
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
 
   constructor(

@@ -10,7 +10,7 @@ export interface Refusal {
 }
 
 /** The site's own origin: $HIWL_PUBLIC_URL's, or the one this request was addressed to. */
-export function siteOrigin(request: Request): string {
+function siteOrigin(request: Request): string {
   if (process.env.HIWL_PUBLIC_URL) return new URL(process.env.HIWL_PUBLIC_URL).origin;
   const url = new URL(request.url);
   // server.mjs keeps these only from trusted proxies; Next fills them in from the connection.

@@ -248,26 +248,10 @@ export function buildEfficientNet(options: EfficientNetOptions): tfl.LayersModel
     const squeezed = Math.max(1, Math.floor(block.filtersIn * SE_RATIO));
     let se = apply(tfl.layers.globalAveragePooling2d({ name: `${p}se_squeeze` }), x);
     se = apply(tfl.layers.reshape({ name: `${p}se_reshape`, targetShape: [1, 1, expanded] }), se);
-    se = apply(
-      tfl.layers.conv2d({
-        name: `${p}se_reduce`,
-        filters: squeezed,
-        kernelSize: 1,
-        activation: "swish",
-        kernelInitializer: convInit(),
-      }),
-      se,
-    );
-    se = apply(
-      tfl.layers.conv2d({
-        name: `${p}se_expand`,
-        filters: expanded,
-        kernelSize: 1,
-        activation: "sigmoid",
-        kernelInitializer: convInit(),
-      }),
-      se,
-    );
+    const seConv = (name: string, filters: number, activation: "swish" | "sigmoid") =>
+      tfl.layers.conv2d({ name: `${p}${name}`, filters, kernelSize: 1, activation, kernelInitializer: convInit() });
+    se = apply(seConv("se_reduce", squeezed, "swish"), se);
+    se = apply(seConv("se_expand", expanded, "sigmoid"), se);
     x = apply(tfl.layers.multiply({ name: `${p}se_excite` }), [x, se]);
 
     x = bn(conv(x, `${p}project_conv`, block.filtersOut), `${p}project_bn`);

@@ -2,13 +2,13 @@ import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
 import * as tf from "@tensorflow/tfjs-core";
 
 /** Where scripts/copy-wasm.mjs puts the WebAssembly binaries at build time. */
-export const WASM_PATH = "/tfjs/";
+const WASM_PATH = "/tfjs/";
 
 export const BACKENDS = ["webgl", "wasm"] as const;
 export type Backend = (typeof BACKENDS)[number];
 
 /** The WebGL renderer's name, or null where the browser offers no WebGL. */
-export function webglRenderer(): string | null {
+function webglRenderer(): string | null {
   const gl = document.createElement("canvas").getContext("webgl2") ?? document.createElement("canvas").getContext("webgl");
   if (!gl) return null;
   const info = gl.getExtension("WEBGL_debug_renderer_info");
@@ -21,7 +21,7 @@ export function webglRenderer(): string | null {
  * slower than wasm and took 10-16 s to compile its shaders (npm run bench:browser), so it
  * counts as no GPU.
  */
-export function preferredBackend(): Backend {
+function preferredBackend(): Backend {
   const renderer = webglRenderer();
   return renderer && !/swiftshader|llvmpipe|softpipe|software/i.test(renderer) ? "webgl" : "wasm";
 }

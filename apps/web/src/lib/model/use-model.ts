@@ -11,7 +11,7 @@ type Classifier = RuntimeModule.Classifier;
 let runtime: Promise<Runtime> | undefined;
 
 /** The TensorFlow.js code, fetched the first time a page needs it. */
-export function loadRuntime(): Promise<Runtime> {
+function loadRuntime(): Promise<Runtime> {
   runtime ??= import("./runtime.ts").catch((error: unknown) => {
     runtime = undefined;
     throw error;

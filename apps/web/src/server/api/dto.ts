@@ -28,7 +28,7 @@ function predictionSummary(p: Prediction) {
 }
 
 /** A galaxy as its volunteers may see it before it retires: its image (by content hash) and vote count. */
-export function hiddenGalaxy(g: Pick<Galaxy, "id" | "imageHash" | "classificationCount">) {
+function hiddenGalaxy(g: Pick<Galaxy, "id" | "imageHash" | "classificationCount">) {
   return { revealed: false as const, id: g.id, imageHash: g.imageHash, classificationCount: g.classificationCount, retiredAt: null };
 }
 
@@ -59,7 +59,7 @@ export function galaxyDetail(g: GalaxyDetail) {
 export type GalaxyView = ReturnType<typeof hiddenGalaxy> | ReturnType<typeof galaxyDetail>;
 
 /** Whether this viewer may see what the volunteers and the model said about the galaxy. */
-export const isRevealed = (g: Pick<Galaxy, "retiredAt">, researcher: boolean) => researcher || g.retiredAt !== null;
+const isRevealed = (g: Pick<Galaxy, "retiredAt">, researcher: boolean) => researcher || g.retiredAt !== null;
 
 export function galaxyView(g: GalaxyDetail, researcher: boolean): GalaxyView {
   return isRevealed(g, researcher) ? galaxyDetail(g) : hiddenGalaxy(g);
