@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { ANSWER_IDS } from "./decision-tree.ts";
+
+/** The named fractions of a vector, compared as one object so a failure shows them all. */
+function expectFractions(f: readonly number[], expected: Record<string, number>): void {
+  expect(Object.fromEntries(Object.keys(expected).map((id) => [id, fraction(f, id)]))).toEqual(expected);
+}
 import { checkCumulative, conditionalFractions, countAnswers, cumulativeFractions, fraction } from "./vote-fractions.ts";
 
 const walks = {
@@ -30,15 +35,7 @@ describe("cumulative vote fractions (Kaggle convention)", () => {
     // round, cigar+merger, edge-on, spiral: each question's share of the four volunteers.
     const { counts, total } = countAnswers([walks.round, walks.cigarOdd, walks.edgeOn, walks.spiral]);
     const f = cumulativeFractions(counts, total);
-    expect(fraction(f, "1.1")).toBe(0.5);
-    expect(fraction(f, "1.2")).toBe(0.5);
-    expect(fraction(f, "7.1")).toBe(0.25);
-    expect(fraction(f, "7.3")).toBe(0.25);
-    expect(fraction(f, "2.1")).toBe(0.25);
-    expect(fraction(f, "4.1")).toBe(0.25);
-    expect(fraction(f, "6.1")).toBe(0.25);
-    expect(fraction(f, "6.2")).toBe(0.75);
-    expect(fraction(f, "8.6")).toBe(0.25);
+    expectFractions(f, { "1.1": 0.5, "1.2": 0.5, "7.1": 0.25, "7.3": 0.25, "2.1": 0.25, "4.1": 0.25, "6.1": 0.25, "6.2": 0.75, "8.6": 0.25 });
     expect(checkCumulative(f)).toEqual([]);
   });
 
@@ -46,12 +43,7 @@ describe("cumulative vote fractions (Kaggle convention)", () => {
     // Two stars never reach Q6; of the two who did, one saw something odd (a merger).
     const { counts, total } = countAnswers([walks.star, walks.star, walks.round, walks.cigarOdd]);
     const f = cumulativeFractions(counts, total);
-    expect(fraction(f, "1.3")).toBe(0.5);
-    expect(fraction(f, "1.1")).toBe(0.5);
-    expect(fraction(f, "7.1")).toBe(0.25);
-    expect(fraction(f, "6.1")).toBe(0.5);
-    expect(fraction(f, "6.2")).toBe(0.5);
-    expect(fraction(f, "8.6")).toBe(0.5);
+    expectFractions(f, { "1.3": 0.5, "1.1": 0.5, "7.1": 0.25, "6.1": 0.5, "6.2": 0.5, "8.6": 0.5 });
     expect(checkCumulative(f)).toEqual([]);
   });
 
