@@ -7,6 +7,7 @@ export * from "./labels/classes.ts";
 export * from "./labels/hierarchy.ts";
 export * from "./labels/targets.ts";
 export * from "./labels/class-sets.ts";
+export * from "./labels/reliability.ts";
 export * from "./training/metrics.ts";
 export * from "./random.ts";
 export * from "./active-learning/acquisition.ts";

@@ -12,6 +12,7 @@ import { trainModel } from "../training/train.ts";
 import { registerBenchAblation } from "./ablation.ts";
 import { registerBenchAl } from "./al.ts";
 import { registerBenchRetirement } from "./retirement.ts";
+import { registerBenchReliability } from "./reliability.ts";
 
 /** The sample is imported as the source the gz1 preset trains on. */
 const GZ1_SOURCE = PRESETS.gz1.training.source!;
@@ -29,6 +30,7 @@ export function registerBench(program: Command) {
   registerBenchAl(bench);
   registerBenchAblation(bench);
   registerBenchRetirement(bench);
+  registerBenchReliability(bench);
 
   addModelOptions(
     bench

@@ -7,7 +7,7 @@ import { useState, type ReactNode } from "react";
 import SuperJSON from "superjson";
 import type { AppRouter } from "~/server/api/root.ts";
 
-export const { useTRPC, TRPCProvider } = createTRPCContext<AppRouter>();
+export const { useTRPC, useTRPCClient, TRPCProvider } = createTRPCContext<AppRouter>();
 
 const createQueryClient = () =>
   new QueryClient({ defaultOptions: { queries: { staleTime: 30_000, refetchOnWindowFocus: false } } });

@@ -7,9 +7,7 @@
  * real morphology does, instead of jumping at a hard cut.
  */
 import {
-  ROOT_QUESTION,
-  TOPOLOGICAL_ORDER,
-  cumulativeFractions,
+  chainedFractions,
   getQuestion,
   selectClass,
   type HiwlClass,
@@ -277,17 +275,8 @@ function armCounts(armCount: number, spiralVis: number, detail: number): Record<
  * the given answer probabilities would produce.
  */
 export function expectedFractions(probabilities: AnswerProbabilities): number[] {
-  const reach = new Map<QuestionId, number>([[ROOT_QUESTION, 1]]);
-  const counts: Record<string, number> = {};
-  for (const id of TOPOLOGICAL_ORDER) {
-    const reached = reach.get(id) ?? 0;
-    for (const a of getQuestion(id).answers) {
-      const n = reached * probabilities[id][a.id]!;
-      counts[a.id] = n;
-      if (a.next) reach.set(a.next, (reach.get(a.next) ?? 0) + n);
-    }
-  }
-  return cumulativeFractions(counts, 1);
+  // Each question's probabilities are its conditional shares: chained down the tree as counts.
+  return chainedFractions(Object.assign({}, ...Object.values(probabilities)) as Record<string, number>);
 }
 
 /**

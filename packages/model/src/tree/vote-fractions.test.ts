@@ -5,7 +5,7 @@ import { ANSWER_IDS } from "./decision-tree.ts";
 function expectFractions(f: readonly number[], expected: Record<string, number>): void {
   expect(Object.fromEntries(Object.keys(expected).map((id) => [id, fraction(f, id)]))).toEqual(expected);
 }
-import { checkCumulative, conditionalFractions, countAnswers, cumulativeFractions, fraction } from "./vote-fractions.ts";
+import { chainedFractions, checkCumulative, conditionalFractions, countAnswers, cumulativeFractions, fraction } from "./vote-fractions.ts";
 
 const walks = {
   round: ["1.1", "7.1", "6.2"],
@@ -75,5 +75,26 @@ describe("cumulative vote fractions (Kaggle convention)", () => {
       "question 2 sums to 0.0000 but should sum to 0.3000",
     ]);
     expect(checkCumulative(vectorOf({ "1.1": 1.5 }))[0]).toMatch(/Class1.1 = 1.5/);
+  });
+});
+
+describe("weighted counts, read one question at a time", () => {
+  const all = [walks.round, walks.cigarOdd, walks.edgeOn, walks.spiral, walks.star, walks.star];
+
+  it("gives the plain cumulative fractions for unweighted counts", () => {
+    const { counts, total } = countAnswers(all);
+    const plain = cumulativeFractions(counts, total);
+    chainedFractions(counts).forEach((x, i) => expect(x).toBeCloseTo(plain[i]!, 12));
+    expect(chainedFractions({})).toEqual(new Array(37).fill(0));
+  });
+
+  it("adds each answer's weight, and keeps every question's own scale", () => {
+    // The round walk counts 3 on Q1 and 1 elsewhere; the cigar walk 1 everywhere.
+    const { counts, total } = countAnswers([walks.round, walks.cigarOdd], (walk, id) => (walk === 0 && id.startsWith("1.") ? 3 : 1));
+    expect(total).toBe(2);
+    expect(counts).toEqual({ "1.1": 4, "7.1": 1, "6.2": 1, "7.3": 1, "6.1": 1, "8.6": 1 });
+    const f = chainedFractions(counts);
+    expectFractions(f, { "1.1": 1, "7.1": 0.5, "7.3": 0.5, "6.1": 0.5, "6.2": 0.5, "8.6": 0.5 });
+    expect(checkCumulative(f)).toEqual([]);
   });
 });

@@ -6,7 +6,15 @@
  * Q7 to 1.1, and so on down the tree. The published data break this for Q6 (normalised to
  * sum to 1) and therefore for Q8 (sums to 6.1); `kaggleNormalised` in the tree marks it.
  */
-import { ANSWER_IDS, QUESTIONS, descendants, getQuestion, type QuestionId } from "./decision-tree.ts";
+import {
+  ANSWER_IDS,
+  QUESTIONS,
+  ROOT_QUESTION,
+  TOPOLOGICAL_ORDER,
+  descendants,
+  getQuestion,
+  type QuestionId,
+} from "./decision-tree.ts";
 
 /** Counts of each answer over a galaxy's classifications, keyed by answer id ("7.3"). */
 export type AnswerCounts = Readonly<Record<string, number>>;
@@ -19,13 +27,22 @@ const questionAnswerIndices = new Map<QuestionId, number[]>(
   QUESTIONS.map((q) => [q.id, q.answers.map((ans) => indexOf.get(ans.id)!)]),
 );
 
-/** Tallies a list of walks (each an ordered list of answer ids) into answer counts. */
-export function countAnswers(walks: Iterable<readonly string[]>): { counts: Record<string, number>; total: number } {
+/**
+ * Tallies a list of walks (each an ordered list of answer ids) into answer counts. With
+ * `weight`, each answer adds the weight it is given (the walk's index and the answer id; e.g.
+ * its volunteer's reliability on that question, `labels/reliability.ts`) instead of 1; `total`
+ * stays the number of walks. Weighted counts of different questions need not share a scale:
+ * read them with `chainedFractions`.
+ */
+export function countAnswers(
+  walks: Iterable<readonly string[]>,
+  weight?: (walk: number, answerId: string) => number,
+): { counts: Record<string, number>; total: number } {
   const counts: Record<string, number> = {};
   let total = 0;
   for (const w of walks) {
+    for (const id of w) counts[id] = (counts[id] ?? 0) + (weight ? weight(total, id) : 1);
     total++;
-    for (const id of w) counts[id] = (counts[id] ?? 0) + 1;
   }
   return { counts, total };
 }
@@ -45,6 +62,31 @@ export function cumulativeFractions(counts: AnswerCounts, total: number): number
     }
   }
   return out;
+}
+
+/**
+ * The 37 cumulative fractions from answer counts read one question at a time: each question's
+ * counts become conditional shares p(answer | question) = count / (sum of the question's
+ * counts), chained down the tree from Q1 (a question's value is the sum of the answers leading
+ * to it times its shares), then Q6 normalised as in `cumulativeFractions`. For unweighted
+ * counts of complete walks it equals `cumulativeFractions(counts, total)`; for weighted counts
+ * (`countAnswers` with a weight) it is their generalisation, each question weighted on its own
+ * scale. A question reached by the chain whose counts are all zero passes nothing on.
+ */
+export function chainedFractions(counts: AnswerCounts): number[] {
+  const reach = new Map<QuestionId, number>([[ROOT_QUESTION, 1]]);
+  const chained: Record<string, number> = {};
+  for (const id of TOPOLOGICAL_ORDER) {
+    const question = getQuestion(id);
+    const reached = reach.get(id) ?? 0;
+    const sum = question.answers.reduce((s, ans) => s + (counts[ans.id] ?? 0), 0);
+    for (const ans of question.answers) {
+      const value = reached > 0 && sum > 0 ? (reached * (counts[ans.id] ?? 0)) / sum : 0;
+      chained[ans.id] = value;
+      if (ans.next) reach.set(ans.next, (reach.get(ans.next) ?? 0) + value);
+    }
+  }
+  return cumulativeFractions(chained, 1);
 }
 
 /** Sum of one question's values in a 37-vector. */

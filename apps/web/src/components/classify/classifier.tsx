@@ -5,8 +5,9 @@ import { AnswerButton, Card } from "@hiwl/ui";
 import { useMutation, useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { useEffect, useEffectEvent, useRef, useState, type ReactNode } from "react";
+import { flushOutbox, isRetryable, outbox, retryDelay, type Submission } from "~/lib/outbox.ts";
 import { galaxyImageUrl } from "~/lib/urls.ts";
-import { useTRPC } from "~/trpc/react.tsx";
+import { useTRPC, useTRPCClient } from "~/trpc/react.tsx";
 import type { RouterOutputs } from "~/trpc/types.ts";
 import { AnswerChips } from "../answer-chips.tsx";
 import { CrowdSummary } from "../crowd-summary.tsx";
@@ -18,18 +19,34 @@ type Galaxy = NonNullable<RouterOutputs["classification"]["next"]>;
 /** The classify page: one galaxy after another from the queue, walked through the decision tree. */
 export function Classifier() {
   const trpc = useTRPC();
+  const client = useTRPCClient();
+  // Classifications kept from an earlier visit go first: the queue would otherwise hand out a
+  // galaxy past them, and their hand-outs could expire.
+  const [flushed, setFlushed] = useState(false);
+  useEffect(() => {
+    void flushOutbox((s) => client.classification.submit.mutate(s)).finally(() => setFlushed(true));
+  }, [client]);
   // Always asked afresh: a cached answer could be a galaxy this volunteer has done since.
-  const next = useQuery({ ...trpc.classification.next.queryOptions(), staleTime: 0, gcTime: 0 });
-  if (next.isPending) return <Placeholder>Finding a galaxy…</Placeholder>;
+  const next = useQuery({ ...trpc.classification.next.queryOptions(), staleTime: 0, gcTime: 0, enabled: flushed });
+  if (!flushed || next.isPending) return <Placeholder>Finding a galaxy…</Placeholder>;
   if (next.isError) return <Placeholder>Could not load a galaxy: {next.error.message}</Placeholder>;
   if (!next.data) {
     return (
       <Placeholder>
-        You have classified every galaxy we have. Thank you! See them in your{" "}
-        <Link className="text-indigo-300 underline" href="/history">
-          history
-        </Link>
-        .
+        <p className="mb-2 font-semibold text-white">No galaxy is waiting for you right now.</p>
+        <p>
+          Every galaxy still being classified either has your classification already or has all the votes it needs.
+          Thank you! New galaxies come when the researchers add them: come back later, or look at what you and others
+          found in your{" "}
+          <Link className="text-indigo-300 underline" href="/history">
+            history
+          </Link>{" "}
+          and the{" "}
+          <Link className="text-indigo-300 underline" href="/gallery">
+            gallery
+          </Link>
+          .
+        </p>
       </Placeholder>
     );
   }
@@ -52,18 +69,54 @@ function Placeholder({ children }: { children: ReactNode }) {
 
 function GalaxyClassification({ galaxy, loadingNext, onNext }: { galaxy: Galaxy; loadingNext: boolean; onNext: () => void }) {
   const trpc = useTRPC();
-  const [answers, setAnswers] = useState<string[]>([]);
-  const [startedAt] = useState(() => new Date());
-  const submit = useMutation(trpc.classification.submit.mutationOptions());
+  // A walk of this galaxy the server has not acknowledged (the page was closed while offline)
+  // comes back as it was, to be sent again.
+  const [kept] = useState(() => outbox.forGalaxy(galaxy.id));
+  const [answers, setAnswers] = useState<string[]>(() => kept?.answers ?? []);
+  const [startedAt] = useState(() => kept?.startedAt ?? new Date());
+  // "always": offline, React Query would pause the mutation where the page cannot tell the
+  // volunteer; failing lets the outbox below keep it and retry it.
+  const submit = useMutation({ ...trpc.classification.submit.mutationOptions(), networkMode: "always" });
+  const [attempt, setAttempt] = useState(0);
   const state = walk(answers);
-  // One idempotency key per walk: "Try again" resends it, so the server stores the walk once.
-  const walkKey = useRef<{ answers: string; key: string } | null>(null);
+  // One submission per walk, kept until the server answers: every retry resends it with its
+  // idempotency key, so the server stores the walk once.
+  const pending = useRef<Submission | null>(kept ?? null);
 
-  const send = (walked: string[]) => {
-    const answersKey = walked.join(",");
-    if (walkKey.current?.answers !== answersKey) walkKey.current = { answers: answersKey, key: randomKey() };
-    submit.mutate({ galaxyId: galaxy.id, answers: walked, startedAt, finishedAt: new Date(), idempotencyKey: walkKey.current.key });
+  const sendPending = () => {
+    const submission = pending.current;
+    if (!submission) return;
+    submit.mutate(submission, {
+      onSuccess: () => outbox.drop(submission.idempotencyKey),
+      onError: (error) => {
+        if (isRetryable(error)) setAttempt((n) => n + 1);
+        else outbox.drop(submission.idempotencyKey);
+      },
+    });
   };
+  const send = (walked: string[]) => {
+    if (pending.current?.answers.join(",") !== walked.join(",")) {
+      pending.current = { galaxyId: galaxy.id, answers: walked, startedAt, finishedAt: new Date(), idempotencyKey: randomKey() };
+      outbox.keep(pending.current);
+    }
+    sendPending();
+  };
+  const resend = useEffectEvent(sendPending);
+  useEffect(() => {
+    if (kept) resend();
+  }, [kept]);
+  const retryable = submit.isError && isRetryable(submit.error);
+  // Retries by themselves, backing off, and at once when the browser comes back online.
+  useEffect(() => {
+    if (!retryable) return;
+    const timer = setTimeout(resend, retryDelay(attempt - 1));
+    const online = () => resend();
+    window.addEventListener("online", online);
+    return () => {
+      clearTimeout(timer);
+      window.removeEventListener("online", online);
+    };
+  }, [retryable, attempt]);
   // A refusal that a retry cannot change (the hand-out expired, the galaxy was already done).
   const final = submit.error?.data?.code === "CONFLICT" || submit.error?.data?.code === "NOT_FOUND";
 
@@ -78,6 +131,9 @@ function GalaxyClassification({ galaxy, loadingNext, onNext }: { galaxy: Galaxy;
   const canGoBack = answers.length > 0 && !submit.isPending && !submit.isSuccess;
   const back = () => {
     if (!canGoBack) return;
+    // A changed walk is another classification: the unsent one is withdrawn.
+    if (pending.current) outbox.drop(pending.current.idempotencyKey);
+    pending.current = null;
     submit.reset();
     setAnswers((a) => a.slice(0, -1));
   };
@@ -119,8 +175,15 @@ function GalaxyClassification({ galaxy, loadingNext, onNext }: { galaxy: Galaxy;
           <Card title={submit.isSuccess ? "Saved, thank you!" : "Your classification"}>
             {submit.isPending && <p className="text-sm text-slate-400">Saving…</p>}
             {submit.isError && (
-              <div className="space-y-3 text-sm">
-                <p className="text-rose-300">Could not save: {submit.error.message}</p>
+              <div className="space-y-3 text-sm" role="status">
+                {retryable ? (
+                  <p className="text-amber-300">
+                    Not saved yet: {navigator.onLine ? "the server did not answer" : "you seem to be offline"}. Your
+                    answers are kept in this browser and sent again automatically, even if you close the page.
+                  </p>
+                ) : (
+                  <p className="text-rose-300">Could not save: {submit.error.message}</p>
+                )}
                 <div className="flex gap-2">
                   {final ? (
                     <button type="button" className={secondary} disabled={loadingNext} onClick={onNext}>
@@ -129,7 +192,7 @@ function GalaxyClassification({ galaxy, loadingNext, onNext }: { galaxy: Galaxy;
                   ) : (
                     <>
                       <button type="button" className={secondary} onClick={() => send(answers)}>
-                        Try again
+                        {retryable ? "Retry now" : "Try again"}
                       </button>
                       <button type="button" className={secondary} onClick={back}>
                         Back
