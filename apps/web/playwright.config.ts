@@ -43,6 +43,8 @@ export default defineConfig({
     browserName: "chromium",
     viewport: { width: 1280, height: 860 },
     colorScheme: "dark",
+    // Volunteers who have seen the tutorial, as most are; tutorial.spec.ts starts without it.
+    storageState: { cookies: [], origins: [{ origin: baseURL, localStorage: [{ name: "hiwl.tutorial.seen", value: "1" }] }] },
     trace: "retain-on-failure",
     launchOptions: {
       // Debian's chromium: Playwright's own browser downloads are not reachable here.

@@ -18,6 +18,7 @@ export * from "./retirement-rules.ts";
 export * from "./scoring.ts";
 export * from "./aggregates.ts";
 export * from "./limits.ts";
+export * from "./field-guide.ts";
 export { parseJsonText } from "./json-text.ts";
 export type * from "./generated/prisma/client.ts";
 export { Prisma } from "./generated/prisma/client.ts";

@@ -17,6 +17,7 @@ export async function SiteHeader() {
         </Link>
         <nav className="-mx-1 flex flex-1 items-center gap-1 overflow-x-auto text-sm">
           <NavLink href="/classify">Classify</NavLink>
+          <NavLink href="/field-guide">Field guide</NavLink>
           <NavLink href="/gallery">Gallery</NavLink>
           <NavLink href="/history">History</NavLink>
           {researcher && <NavLink href="/dashboard">Dashboard</NavLink>}

@@ -52,6 +52,10 @@ describe("decision tree", () => {
     expect(remainingQuestions("8")).toEqual({ min: 1, max: 1 });
   });
 
+  it("describes every answer for the field guide", () => {
+    for (const q of QUESTIONS) for (const ans of q.answers) expect(ans.help, ans.id).toMatch(/^[A-Z].{5,}\.$/);
+  });
+
   it("accepts complete paths from Q1 to an end", () => {
     expect(validateWalk(["1.3"])).toEqual({ ok: true });
     expect(validateWalk(["1.1", "7.3", "6.2"])).toEqual({ ok: true });

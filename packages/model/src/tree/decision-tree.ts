@@ -15,6 +15,8 @@ export interface Answer {
   readonly icon: string;
   /** The question this answer leads to; null ends the classification. */
   readonly next: QuestionId | null;
+  /** What a volunteer should see to give this answer: the field guide and the tutorial show it. */
+  readonly help: string;
 }
 
 export interface Question {
@@ -29,11 +31,53 @@ export interface Question {
   readonly kaggleNormalised?: boolean;
 }
 
+/** The field guide's description of each answer. */
+const ANSWER_HELP: Readonly<Record<string, string>> = {
+  "1.1": "A smooth glow, brightest in the middle and fading outwards, with no disk, arms, bar or other structure.",
+  "1.2": "Any structure: a disk (even seen edge-on), spiral arms, a bar, a ring, knots or clumps.",
+  "1.3": "Not a galaxy: a star (a sharp point, often with spikes), a satellite trail, or a glitch in the image.",
+  "2.1": "A thin line or narrow needle of light, often with a bulge in the middle or a dark dust lane along it.",
+  "2.2": "The disk is seen at an angle or face-on: wider than a thin line.",
+  "3.1": "A straight, elongated feature of light through the centre, often with arms starting at its ends.",
+  "3.2": "No straight feature crosses the centre.",
+  "4.1": "Arms winding out from the centre, even faint or partial ones.",
+  "4.2": "A disk without any arm pattern.",
+  "5.1": "No brighter centre at all: the disk is evenly bright.",
+  "5.2": "A small brighter centre you have to look for.",
+  "5.3": "A clear, bright central bulge, smaller than the disk around it.",
+  "5.4": "The bulge outshines most of the galaxy.",
+  "6.1": "Something unusual: a ring, an arc, a dust lane, a disturbed or irregular shape, or a merger.",
+  "6.2": "Nothing unusual.",
+  "7.1": "A circle: as wide as it is tall.",
+  "7.2": "An oval: clearly longer one way than the other, but not thin.",
+  "7.3": "A thin elongated shape, like a cigar, several times longer than it is wide.",
+  "8.1": "A ring of light around the centre, complete or nearly so.",
+  "8.2": "An arc or a smear of light bent around the galaxy (gravitational lensing), or a lens-shaped glow.",
+  "8.3": "A galaxy pulled out of shape, with tails or a twisted look, without a visible partner.",
+  "8.4": "No regular shape at all: patchy and clumpy.",
+  "8.5": "Something odd that none of the other answers describes.",
+  "8.6": "Two or more galaxies colliding or touching, often with tails of light between them.",
+  "8.7": "A dark band across the galaxy, usually along an edge-on disk.",
+  "9.1": "A rounded bulge at the centre of the edge-on disk.",
+  "9.2": "A square or peanut-shaped bulge at the centre.",
+  "9.3": "No bulge: the edge-on disk is an even line.",
+  "10.1": "Arms wrapped closely around the centre.",
+  "10.2": "Arms between tight and loose.",
+  "10.3": "Arms opening out widely from the centre.",
+  "11.1": "A single arm.",
+  "11.2": "Two arms, often starting at opposite sides.",
+  "11.3": "Three arms.",
+  "11.4": "Four arms.",
+  "11.5": "More than four arms.",
+  "11.6": "The arms are too faint or tangled to count.",
+};
+
 const a = (id: string, label: string, icon: string, next: QuestionId | null): Answer => ({
   id,
   label,
   icon,
   next,
+  help: ANSWER_HELP[id]!,
 });
 
 export const QUESTIONS: readonly Question[] = [

@@ -2,7 +2,7 @@
 
 import { remainingQuestions, walk, type Question } from "@hiwl/model";
 import { AnswerButton, Card } from "@hiwl/ui";
-import { useMutation, useQuery } from "@tanstack/react-query";
+import { useMutation, useQuery, type UseQueryResult } from "@tanstack/react-query";
 import Link from "next/link";
 import { useEffect, useEffectEvent, useRef, useState, type ReactNode } from "react";
 import { flushOutbox, isRetryable, outbox, retryDelay, type Submission } from "~/lib/outbox.ts";
@@ -13,6 +13,7 @@ import { AnswerChips } from "../answer-chips.tsx";
 import { CrowdSummary } from "../crowd-summary.tsx";
 import { ModelPrediction } from "../model-prediction.tsx";
 import { GalaxyViewer } from "./galaxy-viewer.tsx";
+import { Tutorial, tutorialSeen } from "./tutorial.tsx";
 
 type Galaxy = NonNullable<RouterOutputs["classification"]["next"]>;
 
@@ -28,7 +29,26 @@ export function Classifier() {
   }, [client]);
   // Always asked afresh: a cached answer could be a galaxy this volunteer has done since.
   const next = useQuery({ ...trpc.classification.next.queryOptions(), staleTime: 0, gcTime: 0, enabled: flushed });
+  // Read on the client only: nothing below renders before the outbox is flushed (an effect).
+  const [tutorial, setTutorial] = useState(() => typeof window !== "undefined" && !tutorialSeen());
   if (!flushed || next.isPending) return <Placeholder>Finding a galaxy…</Placeholder>;
+  return (
+    <>
+      {tutorial && <Tutorial onClose={() => setTutorial(false)} />}
+      <div className="mb-3 flex justify-end gap-4 text-sm">
+        <button type="button" className="text-slate-400 hover:text-white" onClick={() => setTutorial(true)}>
+          Tutorial
+        </button>
+        <a href="/field-guide" target="_blank" rel="noopener" className="text-slate-400 hover:text-white">
+          Field guide ↗
+        </a>
+      </div>
+      <NextGalaxy next={next} onNext={() => void next.refetch()} />
+    </>
+  );
+}
+
+function NextGalaxy({ next, onNext }: { next: UseQueryResult<Galaxy | null, { message: string }>; onNext: () => void }) {
   if (next.isError) return <Placeholder>Could not load a galaxy: {next.error.message}</Placeholder>;
   if (!next.data) {
     return (
@@ -55,7 +75,7 @@ export function Classifier() {
       key={next.data.id}
       galaxy={next.data}
       loadingNext={next.isFetching}
-      onNext={() => void next.refetch()}
+      onNext={onNext}
     />
   );
 }
@@ -251,7 +271,7 @@ function QuestionPanel(props: {
           </span>
           <span className="hidden sm:inline">Keys 1–{question.answers.length} answer · Backspace goes back</span>
         </div>
-        <div className="h-1 overflow-hidden rounded-full bg-white/10" role="progressbar" aria-valuenow={Math.round(share * 100)}>
+        <div className="h-1 overflow-hidden rounded-full bg-white/10" role="progressbar" aria-label="Progress through the questions" aria-valuenow={Math.round(share * 100)}>
           <div className="h-full rounded-full bg-gradient-to-r from-indigo-400 to-cyan-300 transition-all" style={{ width: `${share * 100}%` }} />
         </div>
       </div>
@@ -271,6 +291,14 @@ function QuestionPanel(props: {
         <button type="button" className={secondary} disabled={!canGoBack} onClick={onBack}>
           ← Back
         </button>
+        <a
+          href={`/field-guide#question-${question.id}`}
+          target="_blank"
+          rel="noopener"
+          className="text-sm text-slate-400 hover:text-white"
+        >
+          What do these answers mean? ↗
+        </a>
       </div>
     </Card>
   );

@@ -1,10 +1,14 @@
-import { consensusBalance, galaxyCounts, galaxyListQuery, getGalaxy, listGalaxies } from "@hiwl/db";
+import { answerExamples, consensusBalance, galaxyCounts, galaxyListQuery, getGalaxy, listGalaxies, type AnswerExample } from "@hiwl/db";
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { galaxyView, galleryItem } from "../dto.ts";
 import { createTRPCRouter, isResearcher, publicProcedure, researcherProcedure } from "../trpc.ts";
 
 const PAGE_SIZE = 24;
+
+// The field guide's examples change only as galaxies retire: computed at most every few minutes.
+const GUIDE_TTL_MS = 5 * 60_000;
+let guide: { at: number; examples: Promise<Record<string, AnswerExample[]>> } | undefined;
 
 export type GalleryItem = ReturnType<typeof galleryItem>;
 
@@ -30,6 +34,18 @@ export const galaxyRouter = createTRPCRouter({
       const { galaxies, total } = await listGalaxies(ctx.db, { ...input, ...(retiredOnly && { retired: true }), pageSize: PAGE_SIZE });
       return { total, pageSize: PAGE_SIZE, galaxies: galaxies.map((g) => galleryItem(g, researcher)), retiredOnly };
     }),
+
+  /** Example galaxies for each answer of the tree (retired ones the crowd agreed on), for the field guide and tutorial. */
+  fieldGuide: publicProcedure.query(({ ctx }) => {
+    if (!guide || Date.now() - guide.at > GUIDE_TTL_MS) {
+      const examples = answerExamples(ctx.db).catch((error: unknown) => {
+        guide = undefined;
+        throw error;
+      });
+      guide = { at: Date.now(), examples };
+    }
+    return guide.examples;
+  }),
 
   /** Active/retired counts and the class balance of the volunteers' consensus. */
   stats: researcherProcedure.query(async ({ ctx }) => {
