@@ -20,6 +20,7 @@ export async function SiteHeader() {
           <NavLink href="/field-guide">Field guide</NavLink>
           <NavLink href="/gallery">Gallery</NavLink>
           <NavLink href="/history">History</NavLink>
+          <NavLink href="/collections">Collections</NavLink>
           {researcher && <NavLink href="/dashboard">Dashboard</NavLink>}
         </nav>
         {me ? (

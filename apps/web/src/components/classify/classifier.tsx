@@ -11,6 +11,7 @@ import { useTRPC, useTRPCClient } from "~/trpc/react.tsx";
 import type { RouterOutputs } from "~/trpc/types.ts";
 import { AnswerChips } from "../answer-chips.tsx";
 import { CrowdSummary } from "../crowd-summary.tsx";
+import { FavouriteButton } from "../favourite-button.tsx";
 import { ModelPrediction } from "../model-prediction.tsx";
 import { GalaxyViewer } from "./galaxy-viewer.tsx";
 import { Tutorial, tutorialSeen } from "./tutorial.tsx";
@@ -236,6 +237,7 @@ function GalaxyClassification({ galaxy, loadingNext, onNext }: { galaxy: Galaxy;
                   <Link href={`/galaxies/${galaxy.id}`} className="text-sm text-slate-400 hover:text-white">
                     About this galaxy
                   </Link>
+                  <FavouriteButton galaxyId={galaxy.id} />
                   <span className="ml-auto hidden text-xs text-slate-500 sm:inline">Enter: next galaxy</span>
                 </div>
               </div>

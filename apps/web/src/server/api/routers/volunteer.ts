@@ -1,6 +1,8 @@
-import { countVolunteers, setDisplayName } from "@hiwl/db";
+import { countVolunteers, isFavourite, listFavourites, setDisplayName, setFavourite } from "@hiwl/db";
 import { z } from "zod";
-import { createTRPCRouter, findVolunteer, identityProcedure, publicProcedure, researcherProcedure } from "../trpc.ts";
+import { createTRPCRouter, findVolunteer, identityProcedure, publicProcedure, researcherProcedure, volunteerProcedure } from "../trpc.ts";
+
+const galaxyId = z.number().int().positive();
 
 export const volunteerRouter = createTRPCRouter({
   /** This browser's volunteer, or no name before they have an identity. */
@@ -17,6 +19,23 @@ export const volunteerRouter = createTRPCRouter({
       const updated = await setDisplayName(ctx.db, ctx.volunteer.id, input.name || null);
       return { displayName: updated.displayName };
     }),
+
+  /** Keeps a galaxy in (or takes it out of) this volunteer's favourites. */
+  setFavourite: volunteerProcedure.input(z.object({ galaxyId, on: z.boolean() })).mutation(async ({ ctx, input }) => {
+    await setFavourite(ctx.db, ctx.volunteer.id, input.galaxyId, input.on);
+    return { galaxyId: input.galaxyId, on: input.on };
+  }),
+
+  isFavourite: publicProcedure.input(z.object({ galaxyId })).query(async ({ ctx, input }) => {
+    const volunteer = await findVolunteer(ctx);
+    return volunteer ? isFavourite(ctx.db, volunteer.id, input.galaxyId) : false;
+  }),
+
+  /** This browser's favourites, newest first (none before it has an identity). */
+  favourites: publicProcedure.query(async ({ ctx }) => {
+    const volunteer = await findVolunteer(ctx);
+    return volunteer ? listFavourites(ctx.db, volunteer.id) : [];
+  }),
 
   count: researcherProcedure.query(({ ctx }) => countVolunteers(ctx.db)),
 });
