@@ -20,6 +20,7 @@ export * from "./aggregates.ts";
 export * from "./limits.ts";
 export * from "./field-guide.ts";
 export * from "./favourites.ts";
+export * from "./talk.ts";
 export { parseJsonText } from "./json-text.ts";
 export type * from "./generated/prisma/client.ts";
 export { Prisma } from "./generated/prisma/client.ts";

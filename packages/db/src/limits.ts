@@ -28,6 +28,8 @@ const LimitsSchema = z
     identities: bucket,
     /** Classifications submitted per volunteer. */
     submissions: bucket,
+    /** Talk comments posted per volunteer. */
+    comments: bucket,
     /** Failed sign-ins, per username and per client address, before each further try must wait. */
     signInFreeFailures: positiveInt,
     /** The first wait after the free failures, doubled with each further failure up to signInMaxDelaySeconds. */
@@ -51,6 +53,8 @@ export const DEFAULT_LIMITS: Limits = {
   identities: { burst: 30, perMinute: 1 },
   // A careful volunteer takes 5-60 s per galaxy; one every 3 s on average leaves room for fast ones.
   submissions: { burst: 20, perMinute: 20 },
+  // A lively discussion, not a flood: 5 at once, then one every 20 s.
+  comments: { burst: 5, perMinute: 3 },
   signInFreeFailures: 5,
   signInDelaySeconds: 2,
   signInMaxDelaySeconds: 900,
@@ -59,17 +63,18 @@ export const DEFAULT_LIMITS: Limits = {
   batchCalls: 10,
 };
 
-const PartialLimits = LimitsSchema.extend({ identities: bucket.partial(), submissions: bucket.partial() }).partial();
+const PartialLimits = LimitsSchema.extend({ identities: bucket.partial(), submissions: bucket.partial(), comments: bucket.partial() }).partial();
 
 /** The project's limits: the defaults with $HIWL_LIMITS (a JSON object of the fields to change) on top. */
 export function limits(value: string | undefined = process.env.HIWL_LIMITS): Limits {
   const changes = parseJsonEnv("HIWL_LIMITS", value, PartialLimits);
   if (changes === null) return DEFAULT_LIMITS;
-  const { identities, submissions, ...rest } = changes;
+  const { identities, submissions, comments, ...rest } = changes;
   return {
     ...DEFAULT_LIMITS,
     ...rest,
     identities: { ...DEFAULT_LIMITS.identities, ...identities },
     submissions: { ...DEFAULT_LIMITS.submissions, ...submissions },
+    comments: { ...DEFAULT_LIMITS.comments, ...comments },
   };
 }

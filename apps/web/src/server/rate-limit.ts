@@ -39,16 +39,18 @@ class TokenBuckets {
 interface Buckets {
   identities: TokenBuckets;
   submissions: TokenBuckets;
+  comments: TokenBuckets;
 }
 
 // One set per process: Next bundles this module into several server chunks.
 const shared = globalThis as typeof globalThis & { __hiwlBuckets?: Buckets };
 
-/** New volunteer identities per client address and classifications per volunteer ($HIWL_LIMITS). */
+/** New volunteer identities per client address, classifications and comments per volunteer ($HIWL_LIMITS). */
 export function buckets(): Buckets {
   shared.__hiwlBuckets ??= {
     identities: new TokenBuckets(limits().identities),
     submissions: new TokenBuckets(limits().submissions),
+    comments: new TokenBuckets(limits().comments),
   };
   return shared.__hiwlBuckets;
 }

@@ -234,8 +234,8 @@ function GalaxyClassification({ galaxy, loadingNext, onNext }: { galaxy: Galaxy;
                   <button type="button" autoFocus className={primary} disabled={loadingNext} onClick={onNext}>
                     {loadingNext ? "Loading…" : "Next galaxy"}
                   </button>
-                  <Link href={`/galaxies/${galaxy.id}`} className="text-sm text-slate-400 hover:text-white">
-                    About this galaxy
+                  <Link href={`/galaxies/${galaxy.id}#talk`} className="text-sm text-slate-400 hover:text-white">
+                    Done &amp; Talk
                   </Link>
                   <FavouriteButton galaxyId={galaxy.id} />
                   <span className="ml-auto hidden text-xs text-slate-500 sm:inline">Enter: next galaxy</span>

@@ -2,6 +2,7 @@ import { authRouter } from "./routers/auth.ts";
 import { classificationRouter } from "./routers/classification.ts";
 import { exportRouter } from "./routers/export.ts";
 import { galaxyRouter } from "./routers/galaxy.ts";
+import { talkRouter } from "./routers/talk.ts";
 import { trainingRouter } from "./routers/training.ts";
 import { volunteerRouter } from "./routers/volunteer.ts";
 import { createCallerFactory, createTRPCRouter } from "./trpc.ts";
@@ -11,6 +12,7 @@ export const appRouter = createTRPCRouter({
   classification: classificationRouter,
   export: exportRouter,
   galaxy: galaxyRouter,
+  talk: talkRouter,
   training: trainingRouter,
   volunteer: volunteerRouter,
 });

@@ -7,6 +7,7 @@ import { notFound } from "next/navigation";
 import { GalaxyViewer } from "~/components/classify/galaxy-viewer.tsx";
 import { CrowdSummary } from "~/components/crowd-summary.tsx";
 import { ModelExplanation } from "~/components/model-explanation.tsx";
+import { Talk } from "~/components/talk/talk.tsx";
 import { galaxyImageUrl } from "~/lib/urls.ts";
 import { classItems, voteGroups } from "~/lib/votes.ts";
 import { serverApi } from "~/trpc/server.ts";
@@ -91,6 +92,7 @@ export default async function GalaxyPage({ params }: Props) {
           )}
         </div>
       </div>
+      <Talk galaxyId={g.id} />
     </div>
   );
 }
@@ -124,6 +126,7 @@ function ActiveGalaxy({ galaxy }: { galaxy: { id: number; imageHash: string | nu
           </div>
         </Card>
       </div>
+      <Talk galaxyId={id} />
     </div>
   );
 }
