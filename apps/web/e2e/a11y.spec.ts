@@ -11,7 +11,7 @@ async function expectAccessible(page: Page) {
   ).toEqual([]);
 }
 
-test("the classify page, its tutorial, the field guide and the dashboard pass an automated accessibility scan", async ({ page, context, baseURL }) => {
+test("the classify page, its tutorial, Talk, the field guide and the dashboard pass an automated accessibility scan", async ({ page, context, baseURL }) => {
   await page.goto("/classify");
   await expect(page.getByTestId("classifier")).toBeVisible();
   await expectAccessible(page);
@@ -24,6 +24,12 @@ test("the classify page, its tutorial, the field guide and the dashboard pass an
   // After a classification: the crowd's answers and the model's guess.
   for (const label of ["Smooth", "Completely round", "No"]) await page.getByRole("button", { name: label, exact: true }).click();
   await expect(page.getByText("Saved, thank you!")).toBeVisible();
+  await expectAccessible(page);
+
+  // The galaxy's page with its discussion open to this volunteer.
+  const galaxyId = await page.getByTestId("classifier").getAttribute("data-galaxy-id");
+  await page.goto(`/galaxies/${galaxyId}#talk`);
+  await expect(page.getByLabel(/Add a comment/)).toBeVisible();
   await expectAccessible(page);
 
   await page.goto("/field-guide");

@@ -4,13 +4,14 @@
  * specs. Started exactly as `npm start` starts it (server.mjs after `next build`).
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { createDb, migrate, type Db } from "@hiwl/db";
+import { createDb, insertGalaxies, migrate, type Db } from "@hiwl/db";
 import SuperJSON from "superjson";
+import { GZ1_DIR } from "./env.ts";
 
 const WEB_DIR = fileURLToPath(new URL("..", import.meta.url));
 
@@ -165,3 +166,14 @@ export function walkInput(galaxyId: number, answers: readonly string[], idempote
 
 /** 32 random hex digits, as the classify page makes its idempotency keys. */
 export const randomKey = () => crypto.randomUUID().replaceAll("-", "");
+
+/** The first n real GZ1 galaxies as an imported catalogue; returns their ids in order. */
+export async function addGz1Galaxies(db: Db, n: number, label = "smooth"): Promise<number[]> {
+  const ids = readFileSync(join(GZ1_DIR, "labels.csv"), "utf8").trim().split("\n").slice(1, n + 1).map((l) => l.split(",")[0]!);
+  await insertGalaxies(
+    db,
+    ids.map((objid) => ({ externalId: objid, source: "gz1", imagePath: join(GZ1_DIR, "images", `${objid}.jpg`), catalogLabel: label })),
+  );
+  const rows = await db.galaxy.findMany({ where: { source: "gz1" }, orderBy: { id: "asc" }, select: { id: true } });
+  return rows.map((r) => r.id);
+}

@@ -14,27 +14,15 @@ import {
   insertGalaxies,
   retireGalaxy,
   upsertPredictions,
-  type Db,
 } from "@hiwl/db";
 import { ANSWER_IDS } from "@hiwl/model";
 import { expect, test } from "@playwright/test";
 import { GZ1_DIR } from "./env.ts";
-import { inDb, RawClient, randomKey, startSite, walkInput, type Site } from "./site.ts";
+import { addGz1Galaxies, inDb, RawClient, randomKey, startSite, walkInput, type Site } from "./site.ts";
 
 const ROUND = ["1.1", "7.1", "6.2"];
 const EDGE_ON = ["1.2", "2.1", "9.1", "6.2"];
 const RESEARCHER = { username: "curie", password: "radioactive-42" };
-
-/** The first n real GZ1 galaxies as an imported catalogue; returns their ids in order. */
-async function addGz1Galaxies(db: Db, n: number, label = "smooth"): Promise<number[]> {
-  const ids = readFileSync(join(GZ1_DIR, "labels.csv"), "utf8").trim().split("\n").slice(1, n + 1).map((l) => l.split(",")[0]!);
-  await insertGalaxies(
-    db,
-    ids.map((objid) => ({ externalId: objid, source: "gz1", imagePath: join(GZ1_DIR, "images", `${objid}.jpg`), catalogLabel: label })),
-  );
-  const rows = await db.galaxy.findMany({ where: { source: "gz1" }, orderBy: { id: "asc" }, select: { id: true } });
-  return rows.map((r) => r.id);
-}
 
 /**
  * Asks for galaxies, classifying each one handed out (as round) until `wanted` is: the queue
