@@ -1,9 +1,8 @@
 "use client";
 
 import { useQuery } from "@tanstack/react-query";
-import Link from "next/link";
-import { galaxyImageUrl } from "~/lib/urls.ts";
 import { useTRPC } from "~/trpc/react.tsx";
+import { GalaxyTile } from "./galaxy-tile.tsx";
 
 export function FavouritesList() {
   const trpc = useTRPC();
@@ -17,11 +16,7 @@ export function FavouritesList() {
     <ul className="grid grid-cols-2 gap-3 sm:grid-cols-4" data-testid="favourites">
       {favourites.data.map((f) => (
         <li key={f.galaxyId}>
-          <Link href={`/galaxies/${f.galaxyId}`} className="block space-y-1 text-sm text-slate-300 hover:text-white">
-            {/* eslint-disable-next-line @next/next/no-img-element -- see GalaxyViewer */}
-            <img src={galaxyImageUrl({ id: f.galaxyId, imageHash: f.imageHash })} alt={`Galaxy ${f.galaxyId}`} className="aspect-square w-full rounded-xl object-cover" />
-            <span>Galaxy {f.galaxyId}</span>
-          </Link>
+          <GalaxyTile galaxyId={f.galaxyId} imageHash={f.imageHash} />
         </li>
       ))}
     </ul>

@@ -6,9 +6,9 @@ import { createTRPCRouter, isResearcher, publicProcedure, researcherProcedure } 
 
 const PAGE_SIZE = 24;
 
-// The field guide's examples change only as galaxies retire: computed at most every few minutes.
-const GUIDE_TTL_MS = 5 * 60_000;
-let guide: { at: number; examples: Promise<Record<string, AnswerExample[]>> } | undefined;
+// The field guide's examples change only when galaxies retire (or retired ones get votes):
+// computed again only when the retired galaxies' count, latest retirement or votes change.
+let guide: { key: string; examples: Promise<Record<string, AnswerExample[]>> } | undefined;
 
 export type GalleryItem = ReturnType<typeof galleryItem>;
 
@@ -36,13 +36,20 @@ export const galaxyRouter = createTRPCRouter({
     }),
 
   /** Example galaxies for each answer of the tree (retired ones the crowd agreed on), for the field guide and tutorial. */
-  fieldGuide: publicProcedure.query(({ ctx }) => {
-    if (!guide || Date.now() - guide.at > GUIDE_TTL_MS) {
+  fieldGuide: publicProcedure.query(async ({ ctx }) => {
+    const retired = await ctx.db.galaxy.aggregate({
+      where: { retiredAt: { not: null } },
+      _count: true,
+      _max: { retiredAt: true },
+      _sum: { classificationCount: true },
+    });
+    const key = `${retired._count}/${retired._max.retiredAt?.getTime() ?? 0}/${retired._sum.classificationCount ?? 0}`;
+    if (guide?.key !== key) {
       const examples = answerExamples(ctx.db).catch((error: unknown) => {
         guide = undefined;
         throw error;
       });
-      guide = { at: Date.now(), examples };
+      guide = { key, examples };
     }
     return guide.examples;
   }),

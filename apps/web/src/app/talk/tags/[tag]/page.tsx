@@ -1,8 +1,7 @@
 import type { Metadata } from "next";
-import Link from "next/link";
 import { notFound } from "next/navigation";
 import { TAG_PATTERN } from "~/lib/hashtags.ts";
-import { galaxyImageUrl } from "~/lib/urls.ts";
+import { GalaxyTile } from "~/components/galaxy-tile.tsx";
 import { serverApi } from "~/trpc/server.ts";
 
 type Props = { params: Promise<{ tag: string }> };
@@ -27,11 +26,7 @@ export default async function TagPage({ params }: Props) {
         <ul className="grid grid-cols-2 gap-3 sm:grid-cols-4" data-testid="tagged">
           {galaxies.map((g) => (
             <li key={g.galaxyId}>
-              <Link href={`/galaxies/${g.galaxyId}#talk`} className="block space-y-1 text-sm text-slate-300 hover:text-white">
-                {/* eslint-disable-next-line @next/next/no-img-element -- see GalaxyViewer */}
-                <img src={galaxyImageUrl({ id: g.galaxyId, imageHash: g.imageHash })} alt={`Galaxy ${g.galaxyId}`} className="aspect-square w-full rounded-xl object-cover" />
-                <span>Galaxy {g.galaxyId}</span>
-              </Link>
+              <GalaxyTile galaxyId={g.galaxyId} imageHash={g.imageHash} href={`/galaxies/${g.galaxyId}#talk`} />
             </li>
           ))}
         </ul>
