@@ -1,7 +1,7 @@
 import { listVolunteerClassifications } from "@hiwl/db";
 import { getAnswer, getQuestion, questionOf } from "@hiwl/model";
 import { expect, test, type Page } from "@playwright/test";
-import { readmeScreenshot, testDb } from "./env.ts";
+import { readmeScreenshot, testDb, volunteerIdOf } from "./env.ts";
 
 /** One step of a walk: click an answer, press its number key, or go back (button or Backspace). */
 type Step = { click: string } | { key: string } | { back: "button" | "Backspace" };
@@ -81,11 +81,10 @@ test("a volunteer classifies three galaxies and the database holds exactly those
     await expect(classifier).not.toHaveAttribute("data-galaxy-id", String(galaxyId));
   }
 
-  const volunteerId = (await context.cookies()).find((c) => c.name === "hiwl_volunteer")?.value;
-  expect(volunteerId).toBeTruthy();
+  const volunteerId = await volunteerIdOf(context);
   const db = testDb();
   try {
-    const stored = await listVolunteerClassifications(db, volunteerId!);
+    const stored = await listVolunteerClassifications(db, volunteerId);
     expect(stored).toHaveLength(3);
     for (const c of stored) {
       expect(c.answers, `answers for galaxy ${c.galaxyId}`).toEqual(expected.get(c.galaxyId));

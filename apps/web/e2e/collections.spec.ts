@@ -1,7 +1,7 @@
 import { listFavourites } from "@hiwl/db";
 import { getAnswer } from "@hiwl/model";
 import { expect, test } from "@playwright/test";
-import { testDb } from "./env.ts";
+import { testDb, volunteerIdOf } from "./env.ts";
 import { RawClient } from "./site.ts";
 
 test("a volunteer keeps a galaxy in their favourites and finds it on their collections page, theirs alone", async ({ page, context, browser, baseURL }) => {
@@ -17,7 +17,7 @@ test("a volunteer keeps a galaxy in their favourites and finds it on their colle
   await expect(favourite).toHaveAttribute("aria-pressed", "true");
   await expect(favourite).toHaveText("★ In your favourites");
 
-  const volunteerId = (await context.cookies()).find((c) => c.name === "hiwl_volunteer")!.value;
+  const volunteerId = await volunteerIdOf(context);
   const db = testDb();
   try {
     expect((await listFavourites(db, volunteerId)).map((f) => f.galaxyId)).toEqual([galaxyId]);

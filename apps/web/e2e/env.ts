@@ -43,3 +43,10 @@ export async function signInAsResearcher(context: BrowserContext, baseURL: strin
     await db.$disconnect();
   }
 }
+
+/** The volunteer id this browser was given (the identity cookie); fails the test without one. */
+export async function volunteerIdOf(context: BrowserContext): Promise<string> {
+  const id = (await context.cookies()).find((c) => c.name === "hiwl_volunteer")?.value;
+  if (!id) throw new Error("this browser has no volunteer identity yet");
+  return id;
+}

@@ -1,7 +1,7 @@
 import { listVolunteerClassifications } from "@hiwl/db";
 import { getAnswer } from "@hiwl/model";
 import { expect, test, type BrowserContext, type Page } from "@playwright/test";
-import { testDb } from "./env.ts";
+import { testDb, volunteerIdOf } from "./env.ts";
 
 // A walk of the tree that ends on its third answer.
 const WALK = ["1.1", "7.2", "6.2"];
@@ -12,11 +12,10 @@ async function answer(page: Page, answers: readonly string[]) {
 }
 
 async function stored(context: BrowserContext) {
-  const volunteerId = (await context.cookies()).find((c) => c.name === "hiwl_volunteer")?.value;
-  expect(volunteerId).toBeTruthy();
+  const volunteerId = await volunteerIdOf(context);
   const db = testDb();
   try {
-    return await listVolunteerClassifications(db, volunteerId!);
+    return await listVolunteerClassifications(db, volunteerId);
   } finally {
     await db.$disconnect();
   }

@@ -1,6 +1,6 @@
 import { getAnswer } from "@hiwl/model";
 import { expect, test, type Page } from "@playwright/test";
-import { readmeScreenshot, signInAsResearcher, testDb } from "./env.ts";
+import { readmeScreenshot, signInAsResearcher, testDb, volunteerIdOf } from "./env.ts";
 import { addGz1Galaxies, RawClient, startSite, type Site } from "./site.ts";
 
 const INJECTION = `<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2"> Dust lane or #spiral-arms?`;
@@ -63,7 +63,7 @@ test("Done & Talk: a volunteer discusses a galaxy they classified, with hashtags
 
 test("researchers hide comments and block volunteers; comments are rate-limited", async ({ page, context, browser, baseURL }) => {
   const galaxyId = await classifyOne(page);
-  const volunteerId = (await context.cookies()).find((c) => c.name === "hiwl_volunteer")!.value;
+  const volunteerId = await volunteerIdOf(context);
   const volunteer = new RawClient(baseURL!, { origin: baseURL! });
   volunteer.cookies.set("hiwl_volunteer", volunteerId);
   expect((await volunteer.mutate("talk.post", { galaxyId, body: "a #ring, surely" })).status).toBe(200);

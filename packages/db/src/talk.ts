@@ -27,14 +27,18 @@ export async function canTalk(db: Db, volunteerId: string | null, galaxyId: numb
   return (await db.classification.count({ where: { galaxyId, volunteerId } })) > 0;
 }
 
-/** The galaxy's comments, oldest first; hidden ones for researchers only. */
-export async function listComments(db: Db, galaxyId: number, options: { includeHidden: boolean }): Promise<TalkComment[]> {
-  const rows = await db.comment.findMany({
-    where: { galaxyId, ...(!options.includeHidden && { hiddenAt: null }) },
-    orderBy: [{ createdAt: "asc" }, { id: "asc" }],
-    include: { volunteer: { select: { displayName: true, username: true } } },
-  });
-  return rows.map((c) => ({
+const WITH_AUTHOR = { volunteer: { select: { displayName: true, username: true } } } as const;
+
+function talkComment(c: {
+  id: number;
+  galaxyId: number;
+  volunteerId: string;
+  body: string;
+  createdAt: Date;
+  hiddenAt: Date | null;
+  volunteer: { displayName: string | null; username: string | null };
+}): TalkComment {
+  return {
     id: c.id,
     galaxyId: c.galaxyId,
     volunteerId: c.volunteerId,
@@ -42,7 +46,17 @@ export async function listComments(db: Db, galaxyId: number, options: { includeH
     body: c.body,
     createdAt: c.createdAt,
     hidden: c.hiddenAt !== null,
-  }));
+  };
+}
+
+/** The galaxy's comments, oldest first; hidden ones for researchers only. */
+export async function listComments(db: Db, galaxyId: number, options: { includeHidden: boolean }): Promise<TalkComment[]> {
+  const rows = await db.comment.findMany({
+    where: { galaxyId, ...(!options.includeHidden && { hiddenAt: null }) },
+    orderBy: [{ createdAt: "asc" }, { id: "asc" }],
+    include: WITH_AUTHOR,
+  });
+  return rows.map(talkComment);
 }
 
 /**
@@ -67,8 +81,9 @@ export async function postComment(
   }
   const comment = await db.comment.create({
     data: { galaxyId: input.galaxyId, volunteerId: input.volunteerId, body, tags: { create: input.tags.map((tag) => ({ tag })) } },
+    include: WITH_AUTHOR,
   });
-  return (await listComments(db, input.galaxyId, { includeHidden: true })).find((c) => c.id === comment.id)!;
+  return talkComment(comment);
 }
 
 export async function setCommentHidden(db: Db, commentId: number, hidden: boolean): Promise<void> {

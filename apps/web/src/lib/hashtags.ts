@@ -2,7 +2,9 @@
  * Talk's #hashtags: a # then 2 to 30 letters, digits, "-" or "_", after a space or the start.
  * The server stores them (lower-cased) for the hashtag pages; the page links them in the text.
  */
-const HASHTAG = /(^|\s)#([\p{L}\p{N}_-]{2,30})(?![\p{L}\p{N}_-])/gu;
+const TAG_CHAR = String.raw`[\p{L}\p{N}_-]`;
+const TAG = `${TAG_CHAR}{2,30}`;
+const HASHTAG = new RegExp(String.raw`(^|\s)#(${TAG})(?!${TAG_CHAR})`, "gu");
 
 /** The distinct hashtags of a comment, lower-cased, without the #. */
 export function hashtagsOf(body: string): string[] {
@@ -23,4 +25,4 @@ export function splitHashtags(body: string): Array<{ text: string } | { tag: str
   return parts;
 }
 
-export const TAG_PATTERN = /^[\p{L}\p{N}_-]{2,30}$/u;
+export const TAG_PATTERN = new RegExp(`^${TAG}$`, "u");
