@@ -4,6 +4,8 @@
  */
 import { spawn } from "node:child_process";
 import { once } from "node:events";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
@@ -223,5 +225,39 @@ describe("hiwl db check and hiwl volunteer delete", () => {
       stderr: "hiwl: volunteer spammer does not exist\n",
     });
     expect(await hiwl(["db", "check"])).toMatchObject({ code: 0 });
+  });
+});
+
+describe("hiwl gold and hiwl skills", () => {
+  it("imports expert walks, lists them with how volunteers did, and estimates and prints the volunteers' skill", async () => {
+    await insertGalaxies(t.db, ["e1", "e2"].map((id) => ({ externalId: id, source: "experts", imagePath: `images/${id}.jpg` })));
+    const ids = (await t.db.galaxy.findMany({ where: { source: "experts" }, orderBy: { id: "asc" } })).map((g) => g.id);
+    const file = join(t.dataDir, "experts.csv");
+    writeFileSync(file, ["source,externalId,answers", "experts,e1,1.1 7.1 6.2", "experts,e2,1.3"].join("\n"));
+    expect(await hiwl(["gold", "import", file])).toEqual({ code: 0, stdout: `2 gold galaxies imported from ${file}\n`, stderr: "" });
+
+    for (const [volunteer, answers] of [["sure", ["1.1", "7.1", "6.2"]], ["unsure", ["1.2", "2.1", "9.1", "6.2"]]] as const) {
+      await ensureVolunteer(t.db, volunteer);
+      await submitClassification(
+        t.db,
+        { volunteerId: volunteer, galaxyId: ids[0]!, answers: [...answers], startedAt: new Date(), finishedAt: new Date() },
+        { requireHandout: false },
+      );
+    }
+    const list = await hiwl(["gold", "list"]);
+    expect(list.code).toBe(0);
+    const byGalaxy = new Map(tableRows(list.stdout).map((r) => [r.galaxy, r]));
+    expect(byGalaxy.get(String(ids[0]))).toMatchObject({ "expert answers": "1.1 7.1 6.2", from: "import:experts.csv", classified: "2", agreed: "50%" });
+    expect(byGalaxy.get(String(ids[1]))).toMatchObject({ "expert answers": "1.3", classified: "0", agreed: "-" });
+
+    const skills = await hiwl(["skills", "--top", "100"]);
+    expect(skills.code, skills.stderr).toBe(0);
+    const [first, ...table] = skills.stdout.split("\n");
+    expect(first).toMatch(/^skills of \d+ volunteers estimated$/);
+    const rows = new Map(tableRows(table.join("\n")).map((r) => [r.volunteer, r]));
+    // Q1 and Q6 were compared with the expert: "sure" matched both and Q7, "unsure" only Q6.
+    expect(rows.get("sure")).toMatchObject({ classifications: "1", "gold agreed": "3/3" });
+    expect(rows.get("unsure")).toMatchObject({ classifications: "1", "gold agreed": "1/2" });
+    expect(Number(rows.get("sure")!.reliability)).toBeGreaterThan(Number(rows.get("unsure")!.reliability));
   });
 });

@@ -41,6 +41,7 @@ describe("training presets", () => {
       batchNormMomentum: 0.9,
       classifierInitScale: 0.05,
       targets: "votes",
+      voteWeighting: "reliability",
       hierarchy: "hierarchical",
       weightedSampling: true,
       classes: "hiwl",
@@ -66,6 +67,7 @@ describe("training presets", () => {
       lr: 0.005,
       warmupEpochs: 0,
       targets: "smooth",
+      voteWeighting: "none",
       bestBy: "accuracy",
       minEpochExamples: 0,
       patience: 25,
@@ -87,6 +89,7 @@ describe("training presets", () => {
     expect(resolveTrainConfig({ classes: "coarse" }).hierarchy).toBe("flat");
     expect(resolveTrainConfig({ preset: "gz1", classes: "hiwl" }).hierarchy).toBe("flat");
     expect(() => resolveTrainConfig({ classes: "coarse", hierarchy: "hierarchical" })).toThrow(/the coarse classes are trained flat only/);
+    expect(() => resolveTrainConfig({ voteWeighting: "skill" as "none" })).toThrow(/vote weighting must be one of none, reliability, got "skill"/);
   });
 
   it("refuse an unknown name with the names there are, in code (a job's config too) and on the command line", async () => {

@@ -124,6 +124,11 @@ describe("running jobs", () => {
     expect(outcome.activation.galaxies).toBe(metrics.split.test);
     expect(metrics.activation).toEqual(outcome.activation);
 
+    // The volunteers' skills were estimated for the job: every simulated volunteer who voted has them.
+    const voters = await t.db.volunteer.count({ where: { classifications: { some: {} } } });
+    expect(voters).toBeGreaterThan(0);
+    expect(await t.db.volunteer.count({ where: { skills: { some: {} } } })).toBe(voters);
+
     const done = await job(queued.id);
     expect(done).toMatchObject({ status: "succeeded", workerId: runner, error: null });
     expect(progressOf(done).phase).toBe("done");

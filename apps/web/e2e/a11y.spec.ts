@@ -1,17 +1,8 @@
-import AxeBuilder from "@axe-core/playwright";
-import { expect, test, type Page } from "@playwright/test";
+import { expect, test } from "@playwright/test";
+import { expectAccessible } from "./accessible.ts";
 import { signInAsResearcher } from "./env.ts";
 
-/** axe-core's WCAG 2.1 A and AA rules (contrast included) on the page as it is now. */
-async function expectAccessible(page: Page) {
-  const { violations } = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
-  expect(
-    violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`),
-    "accessibility violations",
-  ).toEqual([]);
-}
-
-test("the classify page, its tutorial, Talk, the field guide and the dashboard pass an automated accessibility scan", async ({ page, context, baseURL }) => {
+test("the classify page, its tutorial, Talk, the field guide, the dashboard and the volunteers page pass an automated accessibility scan", async ({ page, context, baseURL }) => {
   await page.goto("/classify");
   await expect(page.getByTestId("classifier")).toBeVisible();
   await expectAccessible(page);
@@ -38,6 +29,10 @@ test("the classify page, its tutorial, Talk, the field guide and the dashboard p
   await signInAsResearcher(context, baseURL!);
   await page.goto("/dashboard");
   await expect(page.getByRole("heading", { level: 1 })).toBeVisible();
+  await expectAccessible(page);
+  await page.goto("/volunteers");
+  await expect(page.getByRole("heading", { name: "Volunteers", level: 1 })).toBeVisible();
+  await expect(page.getByRole("button", { name: "Estimate now" })).toBeEnabled();
   await expectAccessible(page);
 });
 

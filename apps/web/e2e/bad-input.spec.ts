@@ -146,6 +146,14 @@ function kaggleInput(name: string, rows: string[]) {
   return ["import", "kaggle", "--solutions", join(dir, "solutions.csv"), "--images", join(dir, "images")];
 }
 
+/** Expert answers for `hiwl gold import`: the header and `rows`. */
+function goldInput(name: string, rows: string[]) {
+  const dir = join(inputs, name);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, "experts.csv"), ["source,externalId,answers", ...rows].join("\n") + "\n");
+  return ["gold", "import", join(dir, "experts.csv")];
+}
+
 /** A consistent Kaggle row: all smooth and round, nothing else asked. */
 const roundRow = (id: string) => [id, ...ANSWER_IDS.map((a) => (["1.1", "7.1", "6.2"].includes(a) ? "1" : "0"))].join(",");
 
@@ -262,6 +270,21 @@ export const CASES: BadInput[] = [
     name: "researcher procedure with a volunteer's cookie",
     run: async () => expectError(await volunteer.mutate("training.retrain", undefined), 401, /Sign in as a researcher/),
   },
+  {
+    area: "API",
+    name: "gold standard marked with a volunteer's cookie",
+    run: async () => expectError(await volunteer.mutate("gold.mark", { galaxyId: handed, answers: ROUND }), 401, /Sign in as a researcher/),
+  },
+  {
+    area: "API",
+    name: "gold standard that is not a walk of the tree",
+    run: async () => expectError(await researcher.mutate("gold.mark", { galaxyId: handed, answers: ["1.1", "7.1"] }), 400, /not a walk of the tree/),
+  },
+  {
+    area: "API",
+    name: "gold standard of an unknown galaxy",
+    run: async () => expectError(await researcher.mutate("gold.mark", { galaxyId: 999_999, answers: ROUND }), 404, /galaxy 999999 does not exist/),
+  },
   // The file routes.
   ...["abc", "-1", "0", "1.5", "1e3", "99999999999999999999", "%00"].map(
     (id): BadInput => ({
@@ -377,6 +400,12 @@ export const CASES: BadInput[] = [
   { area: "import", name: "label mapped to an unknown class", run: () => expectCliError([...catalogInput("map", ["a,elliptical"], { "a.jpg": realImage(2) }), "--map", "spiral=galaxy"], '--map spiral=galaxy: "galaxy" is not one of') },
   { area: "import", name: "Kaggle fraction that is not a number", run: () => expectCliError(kaggleInput("nan", [roundRow("100").replace(/,1,/, ",NaN,")]), /line 2: Class\d+\.\d+ "NaN" is not a number/) },
   { area: "import", name: "Kaggle row whose fractions contradict the tree", run: () => expectCliError(kaggleInput("tree", [roundRow("100").replace(/^100,1,/, "100,0.5,")]), /line 2 \(GalaxyID 100\)/) },
+  {
+    area: "import",
+    name: "gold answers that stop mid-tree",
+    run: () => expectCliError(goldInput("short-walk", [`gz1,${GZ1_IDS[0]},1.2 2.2`]), "line 2: answers: the classification stops before question 3 is answered"),
+  },
+  { area: "import", name: "gold answers for a galaxy not in the catalogue", run: () => expectCliError(goldInput("unknown", ["gz1,42,1.3"]), 'line 2: no galaxy 42 of source "gz1"') },
   { area: "import", name: "Kaggle row with a missing field", run: () => expectCliError(kaggleInput("short", [roundRow("100").replace(/,0$/, "")]), "line 2: 37 fields, expected 38") },
 ];
 

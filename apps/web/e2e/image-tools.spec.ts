@@ -55,7 +55,33 @@ test("the galaxy image zooms, pans by drag and by arrow keys within its frame, r
   await page.getByRole("button", { name: "Zoom out" }).click();
   expect(await view(image)).toMatchObject({ x: -25, y: 5, zoom: 1.5 });
 
+  await page.getByLabel("Brightness").fill("1.8");
+  expect(await view(image)).toMatchObject({ filter: "brightness(1.8) invert(1)" });
+
   await page.getByRole("button", { name: "Reset" }).click();
   expect(await view(image)).toEqual({ x: 0, y: 0, zoom: 1, rotation: 0, filter: "brightness(1)" });
   await expect(invert).toHaveAttribute("aria-pressed", "false");
+});
+
+test.describe("on a phone", () => {
+  test.use({ viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true });
+
+  test("a finger drags the zoomed image", async ({ page }) => {
+    await page.goto("/classify");
+    const frame = page.getByTestId("galaxy-image");
+    const image = frame.getByRole("img");
+    await expect(image).toBeVisible();
+    await page.getByRole("button", { name: "Zoom in" }).tap();
+    await page.getByRole("button", { name: "Zoom in" }).tap();
+    const box = (await frame.boundingBox())!;
+    const [cx, cy] = [box.x + box.width / 2, box.y + box.height / 2];
+    // Real touch input, as the touchscreen sends it (Playwright's own touchscreen only taps).
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send("Input.dispatchTouchEvent", { type: "touchStart", touchPoints: [{ x: cx, y: cy }] });
+    for (let i = 1; i <= 5; i++) {
+      await cdp.send("Input.dispatchTouchEvent", { type: "touchMove", touchPoints: [{ x: cx + (i * box.width) / 25, y: cy - (i * box.height) / 50 }] });
+    }
+    await cdp.send("Input.dispatchTouchEvent", { type: "touchEnd", touchPoints: [] });
+    expect(await view(image)).toMatchObject({ x: 20, y: -10, zoom: 2 });
+  });
 });

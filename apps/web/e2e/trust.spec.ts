@@ -230,6 +230,8 @@ test.describe("votes, requests, sign-in and what a volunteer may see", () => {
       imageHash: createHash("sha256").update(readFileSync(imagePath)).digest("hex"),
       classificationCount: 2,
       retiredAt: null,
+      // This client has not classified it.
+      classifiedByYouAt: null,
     });
     const tiles = (await client.query("galaxy.list", { page: 1 })).json.result.galaxies as Record<string, unknown>[];
     expect(tiles.length).toBe(galaxies.length);

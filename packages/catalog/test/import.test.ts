@@ -4,10 +4,10 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
-import { galaxyCounts, listGalaxies, priorFractionsOf } from "@hiwl/db";
+import { galaxyCounts, insertGalaxies, listGalaxies, priorFractionsOf } from "@hiwl/db";
 import { useTestDb } from "@hiwl/db/testing";
 import { ANSWER_IDS, countAnswers, cumulativeFractions, kaggleColumn } from "@hiwl/model";
-import { ImportError, importFolderCatalog, importKaggle, parseLabelMap } from "../src/index.ts";
+import { ImportError, importFolderCatalog, importGoldStandards, importKaggle, parseLabelMap } from "../src/index.ts";
 
 const GZ1 = join(dirname(fileURLToPath(import.meta.url)), "../../../../shared/data/gz1");
 const gz1Ids = readdirSync(join(GZ1, "images"))
@@ -163,5 +163,41 @@ describe("hiwl import catalog", () => {
     );
     expect(await galaxyCounts(t.db)).toEqual(before);
     expect(() => parseLabelMap(["elliptical"])).toThrow(/expected CATALOG_LABEL=PROJECT_LABEL/);
+  });
+});
+
+describe("hiwl gold import", () => {
+  it("marks catalogue galaxies gold from expert walks, or names every bad line and marks none", async () => {
+    await insertGalaxies(t.db, ["g1", "g2", "g3"].map((id) => ({ externalId: id, source: "experts", imagePath: `images/${id}.jpg` })));
+    const csv = (lines: string[]) => {
+      const file = join(mkdtempSync(join(scratch, "gold-")), "experts.csv");
+      writeFileSync(file, lines.join("\n"));
+      return file;
+    };
+    const bad = csv([
+      "source,externalId,answers",
+      `experts,g1,${SPIRAL.join(" ")}`,
+      "experts,g2,1.2 2.1",
+      "experts,g3,1.1 7.9 6.2",
+      "experts,nope,1.3",
+      `experts,g1,${ROUND.join(" ")}`,
+    ]);
+    const error = await importGoldStandards(t.db, bad).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ImportError);
+    expect((error as ImportError).problems).toEqual([
+      "line 3: answers: the classification stops before question 9 is answered",
+      'line 4: answers: "7.9" is not an answer of the tree',
+      'line 5: no galaxy nope of source "experts" in the catalogue (import the galaxies first)',
+      "line 6: galaxy experts/g1 already appears on line 2",
+    ]);
+    expect(await t.db.goldStandard.count()).toBe(0);
+    await expect(importGoldStandards(t.db, csv(["source,id,answers"]))).rejects.toThrow(/line 1: missing column\(s\) externalId/);
+
+    expect(await importGoldStandards(t.db, csv(["source,externalId,answers", `experts,g1,${SPIRAL.join(" ")}`, `experts,g3,${ROUND.join(" ")}`]))).toBe(2);
+    const gold = await t.db.goldStandard.findMany({ include: { galaxy: { select: { externalId: true } } }, orderBy: { galaxyId: "asc" } });
+    expect(gold.map((g) => [g.galaxy.externalId, g.answers, g.origin])).toEqual([
+      ["g1", SPIRAL, "import:experts.csv"],
+      ["g3", ROUND, "import:experts.csv"],
+    ]);
   });
 });

@@ -82,6 +82,8 @@ export interface SubmitResult {
  *   the vote, flagged "after_retirement"; its retirement stands as it was.
  * - Votes beyond `votesPerAddress` from one network address on one galaxy are stored, flagged
  *   "same_address", and counted nowhere, so no single address can retire a galaxy.
+ * - A vote on a gold-standard galaxy is flagged "gold": counted in the tallies, never toward
+ *   retirement (gold.ts).
  */
 export async function submitClassification(
   db: Db,
@@ -119,12 +121,21 @@ export async function submitClassification(
         if ((await tx.$executeRaw`UPDATE "Galaxy" SET "id" = "id" WHERE "id" = ${galaxyId}`) === 0) {
           throw new NotFoundError(`galaxy ${galaxyId} does not exist`);
         }
-        const galaxy = await tx.galaxy.findUniqueOrThrow({ where: { id: galaxyId }, select: { retiredAt: true } });
+        const galaxy = await tx.galaxy.findUniqueOrThrow({
+          where: { id: galaxyId },
+          select: { retiredAt: true, gold: { select: { galaxyId: true } } },
+        });
         const sameAddress =
           input.clientKey != null &&
           (await tx.classification.count({ where: { galaxyId, clientKey: input.clientKey, ...countedClassification } })) >=
             votesPerAddress;
-        const flag: ClassificationFlag | null = sameAddress ? "same_address" : galaxy.retiredAt ? "after_retirement" : null;
+        const flag: ClassificationFlag | null = sameAddress
+          ? "same_address"
+          : galaxy.gold
+            ? "gold"
+            : galaxy.retiredAt
+              ? "after_retirement"
+              : null;
         const classification = await tx.classification.create({
           data: {
             volunteerId,
@@ -215,6 +226,12 @@ async function checkHandout(db: Db, volunteerId: string, galaxyId: number): Prom
   if (handout.expiresAt <= new Date()) {
     throw new ConflictError(`your hand-out of galaxy ${galaxyId} expired at ${handout.expiresAt.toISOString()}: ask for the next galaxy`);
   }
+}
+
+/** When the volunteer classified the galaxy, or null when they have not. */
+export async function classifiedAt(db: Db, volunteerId: string, galaxyId: number): Promise<Date | null> {
+  const row = await db.classification.findUnique({ where: { volunteerId_galaxyId: { volunteerId, galaxyId } }, select: { finishedAt: true } });
+  return row?.finishedAt ?? null;
 }
 
 export type HistoryEntry = Omit<Classification, "answers"> & {

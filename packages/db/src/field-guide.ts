@@ -2,7 +2,9 @@
  * Example galaxies for every answer of the decision tree, for the field guide and the
  * tutorial: retired galaxies on which the volunteers who reached a question agreed on one
  * answer, the clearest first. A new catalogue brings its own examples as its galaxies retire,
- * and nothing still being classified is shown (its answer would be given away).
+ * and nothing still being classified is shown (its answer would be given away). Gold galaxies
+ * are never examples: a volunteer who had seen one here would meet it again as a test whose
+ * answer they had been shown, and their skill estimate would say more than it should.
  */
 import { QUESTIONS } from "@hiwl/model";
 import type { Db } from "./client.ts";
@@ -30,7 +32,7 @@ export const FIELD_GUIDE_CRITERIA: ExampleCriteria = { perAnswer: 3, minShare: 0
 /** Up to `perAnswer` examples per answer id (answers without any are left out). */
 export async function answerExamples(db: Db, criteria: ExampleCriteria = FIELD_GUIDE_CRITERIA): Promise<Record<string, AnswerExample[]>> {
   const retired = await db.galaxy.findMany({
-    where: { retiredAt: { not: null }, classificationCount: { gte: criteria.minVotes } },
+    where: { retiredAt: { not: null }, classificationCount: { gte: criteria.minVotes }, gold: { is: null } },
     select: { id: true, imageHash: true },
   });
   const hashes = new Map(retired.map((g) => [g.id, g.imageHash]));

@@ -21,6 +21,8 @@ export * from "./limits.ts";
 export * from "./field-guide.ts";
 export * from "./favourites.ts";
 export * from "./talk.ts";
+export * from "./gold.ts";
+export * from "./skills.ts";
 export { parseJsonText } from "./json-text.ts";
 export type * from "./generated/prisma/client.ts";
 export { Prisma } from "./generated/prisma/client.ts";

@@ -1,9 +1,10 @@
 import type { Db } from "./client.ts";
 import type { Galaxy } from "./generated/prisma/client.ts";
+import { goldMixing, goldRate, type GoldMixing } from "./gold.ts";
 
 /**
- * The next galaxy to show a volunteer: never one they classified, never a retired one,
- * highest priority first. It is drawn at random from the top `spread` candidates so that
+ * The next galaxy to show a volunteer: never one they classified, never a retired one, never a
+ * gold one (those come mixed in by handOutGalaxy), highest priority first. It is drawn at random from the top `spread` candidates so that
  * volunteers asking at the same moment are spread over the head of the queue instead of all
  * piling onto the single top galaxy. Null when nothing is left for this volunteer.
  *
@@ -24,6 +25,7 @@ export async function nextGalaxy(
     WHERE "g"."retiredAt" IS NULL
       AND NOT EXISTS (
         SELECT 1 FROM "Classification" AS "c" WHERE "c"."volunteerId" = ${volunteerId} AND "c"."galaxyId" = "g"."id")
+      AND NOT EXISTS (SELECT 1 FROM "GoldStandard" AS "gs" WHERE "gs"."galaxyId" = "g"."id")
     ORDER BY "g"."priority" DESC
     LIMIT ${spread}`;
   return candidates[Math.floor((options.random ?? Math.random)() * candidates.length)] ?? null;
@@ -35,22 +37,30 @@ export async function nextGalaxy(
  * asks again before classifying it (a reload, a second tab) gets the same galaxy while it is
  * active, so hand-outs cannot be collected in bulk; one that retired meanwhile is replaced,
  * its hand-out still good for the vote already under way. Null when nothing is left.
+ *
+ * While the queue has a galaxy for the volunteer, the next one is a gold galaxy they have not
+ * classified with the chance `gold` gives (default: $HIWL_GOLD); a volunteer is never left
+ * with gold galaxies only.
  */
 export async function handOutGalaxy(
   db: Db,
   volunteerId: string,
-  options: Parameters<typeof nextGalaxy>[2] & { minutes: number },
+  options: Parameters<typeof nextGalaxy>[2] & { minutes: number; gold?: GoldMixing },
 ): Promise<Galaxy | null> {
   const now = new Date();
   await db.handout.deleteMany({ where: { expiresAt: { lte: now } } });
   const open = await db.handout.findFirst({
-    where: { volunteerId, galaxy: { retiredAt: null, classifications: { none: { volunteerId } } } },
+    where: {
+      volunteerId,
+      galaxy: { OR: [{ retiredAt: null }, { gold: { isNot: null } }], classifications: { none: { volunteerId } } },
+    },
     orderBy: { createdAt: "desc" },
     include: { galaxy: true },
   });
   if (open) return open.galaxy;
-  const galaxy = await nextGalaxy(db, volunteerId, options);
-  if (!galaxy) return null;
+  const queued = await nextGalaxy(db, volunteerId, options);
+  if (!queued) return null;
+  const galaxy = (await drawGold(db, volunteerId, options.gold ?? goldMixing(), options.random ?? Math.random)) ?? queued;
   const expiresAt = new Date(now.getTime() + options.minutes * 60_000);
   await db.handout.upsert({
     where: { volunteerId_galaxyId: { volunteerId, galaxyId: galaxy.id } },
@@ -58,4 +68,14 @@ export async function handOutGalaxy(
     update: { createdAt: now, expiresAt },
   });
   return galaxy;
+}
+
+/** With the volunteer's current gold rate, a gold galaxy they have not classified (at random); else null. */
+async function drawGold(db: Db, volunteerId: string, mixing: GoldMixing, random: () => number): Promise<Galaxy | null> {
+  const classified = await db.classification.count({ where: { volunteerId } });
+  if (random() >= goldRate(mixing, classified)) return null;
+  const left = { gold: { isNot: null }, classifications: { none: { volunteerId } } } as const;
+  const n = await db.galaxy.count({ where: left });
+  if (n === 0) return null;
+  return db.galaxy.findFirst({ where: left, orderBy: { id: "asc" }, skip: Math.floor(random() * n) });
 }

@@ -81,7 +81,10 @@ export async function retireGalaxies(db: Db, retirements: readonly { galaxyId: n
   return sum(await db.$transaction(retirementStatements(db, retirements)));
 }
 
-/** Statements that retire galaxies; as with retireGalaxy, the first retirement stands. */
+/**
+ * Statements that retire galaxies; as with retireGalaxy, the first retirement stands. Gold
+ * galaxies are left alone: their votes never retire them (gold.ts).
+ */
 function retirementStatements(db: Db, retirements: readonly { galaxyId: number; reason: string }[]) {
   const now = new Date();
   return chunks(retirements).map((chunk) => {
@@ -90,7 +93,8 @@ function retirementStatements(db: Db, retirements: readonly { galaxyId: number; 
       WITH "New" ("id", "reason") AS (VALUES ${values})
       UPDATE "Galaxy" SET "retiredAt" = ${now},
         "retirementReason" = (SELECT "reason" FROM "New" WHERE "New"."id" = "Galaxy"."id")
-      WHERE "id" IN (SELECT "id" FROM "New") AND "retiredAt" IS NULL`;
+      WHERE "id" IN (SELECT "id" FROM "New") AND "retiredAt" IS NULL
+        AND NOT EXISTS (SELECT 1 FROM "GoldStandard" WHERE "GoldStandard"."galaxyId" = "Galaxy"."id")`;
   });
 }
 

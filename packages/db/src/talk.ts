@@ -3,6 +3,7 @@
  * classified the galaxy or it has retired (a discussion would give the answer away before),
  * researchers always; researchers hide comments and block volunteers from posting.
  */
+import { classifiedAt } from "./classifications.ts";
 import type { Db } from "./client.ts";
 import { ConflictError, InvalidInputError, NotFoundError } from "./errors.ts";
 
@@ -24,7 +25,7 @@ export async function canTalk(db: Db, volunteerId: string | null, galaxyId: numb
   if (!galaxy) throw new NotFoundError(`galaxy ${galaxyId} does not exist`);
   if (researcher || galaxy.retiredAt !== null) return true;
   if (volunteerId === null) return false;
-  return (await db.classification.count({ where: { galaxyId, volunteerId } })) > 0;
+  return (await classifiedAt(db, volunteerId, galaxyId)) !== null;
 }
 
 const WITH_AUTHOR = { volunteer: { select: { displayName: true, username: true } } } as const;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { answerExamples, ensureVolunteer, retireGalaxy, submitClassification } from "../src/index.ts";
+import { answerExamples, ensureVolunteer, retireGalaxy, setGoldStandards, submitClassification } from "../src/index.ts";
 import { addGalaxies, galaxyRows, useTestDb, WALKS } from "./helpers.ts";
 
 const t = useTestDb();
@@ -37,5 +37,8 @@ describe("field guide examples", () => {
     ]);
     expect(examples["1.2"]).toBeUndefined();
     expect((await answerExamples(t.db, { perAnswer: 1, minShare: 0.8, minVotes: 6 }))["7.1"]!.map((e) => e.galaxyId)).toEqual([unanimous]);
+    // A gold galaxy is a test for volunteers, never an example they could have seen.
+    await setGoldStandards(t.db, [{ galaxyId: unanimous!, answers: WALKS.round }], { origin: "researcher" });
+    expect((await answerExamples(t.db))["1.1"]!.map((e) => e.galaxyId)).toEqual([mostly]);
   });
 });

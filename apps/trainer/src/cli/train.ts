@@ -1,5 +1,5 @@
 import { Option, type Command } from "commander";
-import { dataDir, db, retirementRules } from "@hiwl/db";
+import { dataDir, db, retirementRules, VOTE_WEIGHTINGS } from "@hiwl/db";
 import { formatMetrics, CROWD_LABEL_MODES, CLASS_SET_NAMES } from "@hiwl/model";
 import { applyActivationPolicy, checkForcedActivation } from "../training/activation.ts";
 import { addModelOptions, cliHooks, modelConfig, presetHelp, resolveModel, type ModelCliOptions } from "./model-options.ts";
@@ -12,6 +12,7 @@ import { formatScoreSummary } from "../worker/scoring.ts";
 
 interface TrainCliOptions extends ModelCliOptions {
   targets?: TrainConfigInput["targets"];
+  voteWeighting?: TrainConfigInput["voteWeighting"];
   hierarchy?: boolean;
   weightedSampling?: boolean;
   classes?: TrainConfigInput["classes"];
@@ -34,6 +35,12 @@ export function registerTrain(program: Command) {
         "--targets <mode>",
         `crowd labels: hard, smooth (HIWL label smoothing) or votes (crowd vote distributions)${presetHelp(DEFAULT_PRESET, d.targets)}`,
       ).choices(CROWD_LABEL_MODES),
+    )
+    .addOption(
+      new Option(
+        "--vote-weighting <mode>",
+        `none: every vote alike; reliability: each volunteer's answers weigh by their estimated reliability${presetHelp(DEFAULT_PRESET, d.voteWeighting)}`,
+      ).choices(VOTE_WEIGHTINGS),
     )
     .addOption(
       new Option(
@@ -71,6 +78,7 @@ export function registerTrain(program: Command) {
         const options: TrainOptions = {
           ...modelConfig(opts, DEFAULT_PRESET),
           targets: opts.targets,
+          voteWeighting: opts.voteWeighting,
           classes: opts.classes,
           hierarchy: opts.hierarchy === undefined ? undefined : opts.hierarchy ? "hierarchical" : "flat",
           weightedSampling: opts.weightedSampling,

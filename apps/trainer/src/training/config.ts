@@ -3,6 +3,7 @@
  * run (run.json, ModelVersion.config), so a run can be resumed and compared with others. The
  * values not given come from a preset (presets.ts).
  */
+import { VOTE_WEIGHTINGS, type VoteWeighting } from "@hiwl/db";
 import type { BackendChoice } from "@hiwl/tfjs";
 import { CROWD_LABEL_MODES, HIERARCHY_MODES, type CrowdLabelMode, type HierarchyMode, CLASS_SET_NAMES, CLASS_SETS, type ClassSetName } from "@hiwl/model";
 import { EFFICIENTNET_VARIANT_NAMES, type EfficientNetVariantName } from "@hiwl/model/network";
@@ -31,6 +32,8 @@ export interface TrainConfig {
   /** The classifier's initial weights relative to Keras' (see efficientnet.ts). */
   classifierInitScale: number;
   targets: CrowdLabelMode;
+  /** Whether each volunteer's answers weigh by their estimated reliability in the vote fractions (@hiwl/db skills.ts). */
+  voteWeighting: VoteWeighting;
   hierarchy: HierarchyMode;
   /** Class-balanced sampling for level 2 (as in HIWL) or for the flat network; level 1 always shuffles. */
   weightedSampling: boolean;
@@ -95,6 +98,7 @@ export function resolveTrainConfig(input: TrainConfigInput): TrainConfig {
   oneOf("variant", config.variant, EFFICIENTNET_VARIANT_NAMES);
   oneOf("optimizer", config.optimizer, OPTIMIZERS);
   oneOf("targets", config.targets, CROWD_LABEL_MODES);
+  oneOf("vote weighting", config.voteWeighting, VOTE_WEIGHTINGS);
   oneOf("hierarchy", config.hierarchy, HIERARCHY_MODES);
   oneOf("classes", config.classes, CLASS_SET_NAMES);
   oneOf("best by", config.bestBy, BEST_BY);

@@ -26,16 +26,21 @@ export interface Dataset {
   fingerprint: string;
 }
 
-export type DatasetOptions = Pick<TrainConfig, "classes" | "targets" | "source" | "limit" | "splitSeed">;
+export type DatasetOptions = Pick<TrainConfig, "classes" | "targets" | "source" | "limit" | "splitSeed"> &
+  Partial<Pick<TrainConfig, "voteWeighting">>;
 
 /**
  * Galaxies with a class in the class set, plus, for "votes" targets, galaxies with votes but no
- * class. A galaxy's votes are this platform's where it has classifications, else the ones its
- * catalogue shipped.
+ * class. A galaxy's votes are its expert's walk where it is gold, else this platform's where it
+ * has classifications (weighted as `voteWeighting` says; runs recorded before it existed: none),
+ * else the ones its catalogue shipped.
  */
 export async function loadDataset(db: Db, options: DatasetOptions): Promise<Dataset> {
   const set = CLASS_SETS[options.classes];
-  const galaxies = await listTrainingGalaxies(db, options.source === null ? {} : { source: options.source });
+  const galaxies = await listTrainingGalaxies(db, {
+    ...(options.source === null ? {} : { source: options.source }),
+    weighting: options.voteWeighting ?? "none",
+  });
   let examples: Example[] = galaxies.flatMap((g) => {
     const evidence: GalaxyEvidence = { catalogLabel: g.catalogLabel, votes: g.voteFractions ?? g.priorFractions };
     const cls = set.classOf(evidence);

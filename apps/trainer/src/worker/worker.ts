@@ -22,6 +22,7 @@ import {
   latestClassificationId,
   listJobs,
   queueTrainingJob,
+  refreshVolunteerSkills,
   trainingJobConfigOf,
   type Db,
   type ModelVersion,
@@ -233,6 +234,11 @@ export class TrainingWorker {
     let outcome: JobOutcome;
     try {
       await this.emit({ type: "claimed", job });
+      // The skills researchers read are the estimate this job's vote fractions are weighted by.
+      stage = "estimating the volunteers' skills";
+      const skills = await refreshVolunteerSkills(db);
+      this.log(`job ${job.id}: skills of ${skills.volunteers} volunteers estimated`);
+      stage = "training";
       const result = await trainModel(
         db,
         dataDir,

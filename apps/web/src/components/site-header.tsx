@@ -22,6 +22,7 @@ export async function SiteHeader() {
           <NavLink href="/history">History</NavLink>
           <NavLink href="/collections">Collections</NavLink>
           {researcher && <NavLink href="/dashboard">Dashboard</NavLink>}
+          {researcher && <NavLink href="/volunteers">Volunteers</NavLink>}
         </nav>
         {me ? (
           <div className="flex shrink-0 items-center gap-2 text-sm">

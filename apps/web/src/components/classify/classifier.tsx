@@ -13,7 +13,9 @@ import { AnswerChips } from "../answer-chips.tsx";
 import { CrowdSummary } from "../crowd-summary.tsx";
 import { FavouriteButton } from "../favourite-button.tsx";
 import { ModelPrediction } from "../model-prediction.tsx";
+import { secondaryButton as secondary } from "../button-styles.ts";
 import { GalaxyViewer } from "./galaxy-viewer.tsx";
+import { GoldFeedback } from "./gold-feedback.tsx";
 import { Tutorial, tutorialSeen } from "./tutorial.tsx";
 
 type Galaxy = NonNullable<RouterOutputs["classification"]["next"]>;
@@ -225,6 +227,7 @@ function GalaxyClassification({ galaxy, loadingNext, onNext }: { galaxy: Galaxy;
             )}
             {submit.data?.galaxy && (
               <div className="space-y-5">
+                {submit.data.gold && submit.data.gold.length > 0 && <GoldFeedback feedback={submit.data.gold} />}
                 <CrowdSummary
                   classificationCount={submit.data.galaxy.classificationCount}
                   voteFractions={submit.data.galaxy.voteFractions}
@@ -311,5 +314,3 @@ const ANSWER_COLUMNS: Record<number, string> = { 2: "grid-cols-2", 3: "grid-cols
 
 const primary =
   "rounded-xl bg-gradient-to-r from-indigo-500 to-cyan-500 px-5 py-2.5 font-semibold text-white shadow-lg shadow-indigo-900/40 hover:from-indigo-400 hover:to-cyan-400 disabled:opacity-60";
-const secondary =
-  "rounded-xl border border-white/15 px-4 py-2 text-sm text-slate-200 hover:border-white/30 hover:bg-white/5 disabled:opacity-40";

@@ -4,6 +4,7 @@ import { getQuestion, ROOT_QUESTION } from "@hiwl/model";
 import { useQuery } from "@tanstack/react-query";
 import { useState, type ReactNode } from "react";
 import { useTRPC } from "~/trpc/react.tsx";
+import { primaryButton as primary, secondaryButton as secondary } from "../button-styles.ts";
 import { AnswerExamples } from "../field-guide/answer-examples.tsx";
 
 /** Set once a volunteer has finished or skipped the tutorial; the classify page opens it until then. */
@@ -107,6 +108,3 @@ export function Tutorial({ onClose }: { onClose: () => void }) {
     </div>
   );
 }
-
-const primary = "rounded-xl bg-indigo-500 px-4 py-2 text-sm font-semibold text-white hover:bg-indigo-400";
-const secondary = "rounded-xl border border-white/15 px-4 py-2 text-sm text-slate-200 hover:border-white/30 hover:bg-white/5";

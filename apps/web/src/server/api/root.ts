@@ -2,6 +2,7 @@ import { authRouter } from "./routers/auth.ts";
 import { classificationRouter } from "./routers/classification.ts";
 import { exportRouter } from "./routers/export.ts";
 import { galaxyRouter } from "./routers/galaxy.ts";
+import { goldRouter } from "./routers/gold.ts";
 import { talkRouter } from "./routers/talk.ts";
 import { trainingRouter } from "./routers/training.ts";
 import { volunteerRouter } from "./routers/volunteer.ts";
@@ -12,6 +13,7 @@ export const appRouter = createTRPCRouter({
   classification: classificationRouter,
   export: exportRouter,
   galaxy: galaxyRouter,
+  gold: goldRouter,
   talk: talkRouter,
   training: trainingRouter,
   volunteer: volunteerRouter,

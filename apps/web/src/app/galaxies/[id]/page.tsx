@@ -7,6 +7,7 @@ import { notFound } from "next/navigation";
 import { GalaxyViewer } from "~/components/classify/galaxy-viewer.tsx";
 import { CrowdSummary } from "~/components/crowd-summary.tsx";
 import { ModelExplanation } from "~/components/model-explanation.tsx";
+import { GoldStandardCard } from "~/components/gold/gold-standard-card.tsx";
 import { Talk } from "~/components/talk/talk.tsx";
 import { galaxyImageUrl } from "~/lib/urls.ts";
 import { classItems, voteGroups } from "~/lib/votes.ts";
@@ -31,9 +32,46 @@ async function load(idParam: string) {
 
 const isClass = (c: string): c is HiwlClass => (HIWL_CLASSES as readonly string[]).includes(c);
 
+/** Why a galaxy stopped being served, in a volunteer's words. */
+function retiredBecause(reason: string | null): string {
+  switch (reason) {
+    case "count":
+      return "it has all the classifications it needs";
+    case "consensus":
+      return "the volunteers agreed on what it is";
+    case "model-confident":
+      return "the volunteers and the model agreed on what it is";
+    default:
+      return "the researchers took it out of the queue";
+  }
+}
+
+const day = (d: Date) => d.toLocaleDateString("en-GB", { day: "numeric", month: "long", year: "numeric", timeZone: "UTC" });
+
+/** A volunteer back on a galaxy they classified, or one that retired: why they cannot classify it, and what to do next. */
+function YourStatus({ retiredAt, reason, classifiedByYouAt }: { retiredAt: Date | null; reason: string | null; classifiedByYouAt: Date | null }) {
+  if (retiredAt === null && classifiedByYouAt === null) return null;
+  return (
+    <div role="status" data-testid="your-status" className="flex flex-wrap items-center gap-x-4 gap-y-2 rounded-2xl border border-indigo-300/30 bg-indigo-400/10 px-4 py-3 text-sm text-slate-200">
+      <p className="flex-1">
+        {classifiedByYouAt && <>You classified this galaxy on {day(classifiedByYouAt)}: thank you! </>}
+        {retiredAt ? (
+          <>It is no longer being classified: {retiredBecause(reason)}.</>
+        ) : (
+          <>Each volunteer classifies a galaxy once; what everyone said is shown here when it retires.</>
+        )}
+      </p>
+      <Link href="/classify" className="font-semibold text-indigo-200 underline">
+        Classify the next galaxy →
+      </Link>
+    </div>
+  );
+}
+
 export default async function GalaxyPage({ params }: Props) {
   const g = await load((await params).id);
   if (!g.revealed) return <ActiveGalaxy galaxy={g} />;
+  const researcher = (await (await serverApi()).auth.me())?.role === "researcher";
   const prediction = g.prediction;
   const facts: [string, string][] = [
     ["Catalogue id", g.externalId],
@@ -50,6 +88,7 @@ export default async function GalaxyPage({ params }: Props) {
           ← Gallery
         </Link>
       </div>
+      {!researcher && <YourStatus retiredAt={g.retiredAt} reason={g.retirementReason} classifiedByYouAt={g.classifiedByYouAt} />}
       <div className="grid gap-6 lg:grid-cols-[minmax(0,5fr)_minmax(0,6fr)]">
         <div className="space-y-4">
           <GalaxyViewer src={galaxyImageUrl(g)} alt={`Galaxy ${g.externalId}`} />
@@ -79,6 +118,7 @@ export default async function GalaxyPage({ params }: Props) {
               <p className="text-sm text-slate-400">No prediction yet.</p>
             )}
           </Card>
+          {researcher && <GoldStandardCard galaxyId={g.id} />}
         </div>
         <div className="space-y-4">
           <ModelExplanation imageUrl={galaxyImageUrl(g)} alt={`Galaxy ${g.externalId} with the model's attention`} />
@@ -101,8 +141,12 @@ export default async function GalaxyPage({ params }: Props) {
  * A galaxy still being classified, as volunteers see it: the image and how many have looked,
  * nothing that could sway their answers.
  */
-function ActiveGalaxy({ galaxy }: { galaxy: { id: number; imageHash: string | null; classificationCount: number } }) {
-  const { id, classificationCount } = galaxy;
+function ActiveGalaxy({
+  galaxy,
+}: {
+  galaxy: { id: number; imageHash: string | null; classificationCount: number; classifiedByYouAt: Date | null };
+}) {
+  const { id, classificationCount, classifiedByYouAt } = galaxy;
   return (
     <div className="space-y-6" data-testid="active-galaxy">
       <div className="flex flex-wrap items-baseline justify-between gap-2">
@@ -111,6 +155,7 @@ function ActiveGalaxy({ galaxy }: { galaxy: { id: number; imageHash: string | nu
           ← Gallery
         </Link>
       </div>
+      <YourStatus retiredAt={null} reason={null} classifiedByYouAt={classifiedByYouAt} />
       <div className="grid gap-6 lg:grid-cols-[minmax(0,5fr)_minmax(0,6fr)]">
         <GalaxyViewer src={galaxyImageUrl(galaxy)} alt={`Galaxy ${id}`} />
         <Card title="Still being classified">

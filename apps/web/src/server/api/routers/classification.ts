@@ -1,6 +1,8 @@
 import {
   classificationsPerDay,
   getGalaxy,
+  getGoldAnswers,
+  goldFeedback,
   handOutGalaxy,
   idempotencyKey,
   limits,
@@ -35,7 +37,8 @@ export const classificationRouter = createTRPCRouter({
 
   /**
    * Stores one finished walk of the tree of a galaxy handed to this volunteer (checked by
-   * @hiwl/db) and answers with what the volunteers so far and the active model said about it.
+   * @hiwl/db) and answers with what the volunteers so far and the active model said about it,
+   * and on a gold-standard galaxy how the walk compares with the expert's.
    * A retried request (same idempotency key) gets the first one's answer.
    */
   submit: volunteerProcedure
@@ -59,6 +62,7 @@ export const classificationRouter = createTRPCRouter({
         clientKey: clientKey(ctx.address),
       });
       const galaxy = await getGalaxy(ctx.db, input.galaxyId);
+      const gold = classification.flag === "gold" ? await getGoldAnswers(ctx.db, input.galaxyId) : null;
       return {
         classificationId: classification.id,
         duplicate,
@@ -66,6 +70,8 @@ export const classificationRouter = createTRPCRouter({
         flag: classification.flag,
         retired,
         galaxy: galaxy && galaxyDetail(galaxy),
+        /** On a gold-standard galaxy: the expert's answer beside the volunteer's, question by question. */
+        gold: gold && goldFeedback(input.answers, gold),
       };
     }),
 

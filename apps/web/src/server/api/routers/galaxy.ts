@@ -1,8 +1,17 @@
-import { answerExamples, consensusBalance, galaxyCounts, galaxyListQuery, getGalaxy, listGalaxies, type AnswerExample } from "@hiwl/db";
+import {
+  answerExamples,
+  classifiedAt,
+  consensusBalance,
+  galaxyCounts,
+  galaxyListQuery,
+  getGalaxy,
+  listGalaxies,
+  type AnswerExample,
+} from "@hiwl/db";
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { galaxyView, galleryItem } from "../dto.ts";
-import { createTRPCRouter, isResearcher, publicProcedure, researcherProcedure } from "../trpc.ts";
+import { createTRPCRouter, findVolunteer, isResearcher, publicProcedure, researcherProcedure } from "../trpc.ts";
 
 const PAGE_SIZE = 24;
 
@@ -16,7 +25,12 @@ export const galaxyRouter = createTRPCRouter({
   byId: publicProcedure.input(z.object({ id: z.number().int().positive() })).query(async ({ ctx, input }) => {
     const galaxy = await getGalaxy(ctx.db, input.id);
     if (!galaxy) throw new TRPCError({ code: "NOT_FOUND", message: `Galaxy ${input.id} does not exist.` });
-    return galaxyView(galaxy, await isResearcher(ctx));
+    const volunteer = await findVolunteer(ctx);
+    return {
+      ...galaxyView(galaxy, await isResearcher(ctx)),
+      /** When the asking volunteer classified it (null: they have not), so the page can say so. */
+      classifiedByYouAt: volunteer && (await classifiedAt(ctx.db, volunteer.id, galaxy.id)),
+    };
   }),
 
   /**

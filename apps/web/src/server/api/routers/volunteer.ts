@@ -1,8 +1,17 @@
-import { countVolunteers, isFavourite, listFavourites, setDisplayName, setFavourite } from "@hiwl/db";
+import {
+  countVolunteers,
+  isFavourite,
+  listFavourites,
+  listVolunteerSkills,
+  refreshVolunteerSkills,
+  setDisplayName,
+  setFavourite,
+} from "@hiwl/db";
 import { z } from "zod";
 import { createTRPCRouter, findVolunteer, identityProcedure, publicProcedure, researcherProcedure, volunteerProcedure } from "../trpc.ts";
 
 const galaxyId = z.number().int().positive();
+const SKILLS_PAGE = 50;
 
 export const volunteerRouter = createTRPCRouter({
   /** This browser's volunteer, or no name before they have an identity. */
@@ -38,4 +47,12 @@ export const volunteerRouter = createTRPCRouter({
   }),
 
   count: researcherProcedure.query(({ ctx }) => countVolunteers(ctx.db)),
+
+  /** Every volunteer's skill estimate as last computed (by the worker before each training, or refreshSkills), most active first. */
+  skills: researcherProcedure
+    .input(z.object({ page: z.number().int().min(1).default(1) }))
+    .query(({ ctx, input }) => listVolunteerSkills(ctx.db, { page: input.page, pageSize: SKILLS_PAGE })),
+
+  /** Estimates every volunteer's skill now. */
+  refreshSkills: researcherProcedure.mutation(({ ctx }) => refreshVolunteerSkills(ctx.db)),
 });
