@@ -4,6 +4,7 @@ import * as tfl from "@tensorflow/tfjs-layers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { random, trainWithoutLeaks } from "./helpers.ts";
 import { install, selectBackend } from "../src/index.ts";
+import { describeAdapter, isSoftwareAdapter } from "../src/backend.ts";
 
 type Shape4 = [number, number, number, number];
 type Pad = "same" | "valid" | number;
@@ -169,6 +170,22 @@ describe("selectBackend", { timeout: 60_000 }, () => {
     expect(selected.reasons[1]).toMatch(/^tfjs-node: .*not installed/);
     expect(selected.reasons[2]).toMatch(/^webgpu: /);
     expect(logged.join("\n")).toContain("using wasm (tfjs-node-gpu: ");
+  });
+
+  it("tells software rasterisers from GPUs by what the adapter says of itself, and names the adapter", () => {
+    // As Dawn reports Mesa's lavapipe, SwiftShader and two real GPUs.
+    const lavapipe = { vendor: "mesa", architecture: "", device: "llvmpipe (LLVM 19.1.7, 256 bits)", description: "Mesa 25.0.7" };
+    const swiftshader = { vendor: "google", architecture: "swiftshader", device: "", description: "SwiftShader Device (Subzero)" };
+    const software = { vendor: "mesa", architecture: "software", device: "", description: "" };
+    const h200 = { vendor: "nvidia", architecture: "hopper", device: "NVIDIA H200", description: "NVIDIA: 565.57" };
+    const radeon = { vendor: "amd", architecture: "rdna-3", device: "", description: "Radeon RX 7900" };
+    expect([lavapipe, swiftshader, software, h200, radeon].map(isSoftwareAdapter)).toEqual([true, true, true, false, false]);
+    expect([lavapipe, h200, radeon, {}].map(describeAdapter)).toEqual([
+      "mesa (llvmpipe (LLVM 19.1.7, 256 bits))",
+      "nvidia hopper (NVIDIA H200)",
+      "amd rdna-3 (Radeon RX 7900)",
+      "unnamed adapter",
+    ]);
   });
 
   it("throws a clear error when an explicitly requested backend is unavailable", async () => {
