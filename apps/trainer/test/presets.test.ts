@@ -4,6 +4,7 @@ import { promisify } from "node:util";
 import { Command } from "commander";
 import { describe, expect, it } from "vitest";
 import { addModelOptions, modelConfig, type ModelCliOptions } from "../src/cli/model-options.ts";
+import { defaultWorkers } from "../src/training/parallel/replica-pool.ts";
 import { resolveTrainConfig } from "../src/training/config.ts";
 import { DEFAULT_PRESET, PRESET_NAMES, PRESETS, presetNamed, presetScoring, type PresetName } from "../src/training/presets.ts";
 
@@ -22,7 +23,9 @@ describe("training presets", () => {
     const settings = Object.keys(PRESETS.paper.training).sort();
     for (const name of PRESET_NAMES) {
       expect(Object.keys(PRESETS[name].training).sort(), name).toEqual(settings);
-      expect(resolveTrainConfig({ preset: name })).toEqual({ ...PRESETS[name].training, preset: name });
+      // A preset leaves the replica count to the machine.
+      expect(PRESETS[name].training.workers, name).toBeNull();
+      expect(resolveTrainConfig({ preset: name })).toEqual({ ...PRESETS[name].training, preset: name, workers: defaultWorkers() });
     }
   });
 
@@ -54,6 +57,7 @@ describe("training presets", () => {
       seed: 0,
       splitSeed: 0,
       maxMinutes: null,
+      workers: defaultWorkers(),
     });
     expect(presetScoring("worker")).toEqual({ acquisition: "margin", passes: 1 });
     // The queue is scored the same whichever recipe trained the model.
@@ -77,9 +81,11 @@ describe("training presets", () => {
   it("are overridden setting by setting by the options given, on the command line as in code", async () => {
     expect(await parsed([])).toEqual(resolveTrainConfig({}));
     const gz1 = await parsed(["--preset", "gz1", "--input-size", "96", "--best-by", "last"]);
-    expect(gz1).toEqual({ ...PRESETS.gz1.training, preset: "gz1", inputSize: 96, bestBy: "last" });
+    expect(gz1).toEqual({ ...PRESETS.gz1.training, preset: "gz1", inputSize: 96, bestBy: "last", workers: defaultWorkers() });
     // A bench's own preset, where --preset is not offered.
-    expect(await parsed(["--epochs", "3"], "ablation", false)).toEqual({ ...PRESETS.ablation.training, preset: "ablation", epochs: 3 });
+    expect(await parsed(["--epochs", "3"], "ablation", false)).toEqual({ ...PRESETS.ablation.training, preset: "ablation", epochs: 3, workers: defaultWorkers() });
+    expect((await parsed(["--workers", "3"])).workers).toBe(3);
+    await expect(parsed(["--workers", "0"])).rejects.toThrow(/--workers/);
     await expect(parsed(["--preset", "paper"], "ablation", false)).rejects.toThrow(/unknown option '--preset'/);
     // The preset's rate belongs to its optimizer; another optimizer starts at its own customary rate.
     expect((await parsed(["--optimizer", "sgd"])).lr).toBe(0.005);

@@ -192,6 +192,25 @@ describe("hiwl train", () => {
     await expect(trainModel(t.db, t.dataDir, { resume: resumed.version })).rejects.toThrow(/already finished/);
   });
 
+  it("trains over two replicas on worker threads, records the count, and resumes from a checkpoint to the same bits", async () => {
+    const parallel = { ...SMALL, workers: 2 };
+    const whole = await trainModel(t.db, t.dataDir, parallel);
+    expect((await stored(whole.version)).config.workers).toBe(2);
+    let interrupted: TrainingInterrupted | undefined;
+    await trainModel(t.db, t.dataDir, parallel, { stopAfterCheckpoint: (e) => e.level === "level1" && e.epoch === 1 }).catch((error: unknown) => {
+      if (!(error instanceof TrainingInterrupted)) throw error;
+      interrupted = error;
+    });
+    const resumed = await trainModel(t.db, t.dataDir, { resume: interrupted!.version!, backend: "wasm" });
+    expect(reproducible((await stored(resumed.version)).metrics)).toEqual(reproducible((await stored(whole.version)).metrics));
+    for (const level of ["level1", "level2"] as const) {
+      expect(Buffer.compare(await weights(resumed.dir, level), await weights(whole.dir, level))).toBe(0);
+    }
+    // Batch norm sees half a batch per replica: the same recipe on one thread is another (close) model.
+    const one = await trainModel(t.db, t.dataDir, { ...SMALL, workers: 1 });
+    expect(Buffer.compare(await weights(one.dir, "level1"), await weights(whole.dir, "level1"))).not.toBe(0);
+  });
+
   it("starts from an earlier model's weights with --init-from, and refuses a model of another shape", async () => {
     const still = { ...SMALL, epochs: 1, lr: 1e-9, weightDecay: 0 };
     const warm = await trainModel(t.db, t.dataDir, { ...still, initFrom: first.dir });

@@ -6,12 +6,13 @@
 import { availableParallelism, cpus } from "node:os";
 import type { Command } from "commander";
 import { createRng, HIWL_CLASSES } from "@hiwl/model";
-import { buildEfficientNet, EFFICIENTNET_VARIANT_NAMES, type EfficientNetVariantName } from "@hiwl/model/network";
+import { buildEfficientNet, EFFICIENTNET_VARIANT_NAMES, serializeModel, type EfficientNetVariantName } from "@hiwl/model/network";
 import type { BackendChoice } from "@hiwl/tfjs";
 import { startBackend } from "../training/backend.ts";
 import { NetworkTrainer, predictRows } from "@hiwl/model/training";
 import { INFERENCE_BATCH } from "../training/evaluate.ts";
 import { backendOption, integer } from "../cli/option-parsers.ts";
+import { ReplicaPool } from "../training/parallel/replica-pool.ts";
 import { PRESETS } from "../training/presets.ts";
 
 /** HIWL's own step, which docs/benchmarks.md's throughput tables measured. */
@@ -19,6 +20,8 @@ const STEP = PRESETS.paper.training;
 
 export interface BenchRow {
   backend: string;
+  /** Replicas training on worker threads (replica-pool.ts); 0: the main thread's own step. */
+  workers: number;
   model: EfficientNetVariantName;
   inputSize: number;
   batch: number;
@@ -30,6 +33,7 @@ interface BenchTrainOptions {
   variant: string;
   inputSize: string;
   batch: string;
+  workers: string;
   steps: number;
   backend: BackendChoice;
   json?: boolean;
@@ -42,6 +46,7 @@ export function registerBenchTrain(bench: Command): void {
     .option("--variant <list>", `comma-separated variants (${EFFICIENTNET_VARIANT_NAMES.join(", ")})`, "b0,tiny,nano")
     .option("--input-size <list>", "comma-separated input sizes", "64")
     .option("--batch <list>", "comma-separated training batch sizes", String(STEP.batch))
+    .option("--workers <list>", "comma-separated replica counts on worker threads (0: train on the main thread)", "0")
     .option("--steps <n>", "timed training steps after one warm-up step", integer("--steps", 1), 5)
     .addOption(backendOption())
     .option("--json", "one JSON object per row instead of a table")
@@ -51,14 +56,18 @@ export function registerBenchTrain(bench: Command): void {
       if (unknown.length) throw new Error(`unknown variant(s) ${unknown.join(", ")}`);
       const sizes = list(opts.inputSize).map(integer("--input-size", 16));
       const batches = list(opts.batch).map(integer("--batch", 2));
+      const workerCounts = list(opts.workers).map(integer("--workers", 0));
       const selected = await startBackend(opts.backend, opts.json ? undefined : console.log);
       const rows: BenchRow[] = [];
       for (const variant of variants) {
         for (const inputSize of sizes) {
           for (const batch of batches) {
-            const row = { backend: selected.backend, model: variant, inputSize, batch, ...(await measure(variant, inputSize, batch, opts.steps)) };
-            rows.push(row);
-            if (opts.json) console.log(JSON.stringify(row));
+            for (const workers of workerCounts) {
+              const measured = await measure(variant, inputSize, batch, opts.steps, workers);
+              const row = { backend: selected.backend, workers, model: variant, inputSize, batch, ...measured };
+              rows.push(row);
+              if (opts.json) console.log(JSON.stringify(row));
+            }
           }
         }
       }
@@ -73,15 +82,21 @@ export function registerBenchTrain(bench: Command): void {
 
 const list = (value: string) => value.split(",").map((v) => v.trim());
 
-/** Median times of the trainer's own step (SGD, weight decay, dropout) and of inference, on random inputs. */
+/**
+ * Median times of the trainer's own step (SGD, weight decay, dropout), on the main thread or
+ * over `workers` replicas, and of inference on the main thread, on random inputs.
+ */
 async function measure(
   variant: EfficientNetVariantName,
   inputSize: number,
   batch: number,
   steps: number,
+  workers: number,
 ): Promise<Pick<BenchRow, "trainImagesPerSec" | "inferImagesPerSec">> {
+  const options = { optimizer: STEP.optimizer, learningRate: STEP.lr, weightDecay: STEP.weightDecay };
   const model = buildEfficientNet({ variant, numClasses: HIWL_CLASSES.length, inputSize, seed: 1 });
-  const trainer = new NetworkTrainer(model, { optimizer: STEP.optimizer, learningRate: STEP.lr, weightDecay: STEP.weightDecay });
+  const trainer =
+    workers === 0 ? new NetworkTrainer(model, options) : await ReplicaPool.start({ workers, model: await serializeModel(model), trainer: options });
   const rng = createRng("bench");
   const noise = (n: number) => Float32Array.from({ length: n * inputSize * inputSize * 3 }, () => 2 * rng() - 1);
   const images = noise(batch);
@@ -91,7 +106,7 @@ async function measure(
     const trainMs: number[] = [];
     for (let i = 0; i <= steps; i++) {
       const start = performance.now();
-      await trainer.step(images, targets, STEP.lr, rng);
+      await trainer.step(images.slice(), targets, STEP.lr, rng);
       if (i > 0) trainMs.push(performance.now() - start);
     }
     const inferMs: number[] = [];
@@ -105,7 +120,7 @@ async function measure(
       inferImagesPerSec: round((INFERENCE_BATCH * 1000) / median(inferMs)),
     };
   } finally {
-    trainer.dispose();
+    await (trainer instanceof ReplicaPool ? trainer.close() : trainer.dispose());
     model.dispose();
   }
 }
@@ -120,9 +135,17 @@ function median(values: number[]): number {
 
 function formatTable(rows: BenchRow[]): string {
   const table = [
-    ["backend", "model", "input", "batch", "train img/s", "infer img/s"],
-    ...rows.map((r) => [r.backend, r.model, `${r.inputSize}px`, String(r.batch), r.trainImagesPerSec.toFixed(1), r.inferImagesPerSec.toFixed(1)]),
+    ["backend", "workers", "model", "input", "batch", "train img/s", "infer img/s"],
+    ...rows.map((r) => [
+      r.backend,
+      r.workers === 0 ? "main" : String(r.workers),
+      r.model,
+      `${r.inputSize}px`,
+      String(r.batch),
+      r.trainImagesPerSec.toFixed(1),
+      r.inferImagesPerSec.toFixed(1),
+    ]),
   ];
   const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
-  return table.map((row) => row.map((cell, i) => (i >= 4 ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join("  ")).join("\n");
+  return table.map((row) => row.map((cell, i) => (i >= 5 ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join("  ")).join("\n");
 }

@@ -10,6 +10,7 @@ import { EFFICIENTNET_VARIANT_NAMES } from "@hiwl/model/network";
 import { OPTIMIZERS } from "@hiwl/model/training";
 import { phasedProgress, progressBar, type Progress } from "./progress.ts";
 import { BEST_BY, type BACKEND_CHOICES, type TrainConfigInput } from "../training/config.ts";
+import { defaultWorkers } from "../training/parallel/replica-pool.ts";
 import { backendOption, finiteNumber, integer, positiveNumber } from "./option-parsers.ts";
 import { PRESET_NAMES, PRESETS, type PresetName } from "../training/presets.ts";
 import type { TrainHooks } from "../training/loop.ts";
@@ -66,6 +67,11 @@ export function addModelOptions(command: Command, preset: PresetName, { choosabl
       `stop a network after the epoch that would end past this training time${d.maxMinutes === null ? "" : of(d.maxMinutes)}`,
       positiveNumber("--max-minutes"),
     )
+    .option(
+      "--workers <n>",
+      `replicas training on worker threads, each on its share of a batch (1: the main thread; the same count repeats a run exactly)${of(d.workers ?? `${defaultWorkers()}, every core but one`)}`,
+      integer("--workers", 1),
+    )
     .addOption(backendOption());
 }
 
@@ -94,6 +100,7 @@ export interface ModelCliOptions {
   splitSeed?: number;
   limit?: number;
   maxMinutes?: number;
+  workers?: number;
   backend: (typeof BACKEND_CHOICES)[number];
 }
 

@@ -8,6 +8,7 @@ import type { BackendChoice } from "@hiwl/tfjs";
 import { CROWD_LABEL_MODES, HIERARCHY_MODES, type CrowdLabelMode, type HierarchyMode, CLASS_SET_NAMES, CLASS_SETS, type ClassSetName } from "@hiwl/model";
 import { EFFICIENTNET_VARIANT_NAMES, type EfficientNetVariantName } from "@hiwl/model/network";
 import { OPTIMIZERS, type OptimizerName } from "@hiwl/model/training";
+import { defaultWorkers } from "./parallel/replica-pool.ts";
 import { DEFAULT_PRESET, presetNamed, type PresetName } from "./presets.ts";
 
 export const BACKEND_CHOICES = ["auto", "tfjs-node-gpu", "tfjs-node", "webgpu", "wasm", "cpu"] as const satisfies readonly BackendChoice[];
@@ -66,6 +67,12 @@ export interface TrainConfig {
   splitSeed: number;
   /** Stop after the epoch that would end past this many minutes of training. */
   maxMinutes: number | null;
+  /**
+   * Replicas training on worker threads, each on its share of every batch (parallel/); 1
+   * trains on the main thread. A run repeats exactly for the same count: batch norm sees each
+   * replica's share of the batch.
+   */
+  workers: number;
 }
 
 /** Settings not given take the preset's values (default: the worker's). */
@@ -85,6 +92,7 @@ export function resolveTrainConfig(input: TrainConfigInput): TrainConfig {
   const config: TrainConfig = {
     ...c,
     preset,
+    workers: c.workers ?? defaultWorkers(),
     lr: input.lr ?? (c.optimizer === recipe.optimizer ? recipe.lr : OPTIMIZER_LR[c.optimizer]),
     hierarchy: input.hierarchy ?? (modes.includes(recipe.hierarchy) ? recipe.hierarchy : modes[0]!),
   };
@@ -110,6 +118,7 @@ export function resolveTrainConfig(input: TrainConfigInput): TrainConfig {
   integer("limit", config.limit, 1);
   integer("seed", config.seed, 0);
   integer("split seed", config.splitSeed, 0);
+  integer("workers", config.workers, 1);
   if (!(config.lr > 0)) problems.push(`learning rate must be positive, got ${config.lr}`);
   if (!(config.weightDecay >= 0)) problems.push(`weight decay must be >= 0, got ${config.weightDecay}`);
   if (!(config.warmupEpochs >= 0)) problems.push(`warm-up epochs must be >= 0, got ${config.warmupEpochs}`);

@@ -14,6 +14,7 @@ import type { BestEpoch, EpochRecord, NetworkProgress, StopReason } from "./chec
 import type { BestBy, TrainConfig } from "./config.ts";
 import { chunk, INFERENCE_BATCH, renderBatches } from "./evaluate.ts";
 import type { Cutouts, ImagePipeline } from "./image-pipeline.ts";
+import { ReplicaPool } from "./parallel/replica-pool.ts";
 
 /** One network's share of the data: indices into the run's examples and cutouts. */
 export interface NetworkData {
@@ -137,8 +138,16 @@ export async function trainNetwork(run: NetworkRun): Promise<ModelFiles> {
         classifierInitScale: config.classifierInitScale,
         seed: initSeed(config.seed, level),
       });
-  const trainer = new NetworkTrainer(model, { optimizer: config.optimizer, learningRate: config.lr, weightDecay: config.weightDecay });
-  if (run.resume) await trainer.loadState(run.resume.optimizer);
+  const options = { optimizer: config.optimizer, learningRate: config.lr, weightDecay: config.weightDecay };
+  // Runs recorded before replicas existed have no count: they trained on the main thread.
+  const workers = config.workers ?? 1;
+  let trainer: NetworkTrainer | ReplicaPool;
+  if (workers > 1) {
+    trainer = await ReplicaPool.start({ workers, model: await serializeModel(model), optimizerState: run.resume?.optimizer ?? null, trainer: options });
+  } else {
+    trainer = new NetworkTrainer(model, options);
+    if (run.resume) await trainer.loadState(run.resume.optimizer);
+  }
   const labels = data.train.targets.map(argmax);
   const stepsPerEpoch = batchesOf(
     Array.from({ length: labels.length * epochPasses(labels.length, config.minEpochExamples) }, (_, i) => i),
@@ -188,6 +197,7 @@ export async function trainNetwork(run: NetworkRun): Promise<ModelFiles> {
         },
       );
       const trainSeconds = (performance.now() - started) / 1000;
+      if (trainer instanceof ReplicaPool) await trainer.copyWeightsInto(model);
       const val = await validate(run, model);
       const seconds = (performance.now() - started) / 1000;
       sessionSeconds += seconds;
@@ -223,7 +233,7 @@ export async function trainNetwork(run: NetworkRun): Promise<ModelFiles> {
       if (hooks.stopAfterCheckpoint?.(report)) throw new TrainingInterrupted(`interrupted after ${level} epoch ${epoch}`);
     }
   } finally {
-    trainer.dispose();
+    await (trainer instanceof ReplicaPool ? trainer.close() : trainer.dispose());
     model.dispose();
   }
   if (!best) throw new Error(`the ${level} network finished without a best epoch`);

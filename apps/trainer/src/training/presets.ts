@@ -16,7 +16,8 @@ export type PresetName = (typeof PRESET_NAMES)[number];
 export const DEFAULT_PRESET: PresetName = "worker";
 
 /** A complete set of training settings: nothing is left to another default. */
-export type PresetTraining = Omit<TrainConfig, "preset">;
+/** A recipe: every setting but the preset's own name; `workers` null means the machine's default (defaultWorkers). */
+export type PresetTraining = Omit<TrainConfig, "preset" | "workers"> & { workers: number | null };
 
 /** How a model's scores set the active-learning queue. */
 export interface PresetScoring {
@@ -59,6 +60,7 @@ const PAPER: PresetTraining = {
   seed: 0, // runs repeat exactly
   splitSeed: 0, // HIWL's 80/10/10 split seed
   maxMinutes: null, // no time limit
+  workers: null, // every core but the image pipeline's: bit-identical replicas, so only batch norm's per-shard statistics differ
 };
 
 /**

@@ -1,0 +1,155 @@
+/**
+ * One replica of the data-parallel trainer (replica-pool.ts), on a worker thread with a wasm
+ * backend of its own. Each step it computes the gradients of its shard of the batch, writes
+ * them and its batch-norm statistics into its slot of shared memory, waits at a barrier for
+ * the other replicas, then applies the same sum of every slot (added in slot order, so every
+ * replica computes the same bits) with its own copy of the optimizer: the replicas start
+ * equal and stay equal.
+ */
+import { parentPort, workerData } from "node:worker_threads";
+import * as tf from "@tensorflow/tfjs-core";
+import * as tfl from "@tensorflow/tfjs-layers";
+import { createRng } from "@hiwl/model";
+import { loadModelFromFiles } from "@hiwl/model/network";
+import {
+  applyWeightDecay,
+  createOptimizer,
+  decayedWeights,
+  loadOptimizerState,
+  saveOptimizerState,
+  setLearningRate,
+  withMathRandom,
+} from "@hiwl/model/training";
+import { startBackend } from "../backend.ts";
+import type { FromReplica, ReplicaData, ToReplica } from "./messages.ts";
+
+const port = parentPort!;
+const post = (message: FromReplica, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer);
+const { index, workers, model: files, optimizerState, trainer } = workerData as ReplicaData;
+
+await startBackend("wasm");
+const model = await loadModelFromFiles(files);
+const optimizer = createOptimizer(trainer.optimizer, trainer.learningRate);
+if (optimizerState) await loadOptimizerState(optimizer, optimizerState);
+const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+const decayed = decayedWeights(variables);
+// Batch norm's moving means and variances: each replica's forward pass moves them by its own
+// shard; after each step every replica takes their mean over the replicas.
+const statistics = model.nonTrainableWeights.map((w) => w.read() as tf.Variable);
+const sizeOf = (vs: readonly tf.Variable[]) => vs.reduce((n, v) => n + v.size, 0);
+const parameterCount = sizeOf(variables);
+const statisticCount = sizeOf(statistics);
+
+let gradientSlots: Float32Array[] = [];
+let statisticSlots: Float32Array[] = [];
+let barrier = new Int32Array(new SharedArrayBuffer(4));
+let steps = 0;
+
+/** Waits until every replica has written its slots for this step (the counter only grows). */
+function awaitAll(): void {
+  const target = workers * (steps + 1);
+  if (Atomics.add(barrier, 0, 1) + 1 === target) Atomics.notify(barrier, 0);
+  else {
+    for (let seen = Atomics.load(barrier, 0); seen < target; seen = Atomics.load(barrier, 0)) Atomics.wait(barrier, 0, seen);
+  }
+  steps++;
+}
+
+/** The slots' sum (mean: divided by their count), added in slot order. */
+function combine(slots: readonly Float32Array[], mean: boolean): Float32Array {
+  const out = new Float32Array(slots[0]!.length);
+  for (const slot of slots) for (let i = 0; i < out.length; i++) out[i] = out[i]! + slot[i]!;
+  if (mean) for (let i = 0; i < out.length; i++) out[i] = out[i]! / slots.length;
+  return out;
+}
+
+/** Synchronous reads: this thread has nothing else to do meanwhile, and a wasm read is a copy. */
+function write(values: readonly tf.Tensor[], slot: Float32Array): void {
+  let offset = 0;
+  for (const v of values) {
+    slot.set(v.dataSync(), offset);
+    offset += v.size;
+  }
+}
+
+/** Tensors of `vs`' shapes cut from one flat array. */
+function unflatten(flat: Float32Array, vs: readonly tf.Variable[]): tf.Tensor[] {
+  let offset = 0;
+  return vs.map((v) => {
+    const t = tf.tensor(flat.subarray(offset, offset + v.size), v.shape, "float32");
+    offset += v.size;
+    return t;
+  });
+}
+
+function step(message: Extract<ToReplica, { type: "step" }>): FromReplica {
+  const { images, targets, batch, learningRate, seed } = message;
+  let loss = 0;
+  let correct = 0;
+  if (targets.length > 0) {
+    const side = model.inputs[0]!.shape[1]!;
+    const x = tf.tensor4d(images, [targets.length, side, side, 3]);
+    const y = tf.tensor2d(targets);
+    let right: tf.Tensor | undefined;
+    // The shard's summed loss over the whole batch's size: the replicas' parts add up to the batch mean.
+    const { value, grads } = withMathRandom(createRng(seed), () =>
+      tf.variableGrads(() => {
+        const probs = model.apply(x, { training: true }) as tf.Tensor2D;
+        right = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(probs, 1), tf.argMax(y, 1)), "int32")));
+        return tf.div<tf.Scalar>(tf.sum(tfl.metrics.categoricalCrossentropy(y, probs)), batch);
+      }, variables),
+    );
+    write(variables.map((v) => grads[v.name]!), gradientSlots[index]!);
+    [loss, correct] = [value.dataSync()[0]!, right!.dataSync()[0]!];
+    tf.dispose([x, y, value, right!, ...Object.values(grads)]);
+  } else {
+    gradientSlots[index]!.fill(0);
+  }
+  write(statistics, statisticSlots[index]!);
+  awaitAll();
+
+  const gradients = unflatten(combine(gradientSlots, false), variables);
+  setLearningRate(optimizer, learningRate);
+  optimizer.applyGradients(Object.fromEntries(variables.map((v, i) => [v.name, gradients[i]!])));
+  applyWeightDecay(decayed, learningRate, trainer.weightDecay);
+  const means = unflatten(combine(statisticSlots, true), statistics);
+  statistics.forEach((v, i) => v.assign(means[i]!));
+  tf.dispose([...gradients, ...means]);
+  return { type: "stepped", loss, correct };
+}
+
+function weights(): Float32Array {
+  const all = [...variables, ...statistics];
+  const values = new Float32Array(sizeOf(all));
+  write(all, values);
+  return values;
+}
+
+// Handled one at a time, in order: a step must not start while the optimizer's state is read.
+let queue = Promise.resolve();
+port.on("message", (message: ToReplica) => {
+  queue = queue.then(() => handle(message));
+});
+
+async function handle(message: ToReplica): Promise<void> {
+  try {
+    if (message.type === "attach") {
+      gradientSlots = slots(message.gradients, parameterCount);
+      statisticSlots = slots(message.statistics, statisticCount);
+      barrier = new Int32Array(message.barrier);
+      post({ type: "attached" });
+    } else if (message.type === "step") post(step(message));
+    else if (message.type === "weights") {
+      const values = weights();
+      post({ type: "weights", values }, [values.buffer as ArrayBuffer]);
+    } else post({ type: "optimizer-state", state: await saveOptimizerState(optimizer) });
+  } catch (error) {
+    post({ type: "error", error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+  }
+}
+
+function slots(buffer: SharedArrayBuffer, size: number): Float32Array[] {
+  return Array.from({ length: workers }, (_, w) => new Float32Array(buffer, w * size * 4, size));
+}
+
+post({ type: "ready", parameters: parameterCount, statistics: statisticCount });

@@ -1,0 +1,78 @@
+/**
+ * Data-parallel training (src/training/parallel): real worker threads, each with its own wasm
+ * backend and replica, against the single-process step on the same backend.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createRng, HIWL_CLASSES } from "@hiwl/model";
+import { buildEfficientNet, serializeModel } from "@hiwl/model/network";
+import { NetworkTrainer } from "@hiwl/model/training";
+import { startBackend } from "../src/training/backend.ts";
+import { ReplicaPool, shardBounds } from "../src/training/parallel/replica-pool.ts";
+
+const NETWORK = { variant: "nano", numClasses: HIWL_CLASSES.length, inputSize: 32, seed: 7 } as const;
+const TRAINER = { optimizer: "adam", learningRate: 0.003, weightDecay: 1e-4 } as const;
+const BATCH = 12;
+
+const rng = createRng("parallel-test");
+const images = Float32Array.from({ length: BATCH * 32 * 32 * 3 }, () => 2 * rng() - 1);
+const targets = Array.from({ length: BATCH }, (_, i) => HIWL_CLASSES.map((_, k) => (k === i % HIWL_CLASSES.length ? 1 : 0)));
+
+const pools: ReplicaPool[] = [];
+beforeAll(async () => {
+  await startBackend("wasm");
+});
+afterAll(async () => {
+  await Promise.all(pools.map((p) => p.close()));
+});
+
+async function train(workers: number, steps: number): Promise<{ losses: number[]; correct: number[]; weights: Float32Array[] }> {
+  const model = buildEfficientNet(NETWORK);
+  const pool = await ReplicaPool.start({ workers, model: await serializeModel(model), trainer: TRAINER });
+  model.dispose();
+  pools.push(pool);
+  const stepRng = createRng("steps");
+  const losses: number[] = [];
+  const correct: number[] = [];
+  for (let s = 0; s < steps; s++) {
+    const result = await pool.step(images.slice(), targets, TRAINER.learningRate, stepRng);
+    losses.push(result.loss);
+    correct.push(result.correct);
+  }
+  return { losses, correct, weights: await pool.weights() };
+}
+
+describe("data-parallel training", { timeout: 240_000 }, () => {
+  it("cuts a batch into contiguous shards as equal as can be", () => {
+    expect(shardBounds(32, 2)).toEqual([[0, 16], [16, 32]]);
+    expect(shardBounds(7, 3)).toEqual([[0, 2], [2, 4], [4, 7]]);
+    expect(shardBounds(1, 2)).toEqual([[0, 0], [0, 1]]);
+  });
+
+  it("keeps its replicas bit-identical, repeats itself exactly, and learns as one process does", async () => {
+    const two = await train(2, 4);
+    // Both replicas hold the same bits: the same summed gradients, the same update.
+    expect(two.weights).toHaveLength(2);
+    expect(Buffer.from(two.weights[0]!.buffer).equals(Buffer.from(two.weights[1]!.buffer))).toBe(true);
+    // The same worker count and seeds: the same run, bit for bit.
+    const again = await train(2, 4);
+    expect(again.losses).toEqual(two.losses);
+    expect(Buffer.from(again.weights[0]!.buffer).equals(Buffer.from(two.weights[0]!.buffer))).toBe(true);
+
+    // One replica does what the single-process step does, given the dropout stream the pool
+    // gives replica 0 of the first step.
+    const one = await train(1, 4);
+    const model = buildEfficientNet(NETWORK);
+    const single = new NetworkTrainer(model, TRAINER);
+    const seed = `step:${Math.floor(createRng("steps")() * 2 ** 32)}:0`;
+    const first = await single.step(images.slice(), targets, TRAINER.learningRate, createRng(seed));
+    single.dispose();
+    model.dispose();
+    expect(one.losses[0]).toBeCloseTo(first.loss, 5);
+    expect(one.correct[0]).toBe(first.correct);
+    // Two replicas see the same first batch: batch norm normalises each half on its own, so
+    // the loss is close to, not equal to, one replica's.
+    expect(Math.abs(two.losses[0]! - one.losses[0]!)).toBeLessThan(0.05);
+    // And both learn the batch.
+    for (const run of [one, two]) expect(run.losses.at(-1)!).toBeLessThan(run.losses[0]!);
+  });
+});
