@@ -4,9 +4,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRng, HIWL_CLASSES } from "@hiwl/model";
+import { createModel } from "@hiwl/model/inference";
 import { buildEfficientNet, serializeModel } from "@hiwl/model/network";
 import { NetworkTrainer } from "@hiwl/model/training";
 import { startBackend } from "../src/training/backend.ts";
+import { ModelPool } from "../src/training/parallel/model-pool.ts";
 import { ReplicaPool, shardBounds } from "../src/training/parallel/replica-pool.ts";
 
 const NETWORK = { variant: "nano", numClasses: HIWL_CLASSES.length, inputSize: 32, seed: 7 } as const;
@@ -74,5 +76,33 @@ describe("data-parallel training", { timeout: 240_000 }, () => {
     expect(Math.abs(two.losses[0]! - one.losses[0]!)).toBeLessThan(0.05);
     // And both learn the batch.
     for (const run of [one, two]) expect(run.losses.at(-1)!).toBeLessThan(run.losses[0]!);
+  });
+});
+
+describe("parallel inference", { timeout: 120_000 }, () => {
+  it("gives what the model gives on this thread, in order, with features and dropout samples", async () => {
+    const level1 = buildEfficientNet({ ...NETWORK, numClasses: 4, seed: 11 });
+    const level2 = buildEfficientNet({ ...NETWORK, numClasses: 2, seed: 12 });
+    const model = createModel({ classes: [...HIWL_CLASSES], hierarchy: "hierarchical", inputSize: 32 }, { level1, level2 });
+    const n = 11;
+    const batch = images.slice(0, n * 32 * 32 * 3);
+    const pool = await ModelPool.start(model, 2);
+    try {
+      const here = await model.classify(batch, { embed: true });
+      const there = await pool.classify(batch.slice(), { embed: true });
+      expect(there.predicted).toEqual(here.predicted);
+      expect(there.probabilities).toHaveLength(n);
+      there.probabilities.forEach((row, i) => row.forEach((p, k) => expect(p).toBeCloseTo(here.probabilities[i]![k]!, 6)));
+      expect(there.embeddings!.map((e) => e.length)).toEqual(here.embeddings!.map((e) => e.length));
+      there.embeddings!.forEach((row, i) => expect(Math.max(...row.map((v, k) => Math.abs(v - here.embeddings![i]![k]!)))).toBeLessThan(1e-4));
+      // One image: one copy has nothing to do.
+      expect((await pool.classify(batch.slice(0, 32 * 32 * 3))).predicted).toEqual(here.predicted.slice(0, 1));
+      const runs = await pool.sample(batch.slice(), 3);
+      expect(runs.map((run) => run.length)).toEqual([n, n, n]);
+      for (const run of runs) for (const row of run) expect(row.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+    } finally {
+      await pool.close();
+      model.dispose();
+    }
   });
 });

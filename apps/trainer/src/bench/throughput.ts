@@ -6,12 +6,14 @@
 import { availableParallelism, cpus } from "node:os";
 import type { Command } from "commander";
 import { createRng, HIWL_CLASSES } from "@hiwl/model";
+import { createModel } from "@hiwl/model/inference";
 import { buildEfficientNet, EFFICIENTNET_VARIANT_NAMES, serializeModel, type EfficientNetVariantName } from "@hiwl/model/network";
 import type { BackendChoice } from "@hiwl/tfjs";
 import { startBackend } from "../training/backend.ts";
 import { NetworkTrainer, predictRows } from "@hiwl/model/training";
 import { INFERENCE_BATCH } from "../training/evaluate.ts";
 import { backendOption, integer } from "../cli/option-parsers.ts";
+import { ModelPool } from "../training/parallel/model-pool.ts";
 import { ReplicaPool } from "../training/parallel/replica-pool.ts";
 import { PRESETS } from "../training/presets.ts";
 
@@ -109,12 +111,15 @@ async function measure(
       await trainer.step(images.slice(), targets, STEP.lr, rng);
       if (i > 0) trainMs.push(performance.now() - start);
     }
+    // With workers, inference runs on as many copies of the model (ModelPool, the model API's classify()).
+    const copies = workers === 0 ? null : await ModelPool.start(createModel({ classes: [...HIWL_CLASSES], hierarchy: "flat", inputSize }, { flat: model }), workers);
     const inferMs: number[] = [];
     for (let i = 0; i <= Math.max(2, Math.ceil(steps / 2)); i++) {
       const start = performance.now();
-      await predictRows(model, inferImages);
+      await (copies ? copies.classify(inferImages.slice()) : predictRows(model, inferImages));
       if (i > 0) inferMs.push(performance.now() - start);
     }
+    await copies?.close();
     return {
       trainImagesPerSec: round((batch * 1000) / median(trainMs)),
       inferImagesPerSec: round((INFERENCE_BATCH * 1000) / median(inferMs)),

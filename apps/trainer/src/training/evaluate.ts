@@ -3,8 +3,16 @@
  */
 import type { Classification, Model } from "@hiwl/model/inference";
 import type { Cutouts, ImagePipeline } from "./image-pipeline.ts";
+import { ModelPool } from "./parallel/model-pool.ts";
+import { defaultWorkers } from "./parallel/replica-pool.ts";
 
 export const INFERENCE_BATCH = 64;
+
+/**
+ * Fewer galaxies than this are classified on this thread: starting the copies of a model
+ * (a backend and the networks each) costs about as much as classifying a thousand.
+ */
+const PARALLEL_FROM = 1024;
 
 export function chunk<T>(items: readonly T[], size: number): T[][] {
   const chunks: T[][] = [];
@@ -57,12 +65,15 @@ export interface ClassifyOptions {
   embed?: boolean;
   /** Monte Carlo dropout passes per image besides the prediction (Model.sample); 0 or absent: none. */
   passes?: number;
+  /** Copies of the model on worker threads for a run of at least 1,024 galaxies (ModelPool; default: defaultWorkers()). */
+  workers?: number;
   onProgress?: (done: number, total: number) => void;
 }
 
 /**
  * Classifies the cutouts at `indices` with a model, in order: the model's own classify() on
- * rendered test views, so every caller gets the same answers. Non-finite outputs throw.
+ * rendered test views, so every caller gets the same answers (on worker threads too: see
+ * ModelPool). Non-finite outputs throw.
  */
 export async function classifyCutouts(
   model: Model,
@@ -77,18 +88,25 @@ export async function classifyCutouts(
   const predicted: number[] = [];
   const embeddings: number[][] | undefined = options.embed ? [] : undefined;
   const samples: number[][][] | undefined = passes > 0 ? [] : undefined;
-  await renderBatches(pipeline, cutouts, chunk(indices, INFERENCE_BATCH), inputSize, () => null, async (images) => {
-    const batch = await model.classify(images, { embed: options.embed });
-    checkFinite(batch.probabilities);
-    probabilities.push(...batch.probabilities);
-    predicted.push(...batch.predicted);
-    if (embeddings) embeddings.push(...batch.embeddings!);
-    if (samples) {
-      const runs = await model.sample(images, passes);
-      runs.forEach(checkFinite);
-      samples.push(...batch.probabilities.map((_, i) => runs.map((run) => run[i]!)));
-    }
-    options.onProgress?.(predicted.length, indices.length);
-  });
+  const workers = indices.length >= PARALLEL_FROM ? (options.workers ?? defaultWorkers()) : 1;
+  const pool = workers > 1 ? await ModelPool.start(model, workers) : null;
+  const classifier = pool ?? model;
+  try {
+    await renderBatches(pipeline, cutouts, chunk(indices, INFERENCE_BATCH), inputSize, () => null, async (images) => {
+      const batch = await classifier.classify(images, { embed: options.embed });
+      checkFinite(batch.probabilities);
+      probabilities.push(...batch.probabilities);
+      predicted.push(...batch.predicted);
+      if (embeddings) embeddings.push(...batch.embeddings!);
+      if (samples) {
+        const runs = await classifier.sample(images, passes);
+        runs.forEach(checkFinite);
+        samples.push(...batch.probabilities.map((_, i) => runs.map((run) => run[i]!)));
+      }
+      options.onProgress?.(predicted.length, indices.length);
+    });
+  } finally {
+    await pool?.close();
+  }
   return { probabilities, predicted, ...(embeddings && { embeddings }), ...(samples && { samples }) };
 }

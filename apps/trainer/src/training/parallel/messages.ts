@@ -1,4 +1,9 @@
-/** What the replica pool (replica-pool.ts) and its worker threads (replica-worker.ts) say to each other. */
+/**
+ * What the pools and their worker threads say to each other: the training replicas
+ * (replica-pool.ts, replica-worker.ts) and the inference copies (model-pool.ts, model-worker.ts).
+ */
+import type { Level } from "@hiwl/model";
+import type { Classification, ModelShape } from "@hiwl/model/inference";
 import type { ModelFiles } from "@hiwl/model/network";
 import type { OptimizerState, TrainerOptions } from "@hiwl/model/training";
 
@@ -26,4 +31,17 @@ export type FromReplica =
   | { type: "stepped"; loss: number; correct: number }
   | { type: "weights"; values: Float32Array }
   | { type: "optimizer-state"; state: OptimizerState }
+  | { type: "error"; error: string };
+
+export interface ModelData {
+  shape: ModelShape;
+  networks: Partial<Record<Level, ModelFiles>>;
+}
+
+export type ToModel = { type: "classify"; images: Float32Array; embed: boolean } | { type: "sample"; images: Float32Array; passes: number };
+
+export type FromModel =
+  | { type: "ready" }
+  | { type: "classified"; classification: Classification }
+  | { type: "sampled"; runs: number[][][] }
   | { type: "error"; error: string };

@@ -8,11 +8,11 @@
  * moving statistics are averaged over the replicas after every step.
  */
 import { availableParallelism } from "node:os";
-import { Worker } from "node:worker_threads";
 import * as tf from "@tensorflow/tfjs-core";
 import type { Rng } from "@hiwl/model";
 import type { ModelFiles } from "@hiwl/model/network";
 import type { Network, OptimizerState, StepResult, TrainerOptions } from "@hiwl/model/training";
+import { WorkerChannel } from "./channel.ts";
 import type { FromReplica, ReplicaData, ToReplica } from "./messages.ts";
 
 export interface ReplicaPoolOptions {
@@ -32,35 +32,7 @@ export function shardBounds(n: number, workers: number): [number, number][] {
   return Array.from({ length: workers }, (_, w) => [Math.floor((w * n) / workers), Math.floor(((w + 1) * n) / workers)]);
 }
 
-class Replica {
-  private waiting: { resolve: (m: FromReplica) => void; reject: (e: Error) => void } | null = null;
-  private failure: Error | null = null;
-
-  constructor(readonly worker: Worker) {
-    worker.on("message", (message: FromReplica) => {
-      const waiting = this.waiting;
-      this.waiting = null;
-      if (message.type === "error") this.fail(new Error(`training replica: ${message.error}`));
-      else waiting?.resolve(message);
-    });
-    worker.on("error", (error) => this.fail(new Error(`training replica crashed: ${error.message}`, { cause: error })));
-    worker.on("exit", (code) => this.fail(new Error(`training replica exited (code ${code})`)));
-  }
-
-  private fail(error: Error): void {
-    this.failure ??= error;
-    this.waiting?.reject(this.failure);
-    this.waiting = null;
-  }
-
-  /** The replica's next message (after sending `message`, if given). */
-  next(message?: ToReplica, transfer: ArrayBuffer[] = []): Promise<FromReplica> {
-    if (this.failure) return Promise.reject(this.failure);
-    const reply = new Promise<FromReplica>((resolve, reject) => (this.waiting = { resolve, reject }));
-    if (message) this.worker.postMessage(message, transfer);
-    return reply;
-  }
-}
+type Replica = WorkerChannel<ToReplica, FromReplica>;
 
 export class ReplicaPool {
   private constructor(private readonly replicas: Replica[]) {}
@@ -80,19 +52,19 @@ export class ReplicaPool {
         optimizerState: options.optimizerState ?? null,
         trainer: options.trainer,
       };
-      return new Replica(new Worker(new URL("./replica-worker.mjs", import.meta.url), { workerData }));
+      return new WorkerChannel<ToReplica, FromReplica>(new URL("./replica-worker.mjs", import.meta.url), workerData, "training replica");
     });
     const pool = new ReplicaPool(replicas);
     try {
-      const ready = await Promise.all(replicas.map((r) => r.next()));
-      const { parameters, statistics } = ready[0] as Extract<FromReplica, { type: "ready" }>;
+      const ready = await Promise.all(replicas.map((r) => r.next("ready")));
+      const { parameters, statistics } = ready[0]!;
       const attach: ToReplica = {
         type: "attach",
         gradients: new SharedArrayBuffer(options.workers * parameters * 4),
         statistics: new SharedArrayBuffer(options.workers * statistics * 4),
         barrier: new SharedArrayBuffer(4),
       };
-      await Promise.all(replicas.map((r) => r.next(attach)));
+      await Promise.all(replicas.map((r) => r.next("attached", attach)));
       return pool;
     } catch (error) {
       await pool.close();
@@ -114,12 +86,12 @@ export class ReplicaPool {
       shardBounds(n, this.workers).map(([from, to], w) => {
         const shard = images.slice(from * pixels, to * pixels);
         const message: ToReplica = { type: "step", images: shard, targets: targets.slice(from, to) as number[][], batch: n, learningRate, seed: `${seed}:${w}` };
-        return this.replicas[w]!.next(message, [shard.buffer]);
+        return this.replicas[w]!.next("stepped", message, [shard.buffer]);
       }),
     );
     let loss = 0;
     let correct = 0;
-    for (const reply of replies as Extract<FromReplica, { type: "stepped" }>[]) {
+    for (const reply of replies) {
       loss += reply.loss;
       correct += reply.correct;
     }
@@ -128,13 +100,13 @@ export class ReplicaPool {
 
   /** Every replica's weights (trainable, then batch-norm statistics) as one flat array each. */
   async weights(): Promise<Float32Array[]> {
-    const replies = await Promise.all(this.replicas.map((r) => r.next({ type: "weights" })));
-    return replies.map((r) => (r as Extract<FromReplica, { type: "weights" }>).values);
+    const replies = await Promise.all(this.replicas.map((r) => r.next("weights", { type: "weights" })));
+    return replies.map((r) => r.values);
   }
 
   /** Gives `model` (the network the replicas started from) their current weights, for validation and checkpoints. */
   async copyWeightsInto(model: Network): Promise<void> {
-    const reply = (await this.replicas[0]!.next({ type: "weights" })) as Extract<FromReplica, { type: "weights" }>;
+    const reply = await this.replicas[0]!.next("weights", { type: "weights" });
     let offset = 0;
     tf.tidy(() => {
       for (const w of [...model.trainableWeights, ...model.nonTrainableWeights]) {
@@ -148,10 +120,10 @@ export class ReplicaPool {
 
   /** The optimizer's state (every replica holds the same). */
   async saveState(): Promise<OptimizerState> {
-    return ((await this.replicas[0]!.next({ type: "optimizer-state" })) as Extract<FromReplica, { type: "optimizer-state" }>).state;
+    return (await this.replicas[0]!.next("optimizer-state", { type: "optimizer-state" })).state;
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.replicas.map((r) => r.worker.terminate()));
+    await Promise.all(this.replicas.map((r) => r.close()));
   }
 }
