@@ -13,6 +13,7 @@ import { registerBenchAblation } from "./ablation.ts";
 import { registerBenchAl } from "./al.ts";
 import { registerBenchRetirement } from "./retirement.ts";
 import { registerBenchReliability } from "./reliability.ts";
+import { registerBenchScale } from "./scale.ts";
 
 /** The sample is imported as the source the gz1 preset trains on. */
 const GZ1_SOURCE = PRESETS.gz1.training.source!;
@@ -31,6 +32,7 @@ export function registerBench(program: Command) {
   registerBenchAblation(bench);
   registerBenchRetirement(bench);
   registerBenchReliability(bench);
+  registerBenchScale(bench);
 
   addModelOptions(
     bench

@@ -7,7 +7,7 @@ import { startBackend } from "../training/backend.ts";
 import { cliHooks, resolveModel } from "./model-options.ts";
 import { backendOption } from "./option-parsers.ts";
 import { loadDataset, loadExampleCutouts } from "../training/dataset.ts";
-import { classifyCutouts } from "../training/evaluate.ts";
+import { classifyCutouts, withClassifier } from "../training/evaluate.ts";
 import { ImagePipeline } from "../training/image-pipeline.ts";
 import { loadModelDir, readJson } from "../training/model-dir.ts";
 import { RUN_FILE, type RunFile } from "../training/train.ts";
@@ -45,9 +45,11 @@ export function registerEvaluate(program: Command) {
         const model = await loadModelDir(dir);
         const pipeline = await ImagePipeline.start();
         try {
-          const classified = await classifyCutouts(model, pipeline, cutouts, examples.map((_, i) => i), {
-            onProgress: (done, total) => hooks.onPhase?.("classify", done, total),
-          });
+          const classified = await withClassifier(model, examples.length, (classifier) =>
+            classifyCutouts(classifier, pipeline, cutouts, examples.map((_, i) => i), {
+              onProgress: (done, total) => hooks.onPhase?.("classify", done, total),
+            }),
+          );
           hooks.stop();
           console.log(`${model.metadata.version} on the ${opts.split} split`);
           const truth = examples.map((e) => e.cls!);

@@ -8,7 +8,7 @@ import { startBackend } from "../training/backend.ts";
 import { cliHooks, resolveModel } from "./model-options.ts";
 import { backendOption, integer } from "./option-parsers.ts";
 import { loadExampleCutouts } from "../training/dataset.ts";
-import { classifyCutouts } from "../training/evaluate.ts";
+import { classifyCutouts, withClassifier } from "../training/evaluate.ts";
 import { ImagePipeline } from "../training/image-pipeline.ts";
 import { loadModelDir, writeFileAtomic, type LoadedModel } from "../training/model-dir.ts";
 import { buildFeatureMap, FEATURE_MAP_DEFAULTS, featureMapSample } from "../worker/feature-map.ts";
@@ -105,9 +105,11 @@ async function predictFolder(
   try {
     const images = files.map((f, i) => ({ galaxyId: i, imagePath: resolve(folder, f) }));
     const cutouts = await loadExampleCutouts(images, model.metadata.inputSize, scratch, (d, t) => onPhase("decode", d, t));
-    const { probabilities } = await classifyCutouts(model, pipeline, cutouts, images.map((_, i) => i), {
-      onProgress: (d, t) => onPhase("classify", d, t),
-    });
+    const { probabilities } = await withClassifier(model, images.length, (classifier) =>
+      classifyCutouts(classifier, pipeline, cutouts, images.map((_, i) => i), {
+        onProgress: (d, t) => onPhase("classify", d, t),
+      }),
+    );
     const lines = [
       ["id", ...model.set.classes.map(column)].join(","),
       ...files.map((f, i) => [basename(f, extname(f)), ...probabilities[i]!.map((p) => p.toFixed(6))].join(",")),

@@ -32,7 +32,7 @@ import {
 } from "@hiwl/db";
 import { classificationMetrics, type AcquisitionFunction, type RetirementRules } from "@hiwl/model";
 import { loadExampleCutouts } from "./dataset.ts";
-import { classifyCutouts } from "./evaluate.ts";
+import { classifyCutouts, withClassifier } from "./evaluate.ts";
 import type { ImagePipeline } from "./image-pipeline.ts";
 import { loadModelDir, type LoadedModel } from "./model-dir.ts";
 import type { TrainResult } from "./train.ts";
@@ -218,9 +218,11 @@ async function testAccuracy(
   check: boolean,
 ): Promise<number> {
   const cutouts = await loadExampleCutouts(galaxies, model.shape.inputSize, options.dataDir);
-  const { probabilities, predicted } = await classifyCutouts(model, options.pipeline, cutouts, galaxies.map((_, i) => i), {
-    onProgress: (done, total) => options.onPhase?.(phase, done, total),
-  });
+  const { probabilities, predicted } = await withClassifier(model, galaxies.length, (classifier) =>
+    classifyCutouts(classifier, options.pipeline, cutouts, galaxies.map((_, i) => i), {
+      onProgress: (done, total) => options.onPhase?.(phase, done, total),
+    }),
+  );
   // classifyCutouts has refused non-finite outputs; what is left to check is that they sum to 1.
   if (check) {
     probabilities.forEach((p, i) => {

@@ -1,10 +1,10 @@
 /**
  * Feeding rendered batches to the networks.
  */
+import { availableParallelism } from "node:os";
 import type { Classification, Model } from "@hiwl/model/inference";
 import type { Cutouts, ImagePipeline } from "./image-pipeline.ts";
-import { ModelPool } from "./parallel/model-pool.ts";
-import { defaultWorkers } from "./parallel/replica-pool.ts";
+import { ModelPool, type Classifier } from "./parallel/model-pool.ts";
 
 export const INFERENCE_BATCH = 64;
 
@@ -13,6 +13,26 @@ export const INFERENCE_BATCH = 64;
  * (a backend and the networks each) costs about as much as classifying a thousand.
  */
 const PARALLEL_FROM = 1024;
+
+/**
+ * Runs `run` with the model itself, or, for `galaxies` of at least 1,024 on a machine with
+ * more than one core, with copies of it on `workers` worker threads (ModelPool; default: one
+ * per core, as the image pipeline's test views cost little beside them), closed afterwards.
+ */
+export async function withClassifier<T>(
+  model: Model,
+  galaxies: number,
+  run: (classifier: Classifier) => Promise<T>,
+  workers = availableParallelism(),
+): Promise<T> {
+  if (galaxies < PARALLEL_FROM || workers < 2) return run(model);
+  const pool = await ModelPool.start(model, workers);
+  try {
+    return await run(pool);
+  } finally {
+    await pool.close();
+  }
+}
 
 export function chunk<T>(items: readonly T[], size: number): T[][] {
   const chunks: T[][] = [];
@@ -65,18 +85,16 @@ export interface ClassifyOptions {
   embed?: boolean;
   /** Monte Carlo dropout passes per image besides the prediction (Model.sample); 0 or absent: none. */
   passes?: number;
-  /** Copies of the model on worker threads for a run of at least 1,024 galaxies (ModelPool; default: defaultWorkers()). */
-  workers?: number;
   onProgress?: (done: number, total: number) => void;
 }
 
 /**
  * Classifies the cutouts at `indices` with a model, in order: the model's own classify() on
  * rendered test views, so every caller gets the same answers (on worker threads too: see
- * ModelPool). Non-finite outputs throw.
+ * withClassifier). Non-finite outputs throw.
  */
 export async function classifyCutouts(
-  model: Model,
+  model: Classifier,
   pipeline: ImagePipeline,
   cutouts: Cutouts,
   indices: readonly number[],
@@ -88,25 +106,18 @@ export async function classifyCutouts(
   const predicted: number[] = [];
   const embeddings: number[][] | undefined = options.embed ? [] : undefined;
   const samples: number[][][] | undefined = passes > 0 ? [] : undefined;
-  const workers = indices.length >= PARALLEL_FROM ? (options.workers ?? defaultWorkers()) : 1;
-  const pool = workers > 1 ? await ModelPool.start(model, workers) : null;
-  const classifier = pool ?? model;
-  try {
-    await renderBatches(pipeline, cutouts, chunk(indices, INFERENCE_BATCH), inputSize, () => null, async (images) => {
-      const batch = await classifier.classify(images, { embed: options.embed });
-      checkFinite(batch.probabilities);
-      probabilities.push(...batch.probabilities);
-      predicted.push(...batch.predicted);
-      if (embeddings) embeddings.push(...batch.embeddings!);
-      if (samples) {
-        const runs = await classifier.sample(images, passes);
-        runs.forEach(checkFinite);
-        samples.push(...batch.probabilities.map((_, i) => runs.map((run) => run[i]!)));
-      }
-      options.onProgress?.(predicted.length, indices.length);
-    });
-  } finally {
-    await pool?.close();
-  }
+  await renderBatches(pipeline, cutouts, chunk(indices, INFERENCE_BATCH), inputSize, () => null, async (images) => {
+    const batch = await model.classify(images, { embed: options.embed });
+    checkFinite(batch.probabilities);
+    probabilities.push(...batch.probabilities);
+    predicted.push(...batch.predicted);
+    if (embeddings) embeddings.push(...batch.embeddings!);
+    if (samples) {
+      const runs = await model.sample(images, passes);
+      runs.forEach(checkFinite);
+      samples.push(...batch.probabilities.map((_, i) => runs.map((run) => run[i]!)));
+    }
+    options.onProgress?.(predicted.length, indices.length);
+  });
   return { probabilities, predicted, ...(embeddings && { embeddings }), ...(samples && { samples }) };
 }

@@ -26,7 +26,7 @@ import {
 } from "./checkpoint.ts";
 import { resolveTrainConfig, type TrainConfig, type TrainConfigInput } from "./config.ts";
 import { galaxySetHash, loadDataset, loadExampleCutouts, type Dataset } from "./dataset.ts";
-import { classifyCutouts } from "./evaluate.ts";
+import { classifyCutouts, withClassifier } from "./evaluate.ts";
 import { ImagePipeline } from "./image-pipeline.ts";
 import type { TestGalaxy } from "./activation.ts";
 import { TrainingInterrupted, trainNetwork, type NetworkData, type TrainHooks } from "./loop.ts";
@@ -133,9 +133,9 @@ export async function trainModel(db: Db, dataDir: string, options: TrainOptions,
     for (const level of levels) networks[level] = await loadModelFromFiles(best[level]!);
     const test = split.test;
     const model = createModel({ classes: set.classes as ModelMetadata["classes"], hierarchy: config.hierarchy, inputSize: config.inputSize }, networks);
-    const classified = await classifyCutouts(model, pipeline, cutouts, test, {
-      onProgress: (done, total) => hooks.onPhase?.("test", done, total),
-    }).finally(() => model.dispose());
+    const classified = await withClassifier(model, test.length, (classifier) =>
+      classifyCutouts(classifier, pipeline, cutouts, test, { onProgress: (done, total) => hooks.onPhase?.("test", done, total) }),
+    ).finally(() => model.dispose());
     const scores = classificationMetrics(set.classes, test.map((i) => examples[i]!.cls!), classified.predicted);
     const metrics = runMetrics(scores, dataset, config, state);
 

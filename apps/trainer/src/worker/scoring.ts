@@ -22,7 +22,7 @@ import {
   type Rng,
 } from "@hiwl/model";
 import { loadExampleCutouts } from "../training/dataset.ts";
-import { chunk, classifyCutouts } from "../training/evaluate.ts";
+import { chunk, classifyCutouts, withClassifier } from "../training/evaluate.ts";
 import type { ImagePipeline } from "../training/image-pipeline.ts";
 import type { LoadedModel } from "../training/model-dir.ts";
 import { featureMapSample, type FeatureMapSample } from "./feature-map.ts";
@@ -71,31 +71,34 @@ export async function predictGalaxies(
   const passes = options.acquisition === null || options.acquisition === "random" ? 1 : options.passes;
   const embed = options.embed ?? new Set<number>();
   const out: ScoredPrediction[] = [];
-  for (const part of chunk(galaxies, SCORING_CHUNK)) {
-    const examples = part.map((g) => ({ galaxyId: g.id, imagePath: g.imagePath }));
-    const cutouts = await loadExampleCutouts(examples, model.shape.inputSize, options.dataDir, (d, t) => options.onPhase?.("decode", d, t));
-    const run = await classifyCutouts(
-      model,
-      pipeline,
-      cutouts,
-      part.map((_, i) => i),
-      {
-        embed: part.some((g) => embed.has(g.id)),
-        passes: passes > 1 ? passes : 0,
-        onProgress: (done) => options.onPhase?.("score", out.length + done, galaxies.length),
-      },
-    );
-    part.forEach((g, i) => {
-      const probabilities = run.probabilities[i]!;
-      out.push({
-        galaxyId: g.id,
-        probabilities: Object.fromEntries(HIWL_CLASSES.map((cls, k) => [cls, probabilities[k]!])) as Record<HiwlClass, number>,
-        predictedClass: HIWL_CLASSES[run.predicted[i]!]!,
-        acquisition: options.acquisition === null ? null : acquisitionScore(options.acquisition, run.samples?.[i] ?? [probabilities], rng),
-        ...(embed.has(g.id) && { embedding: run.embeddings![i]! }),
+  // One set of model copies for every chunk: starting them costs about as much as classifying a thousand.
+  await withClassifier(model, galaxies.length, async (classifier) => {
+    for (const part of chunk(galaxies, SCORING_CHUNK)) {
+      const examples = part.map((g) => ({ galaxyId: g.id, imagePath: g.imagePath }));
+      const cutouts = await loadExampleCutouts(examples, model.shape.inputSize, options.dataDir, (d, t) => options.onPhase?.("decode", d, t));
+      const run = await classifyCutouts(
+        classifier,
+        pipeline,
+        cutouts,
+        part.map((_, i) => i),
+        {
+          embed: part.some((g) => embed.has(g.id)),
+          passes: passes > 1 ? passes : 0,
+          onProgress: (done) => options.onPhase?.("score", out.length + done, galaxies.length),
+        },
+      );
+      part.forEach((g, i) => {
+        const probabilities = run.probabilities[i]!;
+        out.push({
+          galaxyId: g.id,
+          probabilities: Object.fromEntries(HIWL_CLASSES.map((cls, k) => [cls, probabilities[k]!])) as Record<HiwlClass, number>,
+          predictedClass: HIWL_CLASSES[run.predicted[i]!]!,
+          acquisition: options.acquisition === null ? null : acquisitionScore(options.acquisition, run.samples?.[i] ?? [probabilities], rng),
+          ...(embed.has(g.id) && { embedding: run.embeddings![i]! }),
+        });
       });
-    });
-  }
+    }
+  });
   return out;
 }
 
