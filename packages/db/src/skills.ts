@@ -6,6 +6,7 @@
  */
 import {
   estimateReliability,
+  pooledReliability,
   weightedVoteFractions,
   type CrowdClassification,
   type QuestionId,
@@ -132,8 +133,8 @@ export async function listVolunteerSkills(
         .map((s): QuestionSkill => ({ ...s, questionId: s.questionId as QuestionId }))
         .sort((a, b) => Number(a.questionId) - Number(b.questionId));
       const sum = (pick: (q: QuestionSkill) => number) => questions.reduce((s, q) => s + pick(q), 0);
-      const compared = questions.filter((q) => q.reliability !== null);
-      const comparedAnswers = compared.reduce((s, q) => s + q.answers, 0);
+      // Stored as null where estimateReliability had NaN.
+      const reliability = pooledReliability(questions.map((q) => ({ answers: q.answers, reliability: q.reliability ?? Number.NaN })));
       return {
         volunteerId: v.id,
         displayName: v.displayName,
@@ -143,7 +144,7 @@ export async function listVolunteerSkills(
         goldAgreement: sum((q) => q.goldAgreement),
         consensusAnswers: sum((q) => q.consensusAnswers),
         consensusAgreement: sum((q) => q.consensusAgreement),
-        reliability: comparedAnswers > 0 ? compared.reduce((s, q) => s + q.answers * q.reliability!, 0) / comparedAnswers : null,
+        reliability: Number.isNaN(reliability) ? null : reliability,
         questions,
       };
     }),

@@ -4,7 +4,8 @@
  * current one trains. Requests carry their own pixels and the result comes back as a
  * transferred Float32Array, so the worker holds no state and a batch costs no copy on return.
  */
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
+import { startThread } from "./thread.ts";
 
 export interface RenderRequest {
   id: number;
@@ -49,7 +50,7 @@ export class ImagePipeline {
 
   /** Starts the worker and waits until it is ready, so that a broken worker fails here. */
   static async start(): Promise<ImagePipeline> {
-    const worker = new Worker(new URL("./image-worker.mjs", import.meta.url));
+    const worker = startThread(new URL("./image-worker.ts", import.meta.url));
     await new Promise<void>((resolve, reject) => {
       const settle = (error?: Error) => {
         worker.off("message", onMessage).off("error", onError).off("exit", onExit);

@@ -263,8 +263,6 @@ export function estimateReliability(
 
   const volunteers = volunteerIds.map((volunteerId, v): VolunteerReliability => {
     const questions: Partial<Record<QuestionId, QuestionReliability>> = {};
-    let pooled = 0;
-    let pooledAnswers = 0;
     QUESTIONS.forEach((question, q) => {
       const slot = v * NQ + q;
       if (answers[slot] === 0) return;
@@ -278,23 +276,30 @@ export function estimateReliability(
         reliability: r,
         weight: weight[slot]!,
       };
-      if (!Number.isNaN(r)) {
-        pooled += answers[slot]! * r;
-        pooledAnswers += answers[slot]!;
-      }
     });
-    return {
-      volunteerId,
-      classifications: classificationsOf[v]!,
-      questions,
-      reliability: pooledAnswers > 0 ? pooled / pooledAnswers : Number.NaN,
-    };
+    return { volunteerId, classifications: classificationsOf[v]!, questions, reliability: pooledReliability(Object.values(questions)) };
   });
   const questionMeans: Partial<Record<QuestionId, number>> = {};
   QUESTIONS.forEach((question, q) => {
     if (!Number.isNaN(means[q]!)) questionMeans[question.id] = means[q]!;
   });
   return { volunteers, questionMeans, iterations, priorStrength: s };
+}
+
+/**
+ * A volunteer's one skill figure from their per-question reliabilities: the mean over their
+ * answers (questions weighted by how often they answered them), leaving out questions nobody
+ * could be compared on (NaN); NaN when none is left.
+ */
+export function pooledReliability(questions: Iterable<{ readonly answers: number; readonly reliability: number }>): number {
+  let pooled = 0;
+  let answers = 0;
+  for (const q of questions) {
+    if (Number.isNaN(q.reliability)) continue;
+    pooled += q.answers * q.reliability;
+    answers += q.answers;
+  }
+  return answers > 0 ? pooled / answers : Number.NaN;
 }
 
 /**

@@ -45,6 +45,18 @@ function imageTensor(images: Float32Array, inputSize: number): tf.Tensor4D {
   return tf.tensor4d(images, [images.length / pixels, inputSize, inputSize, 3]);
 }
 
+/**
+ * The forward pass of a training step: each image's categorical cross-entropy of the
+ * network's softmax against its target, and how many images have their target's top class as
+ * the network's (a kept tensor: it outlives the gradient's scope). Callers reduce the loss:
+ * NetworkTrainer to the batch mean, a data-parallel replica to its share of it.
+ */
+export function trainingLoss(model: Network, x: tf.Tensor4D, y: tf.Tensor2D): { perImage: tf.Tensor1D; correct: tf.Scalar } {
+  const probs = model.apply(x, { training: true }) as tf.Tensor2D;
+  const correct = tf.keep(tf.sum<tf.Scalar>(tf.cast(tf.equal(tf.argMax(probs, 1), tf.argMax(y, 1)), "int32")));
+  return { perImage: tfl.metrics.categoricalCrossentropy(y, probs) as tf.Tensor1D, correct };
+}
+
 export interface StepResult {
   /** Mean loss over the batch. */
   loss: number;
@@ -86,9 +98,9 @@ export class NetworkTrainer {
     const loss = withMathRandom(rng, () => {
       const cost = this.optimizer.minimize(
         () => {
-          const probs = this.model.apply(x, { training: true }) as tf.Tensor2D;
-          correct = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(probs, 1), tf.argMax(y, 1)), "int32")));
-          return tf.mean<tf.Scalar>(tfl.metrics.categoricalCrossentropy(y, probs));
+          const forward = trainingLoss(this.model, x, y);
+          correct = forward.correct;
+          return tf.mean<tf.Scalar>(forward.perImage);
         },
         true,
         this.variables,

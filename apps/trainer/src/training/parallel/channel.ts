@@ -2,16 +2,17 @@
  * A worker thread spoken to one request at a time: each message sent is answered by exactly
  * one message back, or by the thread's error, which also fails every later request.
  */
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
+import { startThread } from "../thread.ts";
 
 export class WorkerChannel<Request, Reply extends { type: string }> {
   private waiting: { resolve: (m: Reply) => void; reject: (e: Error) => void } | null = null;
   private failure: Error | null = null;
   readonly worker: Worker;
 
-  /** `name` says whose failure it is in errors ("training replica"). */
-  constructor(url: URL, workerData: unknown, private readonly name: string) {
-    this.worker = new Worker(url, { workerData });
+  /** Runs the TypeScript module `module`; `name` says whose failure it is in errors ("training replica"). */
+  constructor(module: URL, workerData: unknown, private readonly name: string) {
+    this.worker = startThread(module, workerData);
     this.worker.on("message", (message: Reply | { type: "error"; error: string }) => {
       const waiting = this.waiting;
       this.waiting = null;

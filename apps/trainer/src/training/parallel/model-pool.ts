@@ -28,7 +28,7 @@ export class ModelPool implements Classifier {
     const networks: Partial<Record<string, ModelFiles>> = {};
     for (const [level, network] of Object.entries(model.networks)) if (network) networks[level] = await serializeModel(network);
     const data: ModelData = { shape: model.shape, networks };
-    const copies = Array.from({ length: workers }, () => new WorkerChannel<ToModel, FromModel>(new URL("./model-worker.mjs", import.meta.url), data, "inference worker"));
+    const copies = Array.from({ length: workers }, () => new WorkerChannel<ToModel, FromModel>(new URL("./model-worker.ts", import.meta.url), data, "inference worker"));
     const pool = new ModelPool(model.shape, copies);
     try {
       await Promise.all(copies.map((c) => c.next("ready")));

@@ -52,7 +52,7 @@ export class ReplicaPool {
         optimizerState: options.optimizerState ?? null,
         trainer: options.trainer,
       };
-      return new WorkerChannel<ToReplica, FromReplica>(new URL("./replica-worker.mjs", import.meta.url), workerData, "training replica");
+      return new WorkerChannel<ToReplica, FromReplica>(new URL("./replica-worker.ts", import.meta.url), workerData, "training replica");
     });
     const pool = new ReplicaPool(replicas);
     try {

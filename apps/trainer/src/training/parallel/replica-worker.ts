@@ -8,7 +8,6 @@
  */
 import { parentPort, workerData } from "node:worker_threads";
 import * as tf from "@tensorflow/tfjs-core";
-import * as tfl from "@tensorflow/tfjs-layers";
 import { createRng } from "@hiwl/model";
 import { loadModelFromFiles } from "@hiwl/model/network";
 import {
@@ -18,6 +17,7 @@ import {
   loadOptimizerState,
   saveOptimizerState,
   setLearningRate,
+  trainingLoss,
   withMathRandom,
 } from "@hiwl/model/training";
 import { startBackend } from "../backend.ts";
@@ -94,9 +94,9 @@ function step(message: Extract<ToReplica, { type: "step" }>): FromReplica {
     // The shard's summed loss over the whole batch's size: the replicas' parts add up to the batch mean.
     const { value, grads } = withMathRandom(createRng(seed), () =>
       tf.variableGrads(() => {
-        const probs = model.apply(x, { training: true }) as tf.Tensor2D;
-        right = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(probs, 1), tf.argMax(y, 1)), "int32")));
-        return tf.div<tf.Scalar>(tf.sum(tfl.metrics.categoricalCrossentropy(y, probs)), batch);
+        const forward = trainingLoss(model, x, y);
+        right = forward.correct;
+        return tf.div<tf.Scalar>(tf.sum(forward.perImage), batch);
       }, variables),
     );
     write(variables.map((v) => grads[v.name]!), gradientSlots[index]!);
