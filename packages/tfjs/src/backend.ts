@@ -2,13 +2,15 @@
  * Picks the fastest TensorFlow.js backend available in this Node process. The native and GPU
  * backends are optional installs (their install scripts need the internet), so they are
  * loaded with dynamic imports and, when missing, skipped with a reason the CLI can print.
- * Training on wasm also needs install() (index.ts); choosing a backend installs nothing.
+ * Training on wasm also needs install() (index.ts). Choosing webgpu installs the project's
+ * WebGPU kernels (webgpu-kernels.ts): they replace tfjs-backend-webgpu's, so only after it loads.
  */
 import "@tensorflow/tfjs-backend-cpu";
 import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
 import * as tf from "@tensorflow/tfjs-core";
 import { createRequire } from "node:module";
 import path from "node:path";
+import { installWebgpuKernels } from "./webgpu-kernels.ts";
 
 export type BackendName = "tfjs-node-gpu" | "tfjs-node" | "webgpu" | "wasm" | "cpu";
 export type BackendChoice = "auto" | BackendName;
@@ -147,6 +149,7 @@ async function activateWebgpu(explicit: boolean): Promise<string> {
   // Node 21+ defines a getter-only navigator; tfjs-backend-webgpu reads navigator.gpu.
   Object.defineProperty(globalThis, "navigator", { value: { gpu }, configurable: true, writable: true });
   await importOptional(MODULES.tfjsWebgpu);
+  installWebgpuKernels();
   await activate("webgpu");
   return `the adapter ${device}`;
 }

@@ -7,5 +7,7 @@
 export { selectBackend, type BackendChoice, type BackendName, type SelectedBackend } from "./backend.ts";
 export { registerWasmGradientKernels as install } from "./wasm-gradients.ts";
 // For benchmarks and comparisons against tfjs's own kernels.
+export { profileStep, type StepProfile } from "./profile.ts";
 export { registerWasmFastKernels, unregisterWasmFastKernels } from "./wasm-fast-kernels.ts";
 export { setWasmSimdKernelsEnabled } from "./wasm-simd-kernels.ts";
+export { uninstallWebgpuKernels } from "./webgpu-kernels.ts";

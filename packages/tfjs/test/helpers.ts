@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
-import type * as tfl from "@tensorflow/tfjs-layers";
+import * as tfl from "@tensorflow/tfjs-layers";
 import { expect } from "vitest";
 
 /**
@@ -18,7 +18,7 @@ export async function trainWithoutLeaks(model: tfl.LayersModel, xs: tf.Tensor, y
     bufferCounts.push(tf.engine().backend.numDataIds());
   }
   expect(new Set(tensorCounts.slice(1)).size, `numTensors per step: ${tensorCounts.join(",")}`).toBe(1);
-  expect(new Set(bufferCounts.slice(1)).size, `wasm buffers per step: ${bufferCounts.join(",")}`).toBe(1);
+  expect(new Set(bufferCounts.slice(1)).size, `backend buffers per step: ${bufferCounts.join(",")}`).toBe(1);
   expect(losses.every(Number.isFinite)).toBe(true);
   return losses;
 }
@@ -33,4 +33,34 @@ export function random(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+/**
+ * A small net with every layer kind the EfficientNets train (convolution, depthwise
+ * convolution, batch norm, pooling, dense) trains on the current backend: the loss falls by a
+ * fifth in 12 steps, with no leak.
+ */
+export async function trainsSmallNet(): Promise<void> {
+  const rand = random(42);
+  const model = tfl.sequential({
+    layers: [
+      tfl.layers.conv2d({ inputShape: [12, 12, 3], filters: 8, kernelSize: 3, padding: "same", useBias: false }),
+      tfl.layers.batchNormalization(),
+      tfl.layers.activation({ activation: "relu" }),
+      tfl.layers.depthwiseConv2d({ kernelSize: 3, strides: 2, padding: "same", useBias: false }),
+      tfl.layers.batchNormalization(),
+      tfl.layers.activation({ activation: "relu" }),
+      tfl.layers.conv2d({ filters: 12, kernelSize: 1, activation: "relu" }),
+      tfl.layers.globalAveragePooling2d({}),
+      tfl.layers.dense({ units: 3, activation: "softmax" }),
+    ],
+  });
+  model.compile({ optimizer: tf.train.adam(0.02), loss: "categoricalCrossentropy" });
+  const xs = tf.tensor4d(Float32Array.from({ length: 8 * 12 * 12 * 3 }, () => rand() * 2 - 1), [8, 12, 12, 3]);
+  const ys = tf.oneHot(tf.tensor1d([0, 1, 2, 0, 1, 2, 0, 1], "int32"), 3);
+
+  const losses = await trainWithoutLeaks(model, xs, ys, 12);
+  expect(losses.at(-1)!, `losses: ${losses.join(",")}`).toBeLessThan(losses[0]! * 0.8);
+  tf.dispose([xs, ys]);
+  model.dispose();
 }

@@ -1,14 +1,15 @@
 /**
- * `hiwl bench train`: training and inference throughput of the networks on this machine. It
- * reaches neither the database nor the image pipeline, so it also bundles into one file that
- * runs on a bare GPU machine (scripts/gpu/pack.mjs).
+ * `hiwl bench train`: training and inference throughput of the networks on this machine, with
+ * the kernels and GPU dispatches a step takes, and with --compare-pytorch the same shapes in
+ * PyTorch (pytorch-peer.ts). It reaches neither the database nor the image pipeline, so it also
+ * bundles into one file that runs on a bare GPU machine (scripts/gpu/pack.mjs).
  */
 import { availableParallelism, cpus } from "node:os";
 import type { Command } from "commander";
 import { createRng, HIWL_CLASSES } from "@hiwl/model";
 import { createModel } from "@hiwl/model/inference";
 import { buildEfficientNet, EFFICIENTNET_VARIANT_NAMES, serializeModel, type EfficientNetVariantName } from "@hiwl/model/network";
-import type { BackendChoice } from "@hiwl/tfjs";
+import { profileStep, uninstallWebgpuKernels, type BackendChoice, type StepProfile } from "@hiwl/tfjs";
 import { startBackend } from "../training/backend.ts";
 import { NetworkTrainer, predictRows } from "@hiwl/model/training";
 import { INFERENCE_BATCH } from "../training/evaluate.ts";
@@ -16,6 +17,8 @@ import { backendOption, integer } from "../cli/option-parsers.ts";
 import { ModelPool } from "../training/parallel/model-pool.ts";
 import { ReplicaPool } from "../training/parallel/replica-pool.ts";
 import { PRESETS } from "../training/presets.ts";
+import { markdownTable } from "./markdown-table.ts";
+import { findPytorch, PYTORCH_MODELS, runPytorchPeer, type PytorchRow } from "./pytorch-peer.ts";
 
 /** HIWL's own step, which docs/benchmarks.md's throughput tables measured. */
 const STEP = PRESETS.paper.training;
@@ -29,6 +32,14 @@ export interface BenchRow {
   batch: number;
   trainImagesPerSec: number;
   inferImagesPerSec: number;
+  /** Kernels one training step runs on the main thread; null for replicas (they run in workers). */
+  kernelsPerStep: number | null;
+  /** Of those, compute passes dispatched to the GPU (webgpu only). */
+  dispatchesPerStep: number | null;
+  /** With --profile: the kernel kinds that took longest in one step, with their counts. */
+  slowestKernels: StepProfile["byKernel"] | null;
+  /** The same shapes in PyTorch on as many threads as the row uses cores (--compare-pytorch). */
+  pytorch: PytorchRow | null;
 }
 
 interface BenchTrainOptions {
@@ -38,6 +49,9 @@ interface BenchTrainOptions {
   workers: string;
   steps: number;
   backend: BackendChoice;
+  comparePytorch?: boolean;
+  tfjsWebgpuKernels?: boolean;
+  profile?: boolean;
   json?: boolean;
 }
 
@@ -51,6 +65,9 @@ export function registerBenchTrain(bench: Command): void {
     .option("--workers <list>", "comma-separated replica counts on worker threads (0: train on the main thread)", "0")
     .option("--steps <n>", "timed training steps after one warm-up step", integer("--steps", 1), 5)
     .addOption(backendOption())
+    .option("--compare-pytorch", "also run each shape in Debian's PyTorch (python3-torch, python3-torchvision) and print the ratio (b0 only: torchvision has no tiny or nano)")
+    .option("--tfjs-webgpu-kernels", "on webgpu, train with tfjs-backend-webgpu's own filter-gradient kernels instead of the project's (for comparison)")
+    .option("--profile", "time each kernel kind in one step and print the slowest (GPU timestamp queries on webgpu where the adapter has them)")
     .option("--json", "one JSON object per row instead of a table")
     .action(async (opts: BenchTrainOptions) => {
       const variants = list(opts.variant) as EfficientNetVariantName[];
@@ -59,16 +76,23 @@ export function registerBenchTrain(bench: Command): void {
       const sizes = list(opts.inputSize).map(integer("--input-size", 16));
       const batches = list(opts.batch).map(integer("--batch", 2));
       const workerCounts = list(opts.workers).map(integer("--workers", 0));
+      const python = opts.comparePytorch ? findPytorch() : null;
       const selected = await startBackend(opts.backend, opts.json ? undefined : console.log);
+      if (opts.tfjsWebgpuKernels) uninstallWebgpuKernels();
       const rows: BenchRow[] = [];
       for (const variant of variants) {
         for (const inputSize of sizes) {
           for (const batch of batches) {
             for (const workers of workerCounts) {
-              const measured = await measure(variant, inputSize, batch, opts.steps, workers);
-              const row = { backend: selected.backend, workers, model: variant, inputSize, batch, ...measured };
+              const measured = await measure(variant, inputSize, batch, opts.steps, workers, opts.profile ?? false);
+              const pytorch =
+                python && PYTORCH_MODELS.includes(variant)
+                  ? runPytorchPeer(python, { inputSize, batch, threads: Math.max(1, workers), steps: opts.steps, step: STEP })
+                  : null;
+              const row = { backend: selected.backend, workers, model: variant, inputSize, batch, ...measured, pytorch };
               rows.push(row);
               if (opts.json) console.log(JSON.stringify(row));
+              else if (row.slowestKernels) console.log(formatProfile(row));
             }
           }
         }
@@ -94,7 +118,8 @@ async function measure(
   batch: number,
   steps: number,
   workers: number,
-): Promise<Pick<BenchRow, "trainImagesPerSec" | "inferImagesPerSec">> {
+  profile: boolean,
+): Promise<Pick<BenchRow, "trainImagesPerSec" | "inferImagesPerSec" | "kernelsPerStep" | "dispatchesPerStep" | "slowestKernels">> {
   const options = { optimizer: STEP.optimizer, learningRate: STEP.lr, weightDecay: STEP.weightDecay };
   const model = buildEfficientNet({ variant, numClasses: HIWL_CLASSES.length, inputSize, seed: 1 });
   const trainer =
@@ -111,6 +136,7 @@ async function measure(
       await trainer.step(images.slice(), targets, STEP.lr, rng);
       if (i > 0) trainMs.push(performance.now() - start);
     }
+    const profiled = trainer instanceof NetworkTrainer ? await profileStep(() => trainer.step(images.slice(), targets, STEP.lr, rng)) : null;
     // With workers, inference runs on as many copies of the model (ModelPool, the model API's classify()).
     const copies = workers === 0 ? null : await ModelPool.start(createModel({ classes: [...HIWL_CLASSES], hierarchy: "flat", inputSize }, { flat: model }), workers);
     const inferMs: number[] = [];
@@ -123,6 +149,9 @@ async function measure(
     return {
       trainImagesPerSec: round((batch * 1000) / median(trainMs)),
       inferImagesPerSec: round((INFERENCE_BATCH * 1000) / median(inferMs)),
+      kernelsPerStep: profiled?.kernels ?? null,
+      dispatchesPerStep: profiled?.dispatches ?? null,
+      slowestKernels: profile && profiled ? profiled.byKernel.slice(0, PROFILE_ROWS) : null,
     };
   } finally {
     await (trainer instanceof ReplicaPool ? trainer.close() : trainer.dispose());
@@ -132,6 +161,19 @@ async function measure(
 
 const round = (x: number) => Math.round(x * 10) / 10;
 
+const PROFILE_ROWS = 10;
+
+function formatProfile(row: BenchRow): string {
+  const total = row.slowestKernels!.reduce((sum, k) => sum + (k.ms ?? 0), 0);
+  return [
+    `${row.model} ${row.inputSize}px batch ${row.batch}: the slowest kernel kinds of one step (${row.kernelsPerStep} kernels)`,
+    markdownTable(
+      ["kernel", "count", "ms", "share of these"],
+      row.slowestKernels!.map((k) => [k.name, String(k.count), k.ms === null ? "-" : k.ms.toFixed(1), k.ms === null || total === 0 ? "-" : `${((100 * k.ms) / total).toFixed(0)}%`]),
+    ),
+  ].join("\n");
+}
+
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
@@ -139,18 +181,36 @@ function median(values: number[]): number {
 }
 
 function formatTable(rows: BenchRow[]): string {
-  const table = [
-    ["backend", "workers", "model", "input", "batch", "train img/s", "infer img/s"],
-    ...rows.map((r) => [
+  const withPytorch = rows.some((r) => r.pytorch);
+  const withDispatches = rows.some((r) => r.dispatchesPerStep !== null);
+  const count = (n: number | null) => (n === null ? "-" : String(n));
+  const ratio = (ours: number, theirs: number | undefined) => (theirs ? `${(ours / theirs).toFixed(2)}x` : "-");
+  return markdownTable(
+    [
+      "backend",
+      "workers",
+      "model",
+      "input",
+      "batch",
+      "train img/s",
+      ...(withPytorch ? ["PyTorch train", "ratio"] : []),
+      "infer img/s",
+      ...(withPytorch ? ["PyTorch infer", "ratio"] : []),
+      "kernels/step",
+      ...(withDispatches ? ["dispatches/step"] : []),
+    ],
+    rows.map((r) => [
       r.backend,
       r.workers === 0 ? "main" : String(r.workers),
       r.model,
       `${r.inputSize}px`,
       String(r.batch),
       r.trainImagesPerSec.toFixed(1),
+      ...(withPytorch ? [r.pytorch ? r.pytorch.trainImagesPerSec.toFixed(1) : "-", ratio(r.trainImagesPerSec, r.pytorch?.trainImagesPerSec)] : []),
       r.inferImagesPerSec.toFixed(1),
+      ...(withPytorch ? [r.pytorch ? r.pytorch.inferImagesPerSec.toFixed(1) : "-", ratio(r.inferImagesPerSec, r.pytorch?.inferImagesPerSec)] : []),
+      count(r.kernelsPerStep),
+      ...(withDispatches ? [count(r.dispatchesPerStep)] : []),
     ]),
-  ];
-  const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
-  return table.map((row) => row.map((cell, i) => (i >= 5 ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join("  ")).join("\n");
+  );
 }

@@ -1,0 +1,55 @@
+/**
+ * `hiwl bench train` end to end, small: throughput, kernels per step, GPU dispatches on
+ * WebGPU (Mesa's lavapipe where there is no GPU) and the PyTorch peer in the same run.
+ */
+import { execFile } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { describe, expect, it } from "vitest";
+import type { BenchRow } from "../src/bench/throughput.ts";
+
+const HIWL = fileURLToPath(new URL("../bin/hiwl.mjs", import.meta.url));
+
+async function bench(...args: string[]): Promise<BenchRow[]> {
+  const { stdout } = await promisify(execFile)(process.execPath, [HIWL, "bench", "train", "--input-size", "32", "--batch", "4", "--steps", "1", "--json", ...args], {
+    timeout: 240_000,
+  });
+  return stdout.trim().split("\n").map((line) => JSON.parse(line) as BenchRow);
+}
+
+describe("hiwl bench train", { timeout: 300_000 }, () => {
+  it("measures B0 on wasm beside PyTorch's torchvision B0 on the same number of threads, and counts the kernels of a step", async () => {
+    const rows = await bench("--variant", "b0,nano", "--backend", "wasm", "--compare-pytorch");
+    expect(rows.map((r) => [r.model, r.backend, r.workers])).toEqual([
+      ["b0", "wasm", 0],
+      ["nano", "wasm", 0],
+    ]);
+    const [b0, nano] = rows as [BenchRow, BenchRow];
+    for (const row of rows) {
+      expect(row.trainImagesPerSec).toBeGreaterThan(0);
+      expect(row.inferImagesPerSec).toBeGreaterThan(0);
+      expect(row.dispatchesPerStep).toBeNull();
+    }
+    // B0's 16 blocks of several layers each, forward and backward, against nano's few.
+    expect(b0.kernelsPerStep!).toBeGreaterThan(1000);
+    expect(nano.kernelsPerStep!).toBeLessThan(b0.kernelsPerStep!);
+    expect(b0.pytorch).toMatchObject({ threads: 1, torch: expect.stringMatching(/^\d+\.\d+/) });
+    expect(b0.pytorch!.trainImagesPerSec).toBeGreaterThan(0);
+    expect(b0.pytorch!.inferImagesPerSec).toBeGreaterThan(0);
+    expect(nano.pytorch).toBeNull();
+  });
+
+  it("counts GPU dispatches on webgpu, with the project's filter-gradient kernels or tfjs's own", async () => {
+    const [project] = await bench("--variant", "nano", "--backend", "webgpu");
+    const [tfjs] = await bench("--variant", "nano", "--backend", "webgpu", "--tfjs-webgpu-kernels");
+    for (const row of [project!, tfjs!]) {
+      expect(row.backend).toBe("webgpu");
+      expect(row.trainImagesPerSec).toBeGreaterThan(0);
+      expect(row.dispatchesPerStep!).toBeGreaterThan(100);
+      expect(row.dispatchesPerStep!).toBeLessThanOrEqual(row.kernelsPerStep! * 3);
+    }
+    expect(project!.kernelsPerStep).toBe(tfjs!.kernelsPerStep);
+    // Each filter gradient split over rows adds one pass that sums the partials.
+    expect(project!.dispatchesPerStep!).toBeGreaterThan(tfjs!.dispatchesPerStep!);
+  });
+});

@@ -1,0 +1,83 @@
+/**
+ * The project's WebGPU kernels against the cpu backend, on whatever WebGPU adapter this machine
+ * has: on a CPU machine Mesa's lavapipe, which scripts/system-deps.mjs installs (timings there
+ * mean nothing, results do).
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import { beforeAll, describe, expect, it } from "vitest";
+import { compareWithCpu, convCases, describeCase, type ConvCase } from "./conv-cases.ts";
+import { trainsSmallNet } from "./helpers.ts";
+import { selectBackend } from "../src/index.ts";
+import { splitRows } from "../src/webgpu-kernels.ts";
+
+/** Shaders that ran on the webgpu backend: tfjs keys its pipeline cache by the program's shaderKey. */
+function shadersRun(): string[] {
+  const backend = tf.findBackend("webgpu") as unknown as { pipelineCache: Record<string, unknown> };
+  return Object.keys(backend.pipelineCache);
+}
+
+// Larger than a 16x16 tile and than one chunk of rows, with channel counts that fill no tile,
+// so that tiling, the split over rows and the sum of partials are all exercised.
+const largeCases: ConvCase[] = [
+  { batch: 4, height: 20, width: 20, channels: 19, outChannels: 37, kernel: 3, stride: 1, pad: "same", multiplier: 1 },
+  { batch: 3, height: 33, width: 31, channels: 40, outChannels: 24, kernel: 1, stride: 1, pad: "valid", multiplier: 1 },
+  { batch: 2, height: 29, width: 30, channels: 3, outChannels: 32, kernel: 3, stride: 2, pad: "same", multiplier: 1 },
+  { batch: 4, height: 24, width: 24, channels: 70, outChannels: 70, kernel: 5, stride: 2, pad: "same", multiplier: 1 },
+  { batch: 3, height: 18, width: 18, channels: 40, outChannels: 80, kernel: 3, stride: 1, pad: "same", multiplier: 2 },
+];
+
+beforeAll(async () => {
+  try {
+    await selectBackend({ backend: "webgpu" });
+  } catch (error) {
+    throw new Error(
+      `these tests need a WebGPU adapter; on a machine without a GPU, Mesa's lavapipe (\`node scripts/system-deps.mjs\` installs it): ${String(error)}`,
+      { cause: error },
+    );
+  }
+});
+
+describe("rows split for the partial sums", () => {
+  it("covers every row once, in chunks of the tile's multiple, and more chunks when the rest of the grid is small", () => {
+    for (const [rows, base, multiple] of [
+      [65_536, 18, 16],
+      [65_536, 2_000, 16],
+      [1_600, 54, 16],
+      [100, 4, 1],
+      [7, 1, 16],
+    ] as const) {
+      const { splits, chunk } = splitRows(rows, base, multiple);
+      expect(chunk % multiple).toBe(0);
+      expect(splits * chunk).toBeGreaterThanOrEqual(rows);
+      expect((splits - 1) * chunk).toBeLessThan(rows);
+    }
+    expect(splitRows(65_536, 18, 16).splits).toBeGreaterThan(50);
+    expect(splitRows(65_536, 2_000, 16).splits).toBe(1);
+  });
+});
+
+describe("WebGPU filter-gradient kernels match the cpu backend", { timeout: 300_000 }, () => {
+  for (const c of [...convCases(), ...largeCases]) {
+    if (c.multiplier === 1) {
+      it(`conv2d ${describeCase(c)} -> ${c.outChannels}`, () =>
+        compareWithCpu("webgpu", c, false, (x, w) => tf.conv2d(x, w, c.stride, c.pad)));
+    }
+    it(`depthwiseConv2d ${describeCase(c)} multiplier ${c.multiplier}`, () =>
+      compareWithCpu("webgpu", c, true, (x, w) => tf.depthwiseConv2d(x, w, c.stride, c.pad)));
+  }
+
+  it("ran the project's shaders, not tfjs-backend-webgpu's", () => {
+    const shaders = shadersRun();
+    expect(shaders.some((key) => key.startsWith("hiwlConv2DFilterPartials"))).toBe(true);
+    expect(shaders.some((key) => key.startsWith("hiwlDepthwiseFilterPartials"))).toBe(true);
+    expect(shaders.some((key) => key.startsWith("hiwlSumPartials"))).toBe(true);
+    expect(shaders.some((key) => key.startsWith("conv2DDerFilter") || key.startsWith("depthwise_conv2d_DerFilter"))).toBe(false);
+  });
+});
+
+describe("training on webgpu", { timeout: 300_000 }, () => {
+  it("trains a small tfjs-layers net with decreasing loss and no buffer leak", async () => {
+    await tf.setBackend("webgpu");
+    await trainsSmallNet();
+  });
+});
