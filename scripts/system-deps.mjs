@@ -2,9 +2,10 @@
 // The system packages the tests need, installed where they are missing: `npm test` and
 // `.ci/run` run this first. As root with apt (CI, a fresh container) it installs them;
 // otherwise it stops with the exact commands to run. Browsers cannot be downloaded here, so
-// Playwright drives Debian's Chromium; WebGPU kernels are tested on Mesa's lavapipe, which
-// gives Dawn a software adapter from Mesa 25 on (Debian bookworm's 22.3 gives none, so on
-// bookworm it comes from bookworm-backports).
+// Playwright drives Debian's Chromium; the training benchmark's peer is Debian's PyTorch;
+// WebGPU kernels are tested on Mesa's lavapipe, which gives Dawn a software adapter from
+// Mesa 25 on (Debian bookworm's 22.3 gives none, so on bookworm it comes from
+// bookworm-backports).
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 
@@ -20,6 +21,12 @@ function installedMajor(pkg) {
 /** What the tests need: how to tell it is there, and the Debian packages that provide it. */
 const NEEDS = [
   { what: "chromium", why: "the end-to-end tests (Playwright)", present: () => existsSync("/usr/bin/chromium"), pkgs: ["chromium"] },
+  {
+    what: "PyTorch with torchvision (Debian's)",
+    why: "the comparison of `hiwl bench train --compare-pytorch`",
+    present: () => ["torch", "torchvision"].every((m) => existsSync(`/usr/lib/python3/dist-packages/${m}/__init__.py`)),
+    pkgs: ["python3-torch", "python3-torchvision"],
+  },
   {
     what: "Mesa's lavapipe 25+ (mesa-vulkan-drivers)",
     why: "the WebGPU kernel tests (packages/tfjs)",
