@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // Packs `hiwl bench train` for a bare GPU machine (no Node, no npm, no network; see
 // docs/gpu.md): one bundled script plus the pruned runtime packages it loads by name,
-// as .gpu/app.tar.xz. scripts/gpu/run.sh unpacks and runs it there.
+// as .gpu/app.tar.xz, this machine's Node as .gpu/node.xz, and the Vulkan/GL loader
+// libraries as .deb files in .gpu/debs. scripts/gpu/run.sh unpacks and runs it there.
 import { execFileSync } from "node:child_process";
-import { cpSync, mkdirSync, rmSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
@@ -53,4 +54,19 @@ await build({
 
 mkdirSync(join(root, ".gpu"), { recursive: true });
 execFileSync("tar", ["-cJf", join(root, ".gpu/app.tar.xz"), "-C", app, "."]);
+rmSync(app, { recursive: true });
 console.log(`packed ${join(root, ".gpu/app.tar.xz")}`);
+
+const node = join(root, ".gpu/node.xz");
+if (!existsSync(node)) {
+  execFileSync("sh", ["-c", `xz -c "${process.execPath}" > "${node}"`]);
+  console.log(`packed ${node}`);
+}
+
+// Without the glvnd/X libraries NVIDIA's Vulkan ICD reports "Could not get 'vkCreateInstance'".
+const DEBS = ["libvulkan1", "libegl1", "libglvnd0", "libopengl0", "libgl1", "libglx0", "libgles2", "libx11-6", "libxext6", "libxcb1", "libxau6", "libxdmcp6", "libbsd0", "libmd0"];
+const debs = join(root, ".gpu/debs");
+rmSync(debs, { recursive: true, force: true });
+mkdirSync(debs);
+execFileSync("apt-get", ["download", ...DEBS], { cwd: debs, stdio: "ignore" });
+console.log(`downloaded ${DEBS.length} Debian packages into ${debs}`);
