@@ -4,7 +4,7 @@
 // as .gpu/app.tar.xz, this machine's Node as .gpu/node.xz, and the Vulkan/GL loader
 // libraries as .deb files in .gpu/debs. scripts/gpu/run.sh unpacks and runs it there.
 import { execFileSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, rmSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
@@ -29,7 +29,19 @@ for (const [name, files] of Object.entries(RUNTIME)) {
   for (const file of files) cpSync(join(root, "node_modules", name, file), join(app, "node_modules", name, file), { recursive: true });
 }
 
+const bin = join(app, "bin");
+const options = {
+  bundle: true,
+  platform: "node",
+  format: "esm",
+  target: "node20",
+  external: Object.keys(RUNTIME),
+  // Bundled CommonJS (commander) requires Node built-ins, which an ES module has no require for.
+  banner: { js: 'import { createRequire as __createRequire } from "node:module"; const require = __createRequire(import.meta.url);' },
+  logLevel: "warning",
+};
 await build({
+  ...options,
   stdin: {
     contents: `
       import { Command } from "commander";
@@ -41,16 +53,20 @@ await build({
     resolveDir: root,
     loader: "ts",
   },
-  bundle: true,
-  platform: "node",
-  format: "esm",
-  target: "node20",
-  outfile: join(app, "throughput.mjs"),
-  external: Object.keys(RUNTIME),
-  // Bundled CommonJS (commander) requires Node built-ins, which an ES module has no require for.
-  banner: { js: 'import { createRequire as __createRequire } from "node:module"; const require = __createRequire(import.meta.url);' },
-  logLevel: "warning",
+  outfile: join(bin, "throughput.mjs"),
 });
+// The replicas' and model copies' threads (--workers): each its own bundle beside the main one,
+// started through a thread.mjs that loads the bundle of the TypeScript module it is given
+// (in the repository, thread.mjs registers tsx instead).
+await build({
+  ...options,
+  entryPoints: ["replica-worker", "model-worker"].map((name) => join(root, `apps/trainer/src/training/parallel/${name}.ts`)),
+  outdir: bin,
+  outExtension: { ".js": ".mjs" },
+});
+writeFileSync(join(bin, "thread.mjs"), 'await import(process.argv[2].replace(/\\.ts$/, ".mjs"));\n');
+// The project's WebAssembly kernels, where the bundle looks for them (../dist from bin/).
+cpSync(join(root, "packages/tfjs/dist/kernels.wasm"), join(app, "dist/kernels.wasm"));
 
 mkdirSync(join(root, ".gpu"), { recursive: true });
 execFileSync("tar", ["-cJf", join(root, ".gpu/app.tar.xz"), "-C", app, "."]);

@@ -16,7 +16,7 @@ ldconfig 2>/dev/null
 { nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv 2>&1 || echo "no nvidia-smi"; } | tee "$OUT/gpu.txt"
 tar -xJf "$assets/app.tar.xz" -C /tmp/gpu/app
 cd /tmp/gpu/app
-bench() { timeout "$1" node throughput.mjs --backend "$2" "${@:3}" 2>&1; }
+bench() { timeout "$1" node bin/throughput.mjs --backend "$2" "${@:3}" 2>&1; }
 # The figures: B0 at 64 px (target 1,150 img/s) and 224 px (target 500), project kernels first.
 bench 150 webgpu --json --variant b0 --input-size 64 --batch 32,64,128 --steps 4 | tee -a "$OUT/bench.jsonl"
 bench 120 webgpu --json --variant b0 --input-size 224 --batch 32,64 --steps 3 | tee -a "$OUT/bench.jsonl"
