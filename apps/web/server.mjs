@@ -10,6 +10,12 @@
  *
  * HIWL_TRUST_PROXY: comma-separated addresses, CIDR ranges or the names loopback, linklocal,
  * uniquelocal (proxy-addr's syntax); unset, no proxy is trusted.
+ * HIWL_REQUEST_LOG: "json" (default) prints one JSON line per request; "off" none.
+ * HIWL_SHUTDOWN_SECONDS: how long SIGTERM waits for requests in flight (default 10).
+ *
+ * On SIGTERM or SIGINT the server stops accepting connections, answers the requests it has
+ * (closing their connections after), and exits; a request still running after
+ * HIWL_SHUTDOWN_SECONDS is cut off and the exit code is 1.
  */
 import { createServer } from "node:http";
 import { fileURLToPath } from "node:url";
@@ -25,12 +31,37 @@ const trusted = (process.env.HIWL_TRUST_PROXY ?? "")
   .map((s) => s.trim())
   .filter(Boolean);
 const trust = proxyAddr.compile(trusted);
+const requestLog = (process.env.HIWL_REQUEST_LOG ?? "json") !== "off";
+const shutdownMs = 1000 * Number(process.env.HIWL_SHUTDOWN_SECONDS ?? 10);
+let inFlight = 0;
+let stopping = false;
+
+/** One line of the server's log, JSON so that a log collector reads it without a parser of its own. */
+const logLine = (fields) => console.log(JSON.stringify({ time: new Date().toISOString(), ...fields }));
 
 const app = next({ dev: false, dir, port });
 const handle = app.getRequestHandler();
 await app.prepare();
 
 const server = createServer((req, res) => {
+  const start = performance.now();
+  inFlight++;
+  // Once stopping, each connection closes after its response instead of waiting idle.
+  if (stopping) res.setHeader("connection", "close");
+  res.once("close", () => {
+    inFlight--;
+    if (!requestLog) return;
+    logLine({
+      method: req.method,
+      path: req.url?.split("?")[0],
+      status: res.statusCode,
+      ms: Math.round((performance.now() - start) * 10) / 10,
+      bytes: Number(res.getHeader("content-length") ?? 0) || undefined,
+      address: req.headers["x-forwarded-for"],
+      requestId: res.getHeader("x-request-id"),
+      ...(res.writableFinished ? {} : { aborted: true }),
+    });
+  });
   const peerTrusted = trust(req.socket.remoteAddress ?? "", 0);
   // Next fills in the x-forwarded-* headers only where they are missing: from an untrusted
   // peer they are removed first, so Next derives them from the connection itself.
@@ -54,9 +85,17 @@ server.listen(port, () => {
 
 for (const signal of ["SIGINT", "SIGTERM"]) {
   process.on(signal, () => {
-    server.close(() => process.exit(0));
-    // Keep-alive connections would hold close() open.
+    if (stopping) return;
+    stopping = true;
+    logLine({ event: "stopping", signal, inFlight });
+    server.close(() => {
+      logLine({ event: "stopped" });
+      process.exit(0);
+    });
     server.closeIdleConnections();
-    setTimeout(() => process.exit(0), 5_000).unref();
+    setTimeout(() => {
+      logLine({ event: "stopped", cutOff: inFlight });
+      process.exit(1);
+    }, shutdownMs).unref();
   });
 }

@@ -4,17 +4,20 @@
  */
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { writeFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
   checkTallies,
+  createDb,
   createResearcher,
   createSession,
   ensureVolunteer,
   getSessionVolunteer,
   insertGalaxies,
+  migrate,
   submitClassification,
   verifyResearcher,
 } from "@hiwl/db";
@@ -259,5 +262,76 @@ describe("hiwl gold and hiwl skills", () => {
     expect(rows.get("sure")).toMatchObject({ classifications: "1", "gold agreed": "3/3" });
     expect(rows.get("unsure")).toMatchObject({ classifications: "1", "gold agreed": "1/2" });
     expect(Number(rows.get("sure")!.reliability)).toBeGreaterThan(Number(rows.get("unsure")!.reliability));
+  });
+});
+
+describe("hiwl db backup", () => {
+  it("copies the live database while votes keep arriving: the copy is one moment's state, and it restores", async () => {
+    await insertGalaxies(t.db, Array.from({ length: 40 }, (_, i) => ({ externalId: `b${i}`, source: "backup-test", imagePath: `images/b/${i}.jpg` })));
+    const galaxies = (await t.db.galaxy.findMany({ where: { source: "backup-test" }, orderBy: { id: "asc" } })).map((x) => x.id);
+    // A writer of its own (another connection, as the site is) votes until the backup is done.
+    const writer = createDb({ dataDir: t.dataDir });
+    let writing = true;
+    let written = 0;
+    const votes = (async () => {
+      for (let i = 0; writing; i++) {
+        const volunteer = `backer${i % 7}`;
+        // better-sqlite3 answers at once, so without this the loop would starve the timers.
+        await new Promise((resolve) => setImmediate(resolve));
+        await ensureVolunteer(writer, volunteer);
+        const now = new Date();
+        const galaxyId = galaxies[i % galaxies.length]!;
+        await submitClassification(writer, { volunteerId: volunteer, galaxyId, answers: ROUND, startedAt: now, finishedAt: now }, { requireHandout: false }).catch(
+          // The same volunteer on the same galaxy again: refused, as it should be.
+          () => {},
+        );
+        written++;
+      }
+    })();
+    const writerState: { error: Error | null } = { error: null };
+    votes.catch((error: unknown) => (writerState.error = error instanceof Error ? error : new Error(String(error))));
+    while (written < 20) {
+      if (writerState.error) throw writerState.error;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    const before = await t.db.classification.count();
+    const file = join(t.dataDir, "backup.db");
+    const run = await hiwl(["db", "backup", file]);
+    const after = await t.db.classification.count();
+    writing = false;
+    await votes;
+    await writer.$disconnect();
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    const printed = /^backed up .*hiwl\.db to (.*) \([\d.]+ MB, integrity checked: (\d+) galaxies, (\d+) classifications\)\n$/.exec(run.stdout);
+    expect(printed, run.stdout).not.toBeNull();
+    expect(printed![1]).toBe(file);
+    const copied = Number(printed![3]);
+    expect(copied).toBeGreaterThanOrEqual(before);
+    expect(copied).toBeLessThanOrEqual(after);
+    // Votes arrived while the copy was made.
+    expect(after).toBeGreaterThan(before);
+
+    // Restored as docs/operations.md says: the file becomes hiwl.db of a data directory.
+    const restoredDir = mkdtempSync(join(tmpdir(), "hiwl-restore-"));
+    try {
+      copyFileSync(file, join(restoredDir, "hiwl.db"));
+      await migrate(restoredDir);
+      const restored = createDb({ dataDir: restoredDir });
+      try {
+        expect(await restored.classification.count()).toBe(copied);
+        // Every tally matches the classifications in the copy: no half-applied vote.
+        expect(await checkTallies(restored)).toEqual([]);
+      } finally {
+        await restored.$disconnect();
+      }
+    } finally {
+      rmSync(restoredDir, { recursive: true, force: true });
+    }
+
+    const again = await hiwl(["db", "backup", file]);
+    expect(again).toMatchObject({ code: 1, stderr: `hiwl: ${file} exists: name a new file, or pass --overwrite\n` });
+    expect((await hiwl(["db", "backup", file, "--overwrite"])).code).toBe(0);
+    expect((await hiwl(["db", "backup", join(t.dataDir, "hiwl.db")])).stderr).toMatch(/is the live database itself/);
   });
 });

@@ -8,6 +8,7 @@ import { promisify } from "node:util";
 import { beforeAll, describe, expect, it } from "vitest";
 import { seedSynthetic } from "@hiwl/catalog";
 import {
+  checkHealth,
   activateModelVersion,
   claimNextJob,
   createModelVersion,
@@ -316,8 +317,12 @@ describe("hiwl watch", () => {
     }
     expect(row).toMatchObject({ status: "running", workerId: "cli" });
     expect(progressOf(row).epochs).toBe(50);
+    // Its heartbeat for /api/health, saying what it does.
+    expect(await t.db.workerHeartbeat.findUnique({ where: { workerId: "cli" } })).toMatchObject({ stoppedAt: null });
+    expect((await checkHealth(t.db)).worker).toMatchObject({ ok: true, workerId: "cli", detail: `cli: job ${queued.id}` });
     child.kill("SIGTERM");
     expect(await exited).toEqual([0, null]);
+    expect(await t.db.workerHeartbeat.findUnique({ where: { workerId: "cli" } })).toMatchObject({ state: "stopped", stoppedAt: expect.any(Date) });
     const failed = /^training failed: (\S+) interrupted: the worker was stopped \(SIGTERM\); continue it with --resume/.exec((await job(queued.id)).error ?? "");
     expect(failed).not.toBeNull();
     // The interrupted run's settings: the job's beat the worker's options, which beat the preset.

@@ -308,6 +308,7 @@ export const CASES: BadInput[] = [
     }),
   ),
   { area: "files", name: "votes export without a session", run: async () => expectError(await new RawClient(site.url).send("/api/export/votes.csv"), 401) },
+  { area: "API", name: "health of a part that cannot be asked for alone", run: async () => expectError(await volunteer.send("/api/health?only=model"), 400, /only=model: the one check that can be asked for alone is 'database'/) },
   // Cookies.
   {
     area: "cookies",
@@ -342,6 +343,8 @@ export const CASES: BadInput[] = [
     },
   },
   // The CLI.
+  { area: "CLI", name: "hiwl db backup onto the live database", run: () => expectCliError(["db", "backup", join(site.dataDir, "hiwl.db")], "is the live database itself: name another file") },
+  { area: "CLI", name: "hiwl db backup into a missing folder", run: () => expectCliError(["db", "backup", join(site.dataDir, "no-such-folder", "copy.db")], /no folder .*no-such-folder for the copy/) },
   { area: "CLI", name: "hiwl seed synthetic --count abc", run: () => expectCliError(["seed", "synthetic", "--count", "abc"], '--count must be a non-negative integer, got "abc"') },
   { area: "CLI", name: "hiwl train --epochs 0", run: () => expectCliError(["train", "--epochs", "0"], '--epochs must be an integer >= 1, got "0"') },
   { area: "CLI", name: "hiwl train --lr abc", run: () => expectCliError(["train", "--lr", "abc"], '--lr must be a positive number, got "abc"') },

@@ -33,6 +33,8 @@ export interface Site {
   log: () => string;
   /** A client on the site's database (one per test: disconnect it). */
   db: () => Db;
+  /** Sends the server a signal and waits for it to exit; its exit code. The data stays until stop(). */
+  signal: (signal: NodeJS.Signals) => Promise<number | null>;
   stop: () => Promise<void>;
 }
 
@@ -69,8 +71,13 @@ export async function startSite(seed: (db: Db, dataDir: string) => Promise<void>
     dataDir,
     log: () => output,
     db: () => createDb({ dataDir }),
+    async signal(signal) {
+      child.kill(signal);
+      await exited;
+      return child.exitCode;
+    },
     async stop() {
-      child.kill("SIGTERM");
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
       await exited;
       rmSync(dataDir, { recursive: true, force: true });
     },

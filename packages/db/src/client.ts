@@ -9,7 +9,7 @@ export type Db = PrismaClient;
 type SqlDriverAdapter = Awaited<ReturnType<PrismaBetterSQLite3["connect"]>>;
 
 /** How long a statement waits for another process's write lock before failing. */
-const BUSY_TIMEOUT_MS = 5000;
+export const BUSY_TIMEOUT_MS = 5000;
 
 /**
  * One PrismaClient holds one better-sqlite3 connection. The adapter serialises transactions

@@ -23,6 +23,8 @@ export * from "./favourites.ts";
 export * from "./talk.ts";
 export * from "./gold.ts";
 export * from "./skills.ts";
+export * from "./health.ts";
+export * from "./backup.ts";
 export { parseJsonText } from "./json-text.ts";
 export type * from "./generated/prisma/client.ts";
 export { Prisma } from "./generated/prisma/client.ts";

@@ -10,5 +10,6 @@ export * from "./labels/class-sets.ts";
 export * from "./labels/reliability.ts";
 export * from "./training/metrics.ts";
 export * from "./random.ts";
+export { METADATA_FILE } from "./network/files.ts";
 export * from "./active-learning/acquisition.ts";
 export * from "./active-learning/retirement.ts";

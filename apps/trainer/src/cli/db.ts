@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { checkTallies, databasePath, db, migrate, repairTallies, type TallyMismatch } from "@hiwl/db";
+import { backupDatabase, checkTallies, databasePath, db, migrate, repairTallies, type TallyMismatch } from "@hiwl/db";
 import { count } from "./text.ts";
 
 /** Mismatches printed in full; the rest are counted. */
@@ -24,6 +24,18 @@ export function registerDb(program: Command) {
     .action(async () => {
       await migrate();
       console.log(`database up to date: ${databasePath()}`);
+    });
+  group
+    .command("backup")
+    .description("copy the database to FILE while the site and the worker keep running (SQLite's online backup; restore: docs/operations.md)")
+    .argument("<file>", "where the copy goes (a new file)")
+    .option("--overwrite", "replace FILE if it exists")
+    .action((file: string, options: { overwrite?: boolean }) => {
+      const result = backupDatabase(file, { overwrite: options.overwrite });
+      const size = `${(result.bytes / 1e6).toFixed(1)} MB`;
+      console.log(
+        `backed up ${databasePath()} to ${result.file} (${size}, integrity checked: ${count(result.galaxies, "galaxy", "galaxies")}, ${count(result.classifications, "classification", "classifications")})`,
+      );
     });
   group
     .command("check")

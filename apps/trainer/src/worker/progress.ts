@@ -27,7 +27,7 @@ export class JobReporter {
 
   constructor(
     private readonly db: Db,
-    private readonly jobId: number,
+    readonly jobId: number,
     private readonly workerId: string,
     private readonly options: ReporterOptions,
   ) {

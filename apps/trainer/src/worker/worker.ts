@@ -22,6 +22,8 @@ import {
   latestClassificationId,
   listJobs,
   queueTrainingJob,
+  recordWorkerHeartbeat,
+  recordWorkerStopped,
   refreshVolunteerSkills,
   trainingJobConfigOf,
   type Db,
@@ -140,9 +142,33 @@ export class TrainingWorker {
     this.mark = await latestClassificationId(this.db);
   }
 
-  /** Works until stop(): start(), then tick() whenever there may be work. */
+  /**
+   * Works until stop(): start(), then tick() whenever there may be work, with a heartbeat that
+   * /api/health reads (every heartbeatMs, jobs or not), marked stopped at the end.
+   */
   async run(): Promise<void> {
     await this.start();
+    await this.beat();
+    const heartbeat = setInterval(() => void this.beat(), this.heartbeatMs);
+    try {
+      await this.loop();
+    } finally {
+      clearInterval(heartbeat);
+      // Best effort: the database may be what stopped the worker.
+      await recordWorkerStopped(this.db, this.options.workerId).catch(() => {});
+    }
+  }
+
+  /** The worker's heartbeat with what it does ("idle", "job 12"); a failed write is logged, not thrown. */
+  private beat(): Promise<unknown> {
+    const { workerId } = this.options;
+    const state = this.current ? `job ${this.current.jobId}` : "idle";
+    return recordWorkerHeartbeat(this.db, workerId, state, this.startedAt).catch((error: unknown) =>
+      this.log(`worker ${workerId}: heartbeat not recorded: ${message(error)}`),
+    );
+  }
+
+  private async loop(): Promise<void> {
     while (this.stopReason === null) {
       let worked = false;
       try {
@@ -228,6 +254,7 @@ export class TrainingWorker {
     const { workerId, dataDir } = this.options;
     const reporter = new JobReporter(db, job.id, workerId, { heartbeatMs: this.heartbeatMs, minWriteMs: 1_000, log: this.log });
     this.current = reporter;
+    await this.beat();
     if (this.stopReason !== null) reporter.abort(`interrupted: ${this.stopReason}`);
     let stage = "training";
     let pipeline: ImagePipeline | null = null;
@@ -289,6 +316,7 @@ export class TrainingWorker {
       this.current = null;
       await pipeline?.close();
     }
+    await this.beat();
     await this.emit({ type: "finished", outcome });
     return outcome;
   }

@@ -14,9 +14,9 @@ import { HIERARCHY_MODES, type Level } from "../labels/hierarchy.ts";
 import type { Preprocessing } from "./preprocess.ts";
 import { CROWD_LABEL_MODES } from "../labels/targets.ts";
 
-export const MODEL_JSON_FILE = "model.json";
-export const WEIGHTS_FILE = "weights.bin";
-export const METADATA_FILE = "metadata.json";
+import { MODEL_JSON_FILE, WEIGHTS_FILE } from "./files.ts";
+
+export { METADATA_FILE, MODEL_JSON_FILE, WEIGHTS_FILE } from "./files.ts";
 
 /** Where a network's model.json sits relative to the model version directory, "level1/model.json". */
 export function networkModelPath(level: Level): string {
