@@ -15,7 +15,7 @@ import { GZ1_DIR } from "./env.ts";
 
 const WEB_DIR = fileURLToPath(new URL("..", import.meta.url));
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.on("error", reject);

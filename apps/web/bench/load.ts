@@ -1,0 +1,296 @@
+/**
+ * `npm run bench:load`: the site under simulated volunteers over real HTTP. It renders a
+ * synthetic catalogue into a fresh data directory, starts N production servers on it
+ * (server.mjs after `next build`) and the training worker (`hiwl watch`, training and scoring
+ * while the votes arrive), then drives V volunteers for D seconds, each with cookies of its
+ * own: ask for the next galaxy, load its image, submit a valid walk of the tree, and now and
+ * then submit the same walk again (a retry after a lost answer: it must be answered with the
+ * first classification). Afterwards it checks every acknowledged classification against the
+ * database: none lost, none stored twice, every galaxy's tallies equal to its classifications.
+ *
+ *   npm run bench:load -- --servers 2 --volunteers 20 --seconds 30 [--json]
+ *
+ * All volunteers come from this machine's one address, so the per-address limits (new
+ * identities, counted votes per galaxy) and the per-volunteer pace are lifted for the run
+ * (HIWL_LIMITS); everything else is the production configuration.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { availableParallelism, cpus, tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { parseArgs } from "node:util";
+import { seedSynthetic } from "@hiwl/catalog";
+import { checkTallies, createDb, migrate } from "@hiwl/db";
+import { createRng, getQuestion, ROOT_QUESTION, type QuestionId, type Rng } from "@hiwl/model";
+import { freePort, RawClient, randomKey, walkInput, type Reply } from "../e2e/site.ts";
+
+const WEB_DIR = fileURLToPath(new URL("..", import.meta.url));
+const HIWL = fileURLToPath(new URL("../../trainer/bin/hiwl.mjs", import.meta.url));
+
+/** One address plays every volunteer: its limits are those of a crowd, not of one person. */
+const LOAD_LIMITS = {
+  votesPerAddress: 1_000_000,
+  identities: { burst: 1_000_000, perMinute: 1_000_000 },
+  submissions: { burst: 1_000_000, perMinute: 1_000_000 },
+};
+
+export interface LoadOptions {
+  servers: number;
+  volunteers: number;
+  seconds: number;
+  galaxies: number;
+  /** Share of acknowledged submissions sent again with the same idempotency key. */
+  retryRate: number;
+  /** Run the training worker beside the servers. */
+  worker: boolean;
+  log?: (line: string) => void;
+}
+
+type Kind = "next" | "image" | "submit" | "retry";
+
+export interface LoadResult {
+  servers: number;
+  volunteers: number;
+  seconds: number;
+  classifications: number;
+  classificationsPerSec: number;
+  /** Over every request of every kind. */
+  p50Ms: number;
+  p95Ms: number;
+  p99Ms: number;
+  byKind: Record<Kind, { requests: number; p50Ms: number; p95Ms: number; p99Ms: number }>;
+  errors5xx: number;
+  /** Answers other than 200 and 5xx (429, 409, ...), by "kind status". */
+  otherErrors: Record<string, number>;
+  /** Acknowledged classifications the database does not have. */
+  lost: number;
+  /** Rows stored beyond the acknowledged classifications, plus retries answered with another id. */
+  duplicated: number;
+  tallyMismatches: number;
+  retries: number;
+  /** What the worker did meanwhile: model versions registered, predictions stored. */
+  worker: { modelVersions: number; predictions: number; jobs: string[] } | null;
+}
+
+/** A walk of the tree with an answer drawn at random at each question: always valid. */
+function randomWalk(rng: Rng): string[] {
+  const answers: string[] = [];
+  let current: QuestionId | null = ROOT_QUESTION;
+  while (current !== null) {
+    const { answers: choices } = getQuestion(current);
+    const chosen = choices[Math.floor(rng() * choices.length)]!;
+    answers.push(chosen.id);
+    current = chosen.next;
+  }
+  return answers;
+}
+
+/** What classification.submit answers (its other fields do not matter here). */
+const submitted = (reply: Reply) => (reply.json as { result: { classificationId: number; duplicate: boolean } }).result;
+
+function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return 0;
+  return Math.round(sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! * 10) / 10;
+}
+
+function spread(samples: number[]) {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return { requests: sorted.length, p50Ms: percentile(sorted, 50), p95Ms: percentile(sorted, 95), p99Ms: percentile(sorted, 99) };
+}
+
+interface Service {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<void>;
+}
+
+function startService(command: string[], cwd: string, env: NodeJS.ProcessEnv): Service {
+  let output = "";
+  const child = spawn(process.execPath, command, { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+  child.stdout.on("data", (d: Buffer) => (output += d.toString()));
+  child.stderr.on("data", (d: Buffer) => (output += d.toString()));
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  return { child, output: () => output, exited };
+}
+
+async function stopService(service: Service): Promise<void> {
+  if (service.child.exitCode === null && service.child.signalCode === null) service.child.kill("SIGTERM");
+  await service.exited;
+}
+
+async function waitReady(url: string, service: Service): Promise<void> {
+  for (let i = 0; ; i++) {
+    if (service.child.exitCode !== null) throw new Error(`a server exited at start:\n${service.output()}`);
+    if (await fetch(`${url}/api/health?only=database`).then((r) => r.ok, () => false)) return;
+    if (i > 600) throw new Error(`a server did not start in 60 s:\n${service.output()}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+export async function runLoad(options: LoadOptions): Promise<LoadResult> {
+  const log = options.log ?? (() => {});
+  const dataDir = mkdtempSync(join(tmpdir(), "hiwl-load-"));
+  const services: Service[] = [];
+  try {
+    await migrate(dataDir);
+    const seedDb = createDb({ dataDir });
+    try {
+      log(`rendering ${options.galaxies} synthetic galaxies into ${dataDir}`);
+      await seedSynthetic(seedDb, { count: options.galaxies }, dataDir);
+    } finally {
+      await seedDb.$disconnect();
+    }
+    const env = { ...process.env, HIWL_DATA_DIR: dataDir, HIWL_LIMITS: JSON.stringify(LOAD_LIMITS), HIWL_REQUEST_LOG: "off" };
+    const urls: string[] = [];
+    for (let i = 0; i < options.servers; i++) {
+      const port = await freePort();
+      const server = startService(["server.mjs"], WEB_DIR, { ...env, PORT: String(port) });
+      services.push(server);
+      urls.push(`http://127.0.0.1:${port}`);
+      await waitReady(urls[i]!, server);
+    }
+    log(`${options.servers} server(s) on ${urls.join(", ")}`);
+    if (options.worker) {
+      const worker = ["watch", "--every", "300", "--variant", "nano", "--input-size", "32", "--epochs", "2", "--poll", "1", "--worker-id", "load"];
+      services.push(startService([HIWL, ...worker], WEB_DIR, env));
+    }
+
+    const latencies: Record<Kind, number[]> = { next: [], image: [], submit: [], retry: [] };
+    const otherErrors: Record<string, number> = {};
+    let errors5xx = 0;
+    let retries = 0;
+    let retryMismatches = 0;
+    const acknowledged = new Set<number>();
+    const record = (kind: Kind, started: number, status: number) => {
+      latencies[kind].push(performance.now() - started);
+      if (status >= 500) errors5xx++;
+      else if (status !== 200) otherErrors[`${kind} ${status}`] = (otherErrors[`${kind} ${status}`] ?? 0) + 1;
+    };
+
+    const start = performance.now();
+    const end = start + options.seconds * 1000;
+    const volunteer = async (index: number) => {
+      const rng = createRng(`load-volunteer-${index}`);
+      const url = urls[index % urls.length]!;
+      const client = new RawClient(url);
+      while (performance.now() < end) {
+        let t = performance.now();
+        const next = await client.query("classification.next");
+        record("next", t, next.status);
+        const id = (next.json as { result?: { id?: number } | null } | null)?.result?.id;
+        if (next.status !== 200 || id === undefined) {
+          if (next.status === 200) return; // nothing left for this volunteer
+          continue;
+        }
+        t = performance.now();
+        const cookie = [...client.cookies].map(([k, v]) => `${k}=${v}`).join("; ");
+        const image = await fetch(`${url}/api/galaxies/${id}/image`, { headers: { cookie } });
+        await image.arrayBuffer();
+        record("image", t, image.status);
+        const input = walkInput(id, randomWalk(rng), randomKey());
+        t = performance.now();
+        const vote = await client.mutate("classification.submit", input);
+        record("submit", t, vote.status);
+        if (vote.status !== 200) continue;
+        const { classificationId } = submitted(vote);
+        acknowledged.add(classificationId);
+        if (rng() < options.retryRate) {
+          retries++;
+          t = performance.now();
+          const again = await client.mutate("classification.submit", input);
+          record("retry", t, again.status);
+          if (again.status === 200 && (submitted(again).classificationId !== classificationId || !submitted(again).duplicate)) retryMismatches++;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: options.volunteers }, (_, i) => volunteer(i)));
+    const seconds = (performance.now() - start) / 1000;
+    for (const service of services) await stopService(service);
+
+    const db = createDb({ dataDir });
+    try {
+      const stored = new Set((await db.classification.findMany({ select: { id: true } })).map((c) => c.id));
+      const lost = [...acknowledged].filter((id) => !stored.has(id)).length;
+      const extra = [...stored].filter((id) => !acknowledged.has(id)).length;
+      const all = Object.values(latencies).flat();
+      const jobs = await db.trainingJob.findMany({ orderBy: { id: "asc" }, select: { id: true, status: true } });
+      return {
+        servers: options.servers,
+        volunteers: options.volunteers,
+        seconds: Math.round(seconds * 10) / 10,
+        classifications: acknowledged.size,
+        classificationsPerSec: Math.round((acknowledged.size / seconds) * 10) / 10,
+        ...(({ p50Ms, p95Ms, p99Ms }) => ({ p50Ms, p95Ms, p99Ms }))(spread(all)),
+        byKind: { next: spread(latencies.next), image: spread(latencies.image), submit: spread(latencies.submit), retry: spread(latencies.retry) },
+        errors5xx,
+        otherErrors,
+        lost,
+        duplicated: extra + retryMismatches,
+        tallyMismatches: (await checkTallies(db)).length,
+        retries,
+        worker: options.worker
+          ? { modelVersions: await db.modelVersion.count(), predictions: await db.prediction.count(), jobs: jobs.map((j) => `${j.id} ${j.status}`) }
+          : null,
+      };
+    } finally {
+      await db.$disconnect();
+    }
+  } finally {
+    for (const service of services) await stopService(service);
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+function formatResult(r: LoadResult): string {
+  const row = (cells: (string | number)[]) => `| ${cells.join(" | ")} |`;
+  return [
+    `machine: ${cpus()[0]?.model.trim() ?? "unknown CPU"}, ${availableParallelism()} cores, Node ${process.version}; SQLite`,
+    `${r.servers} server(s), ${r.volunteers} volunteers, ${r.seconds} s${r.worker ? ", the training worker running" : ""}`,
+    "",
+    row(["classifications", "per second", "p50 ms", "p95 ms", "p99 ms", "5xx", "lost", "duplicated", "tally mismatches", "retries"]),
+    row(Array<string>(10).fill("---")),
+    row([r.classifications, r.classificationsPerSec, r.p50Ms, r.p95Ms, r.p99Ms, r.errors5xx, r.lost, r.duplicated, r.tallyMismatches, r.retries]),
+    "",
+    row(["request", "count", "p50 ms", "p95 ms", "p99 ms"]),
+    row(Array<string>(5).fill("---")),
+    ...(Object.entries(r.byKind) as [Kind, LoadResult["byKind"][Kind]][]).map(([kind, s]) => row([kind, s.requests, s.p50Ms, s.p95Ms, s.p99Ms])),
+    "",
+    `other answers: ${Object.keys(r.otherErrors).length ? JSON.stringify(r.otherErrors) : "none"}`,
+    r.worker ? `worker meanwhile: ${r.worker.modelVersions} model version(s), ${r.worker.predictions} predictions stored, jobs ${r.worker.jobs.join(", ") || "none"}` : "",
+  ].join("\n");
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
+  const { values } = parseArgs({
+    options: {
+      servers: { type: "string", default: "1" },
+      volunteers: { type: "string", default: "20" },
+      seconds: { type: "string", default: "30" },
+      galaxies: { type: "string", default: "1000" },
+      "retry-rate": { type: "string", default: "0.05" },
+      worker: { type: "string", default: "on" },
+      database: { type: "string", default: "sqlite" },
+      json: { type: "boolean", default: false },
+    },
+  });
+  const positive = (name: string, value: string) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer, got "${value}"`);
+    return n;
+  };
+  if (values.database !== "sqlite") throw new Error(`--database ${values.database}: only sqlite is supported so far (PostgreSQL is not implemented yet)`);
+  if (values.worker !== "on" && values.worker !== "off") throw new Error(`--worker must be on or off, got "${values.worker}"`);
+  const retryRate = Number(values["retry-rate"]);
+  if (!(retryRate >= 0 && retryRate <= 1)) throw new Error(`--retry-rate must be between 0 and 1, got "${values["retry-rate"]}"`);
+  const result = await runLoad({
+    servers: positive("servers", values.servers),
+    volunteers: positive("volunteers", values.volunteers),
+    seconds: positive("seconds", values.seconds),
+    galaxies: positive("galaxies", values.galaxies),
+    retryRate,
+    worker: values.worker === "on",
+    log: values.json ? undefined : (line) => console.log(line),
+  });
+  console.log(values.json ? JSON.stringify(result) : formatResult(result));
+}
