@@ -1,11 +1,11 @@
 /**
  * What an operator relies on, against real production servers of their own: /api/health, one
- * JSON log line per request, and a SIGTERM during a burst of votes that loses none of those
- * the server acknowledged.
+ * JSON log line per request, and servers stopped (SIGTERM) or killed (SIGKILL, one of two on
+ * the same database) during a burst of votes, losing none of those acknowledged.
  */
-import { activateModelVersion, createModelVersion, recordWorkerHeartbeat, recordWorkerStopped } from "@hiwl/db";
+import { activateModelVersion, checkTallies, createModelVersion, recordWorkerHeartbeat, recordWorkerStopped } from "@hiwl/db";
 import { expect, test } from "@playwright/test";
-import { addGz1Galaxies, inDb, RawClient, randomKey, startSite, walkInput, type Site } from "./site.ts";
+import { addGz1Galaxies, inDb, RawClient, randomKey, startServer, startSite, walkInput, type Site } from "./site.ts";
 
 const ROUND = ["1.1", "7.1", "6.2"];
 
@@ -79,42 +79,95 @@ test.describe("/api/health", () => {
   });
 });
 
-test.describe("SIGTERM during a burst of votes", () => {
-  test("every classification the server acknowledged is stored, and the server exits cleanly", async () => {
-    const site = await startSite(async (db) => void (await addGz1Galaxies(db, 60)), { HIWL_LIMITS: JSON.stringify({ submissions: { burst: 1000, perMinute: 6000 } }) });
+/**
+ * Volunteers voting as fast as they can on the given servers until stop(). A volunteer whose
+ * server stops answering moves to the next one with the same cookies, as behind a load
+ * balancer. Acknowledged classification ids and any answer but 200 are collected.
+ */
+function burst(urls: string[], volunteers: number) {
+  const acknowledged: number[] = [];
+  const failures: string[] = [];
+  const afterStop: number[] = [];
+  let stopping = false;
+  let stopped = false;
+  const classify = async (index: number) => {
+    let server = index % urls.length;
+    let client = new RawClient(urls[server]!);
+    while (!stopped) {
+      try {
+        const next = await client.query("classification.next");
+        const id = (next.json as { result?: { id?: number } | null } | null)?.result?.id;
+        if (id === undefined) return;
+        const vote = await client.mutate("classification.submit", walkInput(id, ROUND, randomKey()));
+        if (vote.status !== 200) failures.push(`${vote.status} ${vote.text.slice(0, 200)}`);
+        else (stopping ? afterStop : acknowledged).push((vote.json as { result: { classificationId: number } }).result.classificationId);
+      } catch {
+        // The server is gone (refused or reset connections): never an acknowledgement.
+        server = (server + 1) % urls.length;
+        if (server === index % urls.length) return;
+        const { cookies } = client;
+        client = new RawClient(urls[server]!);
+        client.cookies = cookies;
+      }
+    }
+  };
+  const running = Promise.all(Array.from({ length: volunteers }, (_, i) => classify(i)));
+  return {
+    acknowledged,
+    afterStop,
+    failures,
+    async until(count: number) {
+      while (acknowledged.length < count) await new Promise((resolve) => setTimeout(resolve, 20));
+      stopping = true;
+    },
+    async stop() {
+      stopped = true;
+      await running;
+    },
+  };
+}
+
+const FAST = { HIWL_LIMITS: JSON.stringify({ submissions: { burst: 1000, perMinute: 6000 }, votesPerAddress: 1000 }) };
+
+async function expectStored(site: Site, ids: readonly number[]) {
+  const stored = new Set((await inDb(site, (db) => db.classification.findMany({ select: { id: true } }))).map((c) => c.id));
+  expect(ids.filter((id) => !stored.has(id))).toEqual([]);
+  expect(await inDb(site, (db) => checkTallies(db))).toEqual([]);
+}
+
+test.describe("stopping servers during a burst of votes", () => {
+  test("SIGTERM: every classification the server acknowledged is stored, and the server exits cleanly", async () => {
+    const site = await startSite(async (db) => void (await addGz1Galaxies(db, 60)), FAST);
     try {
-      const volunteers = Array.from({ length: 8 }, () => new RawClient(site.url));
-      const acknowledged: number[] = [];
-      const failures: string[] = [];
-      let stop = false;
-      const classify = async (client: RawClient) => {
-        while (!stop) {
-          try {
-            const next = await client.query("classification.next");
-            const id = next.json?.result?.id as number | undefined;
-            if (id === undefined) return;
-            const vote = await client.mutate("classification.submit", walkInput(id, ROUND, randomKey()));
-            if (vote.status === 200) acknowledged.push(vote.json.result.classificationId as number);
-            else failures.push(`${vote.status} ${vote.text.slice(0, 200)}`);
-          } catch {
-            // Refused connections once the server has stopped listening: never acknowledged.
-            return;
-          }
-        }
-      };
-      const burst = Promise.all(volunteers.map(classify));
-      while (acknowledged.length < 40) await new Promise((resolve) => setTimeout(resolve, 20));
+      const votes = burst([site.url], 8);
+      await votes.until(40);
       const exitCode = await site.signal("SIGTERM");
-      stop = true;
-      await burst;
+      await votes.stop();
       expect(exitCode).toBe(0);
-      expect(failures).toEqual([]);
-      const stored = await inDb(site, (db) => db.classification.findMany({ select: { id: true } }));
-      const storedIds = new Set(stored.map((c) => c.id));
-      expect(acknowledged.filter((id) => !storedIds.has(id))).toEqual([]);
+      expect(votes.failures).toEqual([]);
+      await expectStored(site, [...votes.acknowledged, ...votes.afterStop]);
       expect(site.log()).toMatch(/"event":"stopping","signal":"SIGTERM"/);
       expect(site.log()).toMatch(/"event":"stopped"}/);
     } finally {
+      await site.stop();
+    }
+  });
+
+  test("SIGKILL of one of two servers: every acknowledged classification is stored, and the other keeps serving", async () => {
+    const site = await startSite(async (db) => void (await addGz1Galaxies(db, 120)), FAST);
+    const other = await startServer(site.dataDir, FAST);
+    try {
+      const votes = burst([site.url, other.url], 8);
+      await votes.until(40);
+      await site.signal("SIGKILL");
+      // The volunteers of the killed server carry on with the other one.
+      while (votes.afterStop.length < 40) await new Promise((resolve) => setTimeout(resolve, 20));
+      await votes.stop();
+      expect(votes.failures).toEqual([]);
+      await expectStored(site, [...votes.acknowledged, ...votes.afterStop]);
+      expect(await fetch(`${other.url}/api/health?only=database`).then((r) => r.status)).toBe(200);
+    } finally {
+      await other.signal("SIGTERM");
       await site.stop();
     }
   });

@@ -26,28 +26,25 @@ export function freePort(): Promise<number> {
   });
 }
 
-export interface Site {
-  url: string;
+export interface Site extends Server {
   dataDir: string;
-  /** Everything the server printed so far. */
-  log: () => string;
   /** A client on the site's database (one per test: disconnect it). */
   db: () => Db;
-  /** Sends the server a signal and waits for it to exit; its exit code. The data stays until stop(). */
-  signal: (signal: NodeJS.Signals) => Promise<number | null>;
+  /** Stops the server (SIGTERM) if it still runs and removes the data directory. */
   stop: () => Promise<void>;
 }
 
-/** Migrates a fresh data directory, lets `seed` fill it, then serves it until stop(). */
-export async function startSite(seed: (db: Db, dataDir: string) => Promise<void>, env: Record<string, string> = {}): Promise<Site> {
-  const dataDir = mkdtempSync(join(tmpdir(), "hiwl-site-"));
-  await migrate(dataDir);
-  const db = createDb({ dataDir });
-  try {
-    await seed(db, dataDir);
-  } finally {
-    await db.$disconnect();
-  }
+/** A production server process (server.mjs) on a data directory. */
+export interface Server {
+  url: string;
+  /** Everything the server printed so far. */
+  log: () => string;
+  /** Sends the server a signal and waits for it to exit; its exit code. */
+  signal: (signal: NodeJS.Signals) => Promise<number | null>;
+}
+
+/** Starts server.mjs on `dataDir` (already migrated) and waits until it answers. */
+export async function startServer(dataDir: string, env: Record<string, string> = {}): Promise<Server> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   let output = "";
@@ -68,17 +65,32 @@ export async function startSite(seed: (db: Db, dataDir: string) => Promise<void>
   }
   return {
     url,
-    dataDir,
     log: () => output,
-    db: () => createDb({ dataDir }),
     async signal(signal) {
-      child.kill(signal);
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       await exited;
       return child.exitCode;
     },
+  };
+}
+
+/** Migrates a fresh data directory, lets `seed` fill it, then serves it until stop(). */
+export async function startSite(seed: (db: Db, dataDir: string) => Promise<void>, env: Record<string, string> = {}): Promise<Site> {
+  const dataDir = mkdtempSync(join(tmpdir(), "hiwl-site-"));
+  await migrate(dataDir);
+  const db = createDb({ dataDir });
+  try {
+    await seed(db, dataDir);
+  } finally {
+    await db.$disconnect();
+  }
+  const server = await startServer(dataDir, env);
+  return {
+    ...server,
+    dataDir,
+    db: () => createDb({ dataDir }),
     async stop() {
-      if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
-      await exited;
+      await server.signal("SIGTERM");
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
