@@ -59,7 +59,9 @@ export default defineConfig({
     url: `${baseURL}/signin`,
     reuseExistingServer: false,
     timeout: 60_000,
-    env: { HIWL_DATA_DIR: process.env.HIWL_E2E_DATA_DIR, PORT: process.env.HIWL_E2E_PORT },
+    // Its stdout reaches the test report, so its request log stays off (operations.spec.ts tests
+    // the log on a server of its own).
+    env: { HIWL_DATA_DIR: process.env.HIWL_E2E_DATA_DIR, PORT: process.env.HIWL_E2E_PORT, HIWL_REQUEST_LOG: "off" },
     stdout: "pipe",
   },
 });

@@ -346,6 +346,44 @@ describe("hiwl watch", () => {
   });
 });
 
+describe("killed workers", () => {
+  it("SIGKILL mid-epoch: the next worker fails the job, and the previous model keeps serving every page", async () => {
+    const active = (await activeVersions()).map((v) => v.id);
+    // The model the tests above activated (this one needs them) serves the pages.
+    expect(active).toHaveLength(1);
+    const shown = await shownVersions();
+    expect(shown.pages.has(active[0]!)).toBe(true);
+    const queued = await queueTrainingJob(t.db, { epochs: 50 });
+    const args = ["watch", "--every", "0", "--no-first-model", "--variant", "nano", "--input-size", "32", "--batch", "8", "--min-epoch-examples", "0", "--backend", "wasm"];
+    const child = spawn(process.execPath, [HIWL, ...args, "--poll", "0.2", "--worker-id", "killed"], {
+      env: { ...process.env, HIWL_DATA_DIR: t.dataDir },
+      stdio: "ignore",
+    });
+    const exited = once(child, "exit");
+    let row = await job(queued.id);
+    for (const deadline = Date.now() + 60_000; progressOf(row).epoch === undefined && Date.now() < deadline; ) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      row = await job(queued.id);
+    }
+    expect(row).toMatchObject({ status: "running", workerId: "killed" });
+    child.kill("SIGKILL");
+    expect(await exited).toEqual([null, "SIGKILL"]);
+    // Nothing ran its clean-up: the job still says running, the heartbeat says alive.
+    expect(await job(queued.id)).toMatchObject({ status: "running" });
+    expect(await t.db.workerHeartbeat.findUnique({ where: { workerId: "killed" } })).toMatchObject({ stoppedAt: null });
+
+    await new Promise((resolve) => setTimeout(resolve, 1_200));
+    await worker("after", { staleAfterMs: 1_000, heartbeatMs: 100 }).start();
+    expect(await job(queued.id)).toMatchObject({ status: "failed", error: "no heartbeat from the worker for over 1 s" });
+    expect((await activeVersions()).map((v) => v.id)).toEqual(active);
+    expect(await shownVersions()).toEqual(shown);
+    // /api/health sees the silence too.
+    await t.db.workerHeartbeat.deleteMany({ where: { workerId: { not: "killed" } } });
+    const health = await checkHealth(t.db, new Date(Date.now() + 3 * MINUTE));
+    expect(health.worker).toMatchObject({ ok: false, workerId: "killed", detail: expect.stringMatching(/^the training worker killed has been silent for \d+ s$/) });
+  });
+});
+
 describe("dead workers", () => {
   it("fails a job whose worker stopped sending heartbeats when the next worker starts; a live one stays running", async () => {
     const dead = await queueTrainingJob(t.db, {});

@@ -61,6 +61,8 @@ export interface LoadResult {
   p99Ms: number;
   byKind: Record<Kind, { requests: number; p50Ms: number; p95Ms: number; p99Ms: number }>;
   errors5xx: number;
+  /** The first few 5xx answers ("kind status body") and what the servers printed about them. */
+  errors5xxDetail: string[];
   /** Answers other than 200 and 5xx (429, 409, ...), by "kind status". */
   otherErrors: Record<string, number>;
   /** Acknowledged classifications the database does not have. */
@@ -159,12 +161,13 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     const latencies: Record<Kind, number[]> = { next: [], image: [], submit: [], retry: [] };
     const otherErrors: Record<string, number> = {};
     let errors5xx = 0;
+    const errors5xxDetail: string[] = [];
     let retries = 0;
     let retryMismatches = 0;
     const acknowledged = new Set<number>();
-    const record = (kind: Kind, started: number, status: number) => {
+    const record = (kind: Kind, started: number, status: number, body = "") => {
       latencies[kind].push(performance.now() - started);
-      if (status >= 500) errors5xx++;
+      if (status >= 500 && errors5xx++ < 5) errors5xxDetail.push(`${kind} ${status} ${body.slice(0, 300)}`);
       else if (status !== 200) otherErrors[`${kind} ${status}`] = (otherErrors[`${kind} ${status}`] ?? 0) + 1;
     };
 
@@ -177,7 +180,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       while (performance.now() < end) {
         let t = performance.now();
         const next = await client.query("classification.next");
-        record("next", t, next.status);
+        record("next", t, next.status, next.text);
         const id = (next.json as { result?: { id?: number } | null } | null)?.result?.id;
         if (next.status !== 200 || id === undefined) {
           if (next.status === 200) return; // nothing left for this volunteer
@@ -186,12 +189,12 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
         t = performance.now();
         const cookie = [...client.cookies].map(([k, v]) => `${k}=${v}`).join("; ");
         const image = await fetch(`${url}/api/galaxies/${id}/image`, { headers: { cookie } });
-        await image.arrayBuffer();
-        record("image", t, image.status);
+        const bytes = await image.arrayBuffer();
+        record("image", t, image.status, image.ok ? "" : Buffer.from(bytes).toString());
         const input = walkInput(id, randomWalk(rng), randomKey());
         t = performance.now();
         const vote = await client.mutate("classification.submit", input);
-        record("submit", t, vote.status);
+        record("submit", t, vote.status, vote.text);
         if (vote.status !== 200) continue;
         const { classificationId } = submitted(vote);
         acknowledged.add(classificationId);
@@ -199,7 +202,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
           retries++;
           t = performance.now();
           const again = await client.mutate("classification.submit", input);
-          record("retry", t, again.status);
+          record("retry", t, again.status, again.text);
           if (again.status === 200 && (submitted(again).classificationId !== classificationId || !submitted(again).duplicate)) retryMismatches++;
         }
       }
@@ -207,6 +210,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     await Promise.all(Array.from({ length: options.volunteers }, (_, i) => volunteer(i)));
     const seconds = (performance.now() - start) / 1000;
     for (const service of services) await stopService(service);
+    // What the servers printed about their faults (their request log is off).
+    if (errors5xx > 0) errors5xxDetail.push(...services.flatMap((s) => s.output().split("\n").filter((line) => /error/i.test(line))).slice(0, 20));
 
     const db = createDb({ dataDir });
     try {
@@ -224,6 +229,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
         ...(({ p50Ms, p95Ms, p99Ms }) => ({ p50Ms, p95Ms, p99Ms }))(spread(all)),
         byKind: { next: spread(latencies.next), image: spread(latencies.image), submit: spread(latencies.submit), retry: spread(latencies.retry) },
         errors5xx,
+        errors5xxDetail,
         otherErrors,
         lost,
         duplicated: extra + retryMismatches,
