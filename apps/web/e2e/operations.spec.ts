@@ -172,3 +172,23 @@ test.describe("stopping servers during a burst of votes", () => {
     }
   });
 });
+
+test("a model activated by the worker reaches every web server without a restart", async () => {
+  const site = await startSite(async (db) => void (await addGz1Galaxies(db, 3)));
+  const other = await startServer(site.dataDir);
+  try {
+    const served = () =>
+      Promise.all(
+        [site.url, other.url].map(async (url) => ((await new RawClient(url).query("training.activeModel")).json as { result: { version: string } | null }).result?.version ?? null),
+      );
+    expect(await served()).toEqual([null, null]);
+    for (const version of ["first-20261206", "second-20261206"]) {
+      // As the worker's activation does: one transaction on the shared database.
+      await inDb(site, async (db) => activateModelVersion(db, (await createModelVersion(db, { version, path: `models/${version}`, config: {}, metrics: {} })).id));
+      expect(await served()).toEqual([version, version]);
+    }
+  } finally {
+    await other.signal("SIGTERM");
+    await site.stop();
+  }
+});
