@@ -51,6 +51,28 @@ function worker(workerId: string, options: Partial<WorkerOptions> = {}): Trainin
 }
 
 const job = (id: number) => t.db.trainingJob.findUniqueOrThrow({ where: { id } });
+
+/** `hiwl watch` in a process of its own, small (nano at 32 px), under the name `workerId`. */
+function startWatch(workerId: string) {
+  const args = ["watch", "--every", "0", "--no-first-model", "--variant", "nano", "--input-size", "32", "--batch", "8", "--min-epoch-examples", "0", "--backend", "wasm"];
+  const child = spawn(process.execPath, [HIWL, ...args, "--poll", "0.2", "--worker-id", workerId], {
+    env: { ...process.env, HIWL_DATA_DIR: t.dataDir },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  let stdout = "";
+  child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+  return { child, exited: once(child, "exit"), stdout: () => stdout };
+}
+
+/** A job's row once it has reported its first epoch (or as it is after a minute). */
+async function firstEpoch(id: number): Promise<TrainingJob> {
+  let row = await job(id);
+  for (const deadline = Date.now() + 60_000; progressOf(row).epoch === undefined && Date.now() < deadline; ) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    row = await job(id);
+  }
+  return row;
+}
 const activeVersions = () => t.db.modelVersion.findMany({ where: { active: true } });
 /** A job's progress through its stored contract ({} before the worker wrote any). */
 const progressOf = (row: TrainingJob): Partial<JobProgress> => jobProgress.nullable().parse(row.progress) ?? {};
@@ -302,19 +324,8 @@ describe("running jobs", () => {
 describe("hiwl watch", () => {
   it("runs a queued job with the worker preset, its options and the job's settings and, on SIGTERM, fails it and exits", async () => {
     const queued = await queueTrainingJob(t.db, { epochs: 50 });
-    const args = ["watch", "--every", "0", "--variant", "nano", "--input-size", "32", "--batch", "8", "--min-epoch-examples", "0", "--backend", "wasm"];
-    const child = spawn(process.execPath, [HIWL, ...args, "--poll", "0.2", "--worker-id", "cli"], {
-      env: { ...process.env, HIWL_DATA_DIR: t.dataDir },
-      stdio: ["ignore", "pipe", "inherit"],
-    });
-    let stdout = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    const exited = once(child, "exit");
-    let row = await job(queued.id);
-    for (const deadline = Date.now() + 60_000; progressOf(row).epoch === undefined && Date.now() < deadline; ) {
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      row = await job(queued.id);
-    }
+    const { child, exited, stdout: output } = startWatch("cli");
+    const row = await firstEpoch(queued.id);
     expect(row).toMatchObject({ status: "running", workerId: "cli" });
     expect(progressOf(row).epochs).toBe(50);
     // Its heartbeat for /api/health, saying what it does.
@@ -340,6 +351,7 @@ describe("hiwl watch", () => {
       targets: "votes",
       bestBy: "last",
     });
+    const stdout = output();
     expect(stdout).toContain("as queued with the worker preset; scoring with margin, 1 pass(es)");
     expect(stdout).toContain(`job ${queued.id}: started`);
     expect(stdout).toContain(`job ${queued.id}: failed: training failed:`);
@@ -354,18 +366,8 @@ describe("killed workers", () => {
     const shown = await shownVersions();
     expect(shown.pages.has(active[0]!)).toBe(true);
     const queued = await queueTrainingJob(t.db, { epochs: 50 });
-    const args = ["watch", "--every", "0", "--no-first-model", "--variant", "nano", "--input-size", "32", "--batch", "8", "--min-epoch-examples", "0", "--backend", "wasm"];
-    const child = spawn(process.execPath, [HIWL, ...args, "--poll", "0.2", "--worker-id", "killed"], {
-      env: { ...process.env, HIWL_DATA_DIR: t.dataDir },
-      stdio: "ignore",
-    });
-    const exited = once(child, "exit");
-    let row = await job(queued.id);
-    for (const deadline = Date.now() + 60_000; progressOf(row).epoch === undefined && Date.now() < deadline; ) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      row = await job(queued.id);
-    }
-    expect(row).toMatchObject({ status: "running", workerId: "killed" });
+    const { child, exited } = startWatch("killed");
+    expect(await firstEpoch(queued.id)).toMatchObject({ status: "running", workerId: "killed" });
     child.kill("SIGKILL");
     expect(await exited).toEqual([null, "SIGKILL"]);
     // Nothing ran its clean-up: the job still says running, the heartbeat says alive.
