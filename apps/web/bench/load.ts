@@ -14,7 +14,8 @@
  * identities, counted votes per galaxy) and the per-volunteer pace are lifted for the run
  * (HIWL_LIMITS); everything else is the production configuration.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn } from "node:child_process";
+import { once } from "node:events";
 import { mkdtempSync, rmSync } from "node:fs";
 import { availableParallelism, cpus, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -23,7 +24,7 @@ import { parseArgs } from "node:util";
 import { seedSynthetic } from "@hiwl/catalog";
 import { checkTallies, createDb, migrate } from "@hiwl/db";
 import { createRng, getQuestion, ROOT_QUESTION, type QuestionId, type Rng } from "@hiwl/model";
-import { freePort, RawClient, randomKey, walkInput, type Reply } from "../e2e/site.ts";
+import { RawClient, randomKey, startServer, walkInput, type Reply, type Server } from "../e2e/site.ts";
 
 const WEB_DIR = fileURLToPath(new URL("..", import.meta.url));
 const HIWL = fileURLToPath(new URL("../../trainer/bin/hiwl.mjs", import.meta.url));
@@ -101,39 +102,26 @@ function spread(samples: number[]) {
   return { requests: sorted.length, p50Ms: percentile(sorted, 50), p95Ms: percentile(sorted, 95), p99Ms: percentile(sorted, 99) };
 }
 
-interface Service {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<void>;
-}
-
-function startService(command: string[], cwd: string, env: NodeJS.ProcessEnv): Service {
-  let output = "";
-  const child = spawn(process.execPath, command, { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
-  child.stdout.on("data", (d: Buffer) => (output += d.toString()));
-  child.stderr.on("data", (d: Buffer) => (output += d.toString()));
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  return { child, output: () => output, exited };
-}
-
-async function stopService(service: Service): Promise<void> {
-  if (service.child.exitCode === null && service.child.signalCode === null) service.child.kill("SIGTERM");
-  await service.exited;
-}
-
-async function waitReady(url: string, service: Service): Promise<void> {
-  for (let i = 0; ; i++) {
-    if (service.child.exitCode !== null) throw new Error(`a server exited at start:\n${service.output()}`);
-    if (await fetch(`${url}/api/health?only=database`).then((r) => r.ok, () => false)) return;
-    if (i > 600) throw new Error(`a server did not start in 60 s:\n${service.output()}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+/** The training worker (`hiwl watch`, small) on the run's database; returns how to stop it and wait for its exit. */
+function startWorker(env: NodeJS.ProcessEnv): () => Promise<void> {
+  const args = ["watch", "--every", "300", "--variant", "nano", "--input-size", "32", "--epochs", "2", "--poll", "1", "--worker-id", "load"];
+  const child = spawn(process.execPath, [HIWL, ...args], { cwd: WEB_DIR, env, stdio: "ignore" });
+  const exited = once(child, "exit");
+  return async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+    await exited;
+  };
 }
 
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const log = options.log ?? (() => {});
   const dataDir = mkdtempSync(join(tmpdir(), "hiwl-load-"));
-  const services: Service[] = [];
+  const servers: Server[] = [];
+  let stopWorker: (() => Promise<void>) | null = null;
+  const stopAll = async () => {
+    await stopWorker?.();
+    for (const server of servers) await server.signal("SIGTERM");
+  };
   try {
     await migrate(dataDir);
     const seedDb = createDb({ dataDir });
@@ -143,20 +131,11 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     } finally {
       await seedDb.$disconnect();
     }
-    const env = { ...process.env, HIWL_DATA_DIR: dataDir, HIWL_LIMITS: JSON.stringify(LOAD_LIMITS), HIWL_REQUEST_LOG: "off" };
-    const urls: string[] = [];
-    for (let i = 0; i < options.servers; i++) {
-      const port = await freePort();
-      const server = startService(["server.mjs"], WEB_DIR, { ...env, PORT: String(port) });
-      services.push(server);
-      urls.push(`http://127.0.0.1:${port}`);
-      await waitReady(urls[i]!, server);
-    }
+    const env = { HIWL_LIMITS: JSON.stringify(LOAD_LIMITS), HIWL_REQUEST_LOG: "off" };
+    for (let i = 0; i < options.servers; i++) servers.push(await startServer(dataDir, env));
+    const urls = servers.map((server) => server.url);
     log(`${options.servers} server(s) on ${urls.join(", ")}`);
-    if (options.worker) {
-      const worker = ["watch", "--every", "300", "--variant", "nano", "--input-size", "32", "--epochs", "2", "--poll", "1", "--worker-id", "load"];
-      services.push(startService([HIWL, ...worker], WEB_DIR, env));
-    }
+    if (options.worker) stopWorker = startWorker({ ...process.env, HIWL_DATA_DIR: dataDir, ...env });
 
     const latencies: Record<Kind, number[]> = { next: [], image: [], submit: [], retry: [] };
     const otherErrors: Record<string, number> = {};
@@ -209,9 +188,9 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     };
     await Promise.all(Array.from({ length: options.volunteers }, (_, i) => volunteer(i)));
     const seconds = (performance.now() - start) / 1000;
-    for (const service of services) await stopService(service);
+    await stopAll();
     // What the servers printed about their faults (their request log is off).
-    if (errors5xx > 0) errors5xxDetail.push(...services.flatMap((s) => s.output().split("\n").filter((line) => /error/i.test(line))).slice(0, 20));
+    if (errors5xx > 0) errors5xxDetail.push(...servers.flatMap((s) => s.log().split("\n").filter((line) => /error/i.test(line))).slice(0, 20));
 
     const db = createDb({ dataDir });
     try {
@@ -243,7 +222,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       await db.$disconnect();
     }
   } finally {
-    for (const service of services) await stopService(service);
+    await stopAll();
     rmSync(dataDir, { recursive: true, force: true });
   }
 }

@@ -1,7 +1,8 @@
 /**
  * A production server of its own, on a fresh data directory, for the tests that attack the
  * site: their floods and rate limits must not spill over into the shared server of the other
- * specs. Started exactly as `npm start` starts it (server.mjs after `next build`).
+ * specs. Started exactly as `npm start` starts it (server.mjs after `next build`); bench:load
+ * starts its servers the same way (startServer).
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -15,7 +16,7 @@ import { GZ1_DIR } from "./env.ts";
 
 const WEB_DIR = fileURLToPath(new URL("..", import.meta.url));
 
-export function freePort(): Promise<number> {
+function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.on("error", reject);
