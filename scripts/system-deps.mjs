@@ -5,9 +5,11 @@
 // Playwright drives Debian's Chromium; the training benchmark's peer is Debian's PyTorch;
 // WebGPU kernels are tested on Mesa's lavapipe, which gives Dawn a software adapter from
 // Mesa 25 on (Debian bookworm's 22.3 gives none, so on bookworm it comes from
-// bookworm-backports).
+// bookworm-backports). The database tests run on PostgreSQL too: Debian's server, started by
+// scripts/with-postgres.mjs on a throwaway cluster.
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { postgresBin } from "./with-postgres.mjs";
 
 const SOURCES = "/etc/apt/sources.list.d/debian.sources";
 const codename = /^VERSION_CODENAME=(.*)$/m.exec(existsSync("/etc/os-release") ? readFileSync("/etc/os-release", "utf8") : "")?.[1];
@@ -33,6 +35,12 @@ const NEEDS = [
     present: () => existsSync("/usr/share/vulkan/icd.d/lvp_icd.json") && (installedMajor("mesa-vulkan-drivers") ?? 0) >= 25,
     pkgs: ["mesa-vulkan-drivers", "libvulkan1"],
     suite: codename === "bookworm" ? "bookworm-backports" : undefined,
+  },
+  {
+    what: "PostgreSQL (Debian's server)",
+    why: "the database tests and bench:load on PostgreSQL",
+    present: () => postgresBin() !== null,
+    pkgs: ["postgresql"],
   },
 ];
 

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { retirementReason, validateWalk, type RetirementReason, type RetirementRules } from "@hiwl/model";
 import { z } from "zod";
 import { consensusOf } from "./aggregates.ts";
-import type { Db } from "./client.ts";
+import { providerOf, type Db } from "./client.ts";
 import { answersOf, toStoredJson, walkAnswers } from "./contracts.ts";
 import { ConflictError, InvalidInputError, NotFoundError } from "./errors.ts";
 import { Prisma, type Classification, type ClassificationFlag } from "./generated/prisma/client.ts";
@@ -266,8 +266,10 @@ export async function classificationsPerDay(
   const today = new Date(options.now ?? Date.now());
   today.setUTCHours(0, 0, 0, 0);
   const since = new Date(today.getTime() - (days - 1) * 86_400_000);
+  // The UTC day of a stored time: Prisma stores UTC on both databases.
+  const day = providerOf(db) === "postgresql" ? Prisma.sql`to_char("finishedAt", 'YYYY-MM-DD')` : Prisma.sql`date("finishedAt")`;
   const rows = await db.$queryRaw<{ day: string; n: bigint | number }[]>`
-    SELECT date("finishedAt") AS "day", COUNT(*) AS "n" FROM "Classification"
+    SELECT ${day} AS "day", COUNT(*) AS "n" FROM "Classification"
     WHERE "finishedAt" >= ${since} GROUP BY "day"`;
   const counts = new Map(rows.map((r) => [r.day, Number(r.n)]));
   return Array.from({ length: days }, (_, i) => {

@@ -1,10 +1,36 @@
 import { mkdirSync } from "node:fs";
 import { resolve } from "node:path";
 import { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
-import { PrismaClient } from "./generated/prisma/client.ts";
+import { PrismaPg } from "@prisma/adapter-pg";
+import { PrismaClient as PostgresClient } from "./generated/postgres/client.ts";
+import { PrismaClient, type Prisma } from "./generated/prisma/client.ts";
 import { dataDir as defaultDataDir, databaseUrl } from "./paths.ts";
 
+/**
+ * A client on either database. Both clients come from one schema (scripts/prisma-postgres.mjs
+ * generates the PostgreSQL one), so the SQLite client's type describes both; the queries of
+ * this package use only what both providers have.
+ */
 export type Db = PrismaClient;
+
+/** Which database a client talks to, for the few statements whose SQL differs (see sqlDate). */
+export type Provider = "sqlite" | "postgresql";
+
+export function providerOf(db: Db | Prisma.TransactionClient): Provider {
+  // Prisma keeps the schema's provider on every client and transaction client it makes.
+  const provider = (db as unknown as { _activeProvider?: string })._activeProvider;
+  if (provider !== "sqlite" && provider !== "postgresql") throw new Error(`unexpected Prisma provider ${provider}`);
+  return provider;
+}
+
+/** What DATABASE_URL selects: PostgreSQL for a postgres:// or postgresql:// URL, else SQLite. */
+export function databaseProvider(url: string | undefined = process.env.DATABASE_URL): Provider {
+  if (url === undefined || url === "") return "sqlite";
+  if (/^postgres(ql)?:\/\//.test(url)) return "postgresql";
+  throw new Error(
+    `DATABASE_URL must be a postgresql:// URL (got ${JSON.stringify(url.replace(/\/\/[^@/]*@/, "//…@"))}); leave it unset for the SQLite database under HIWL_DATA_DIR`,
+  );
+}
 
 type SqlDriverAdapter = Awaited<ReturnType<PrismaBetterSQLite3["connect"]>>;
 
@@ -95,12 +121,34 @@ function beginImmediate(adapter: SqlDriverAdapter): void {
  * so a second client in the same process blocks the event loop that the first one needs to
  * commit, and both stall until the busy timeout.
  */
-export function createDb(options: { dataDir?: string } = {}): Db {
+export function createDb(options: { dataDir?: string; url?: string } = {}): Db {
+  const url = options.url ?? process.env.DATABASE_URL;
+  if (databaseProvider(url) === "postgresql") return createPostgresDb(url!);
   // The data directory is chosen at run time: without the ignore comment Next's build would
   // trace the whole repository into the server bundle.
   const dir = options.dataDir === undefined ? defaultDataDir() : resolve(/*turbopackIgnore: true*/ options.dataDir);
   mkdirSync(dir, { recursive: true });
   return new PrismaClient({ adapter: new SharedSQLite3({ url: databaseUrl(dir), timeout: BUSY_TIMEOUT_MS }) });
+}
+
+/** Connections one process opens at most: a web server's concurrent queries, the trainer's writes. */
+const POSTGRES_POOL_SIZE = 10;
+
+/**
+ * PostgreSQL needs none of the SQLite wrapping above: each transaction has a connection of its
+ * own from the pool, and row locks and unique keys make concurrent writers safe. A statement
+ * that cannot get a connection within the busy timeout fails (the site answers 503) rather
+ * than queueing without end while the server is down.
+ */
+function createPostgresDb(url: string): Db {
+  const adapter = new PrismaPg({
+    connectionString: url,
+    max: POSTGRES_POOL_SIZE,
+    connectionTimeoutMillis: BUSY_TIMEOUT_MS,
+    // Bounded, so a request never waits on a lost server for longer than a proxy would.
+    statement_timeout: 30_000,
+  });
+  return new PostgresClient({ adapter }) as unknown as Db;
 }
 
 // Next.js re-evaluates modules on every hot reload; keeping the client on globalThis stops

@@ -189,7 +189,8 @@ export async function listGalaxies(db: Db, query: GalaxyListQuery = {}): Promise
 /** The statements that write queue priorities, for a caller's transaction. */
 export function priorityStatements(db: Db, priorities: readonly { galaxyId: number; priority: number }[]) {
   return chunks(priorities).map((chunk) => {
-    const values = Prisma.join(chunk.map((p) => Prisma.sql`(${p.galaxyId}, ${p.priority})`));
+    // Typed: PostgreSQL cannot infer a column type for the parameters of a VALUES list.
+    const values = Prisma.join(chunk.map((p) => Prisma.sql`(CAST(${p.galaxyId} AS INTEGER), CAST(${p.priority} AS DOUBLE PRECISION))`));
     return db.$executeRaw`
       WITH "New" ("id", "priority") AS (VALUES ${values})
       UPDATE "Galaxy" SET "priority" = (SELECT "priority" FROM "New" WHERE "New"."id" = "Galaxy"."id")

@@ -1,11 +1,13 @@
 import { execFile } from "node:child_process";
-import { existsSync, mkdirSync } from "node:fs";
+import { createHash, randomUUID } from "node:crypto";
+import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import Database from "better-sqlite3";
-import { createDb } from "./client.ts";
+import pg from "pg";
+import { createDb, databaseProvider } from "./client.ts";
 import { backfillImageHashes } from "./images.ts";
 import { backfillConsensus } from "./integrity.ts";
 import { databasePath, dataDir as defaultDataDir } from "./paths.ts";
@@ -26,7 +28,12 @@ function repoRoot(): string {
 }
 
 /**
- * Applies prisma/migrations to the database under `dataDir` with `prisma migrate deploy`.
+ * Brings the database up to date: PostgreSQL when `url` (default DATABASE_URL) is a
+ * postgresql:// URL (prisma/postgres/migrations, see migratePostgres), otherwise the SQLite
+ * database under `dataDir` (prisma/migrations, with `prisma migrate deploy`). Run once per
+ * deployment (`hiwl db migrate`), never by each web server.
+ *
+ * On SQLite, applies prisma/migrations to the database under `dataDir` with `prisma migrate deploy`.
  * The CLI (JS engine, see prisma.config.ts) is the one migration runner: it records applied
  * migrations in _prisma_migrations, so running it again is a no-op and the CLI and this
  * function never disagree.
@@ -38,9 +45,21 @@ function repoRoot(): string {
  * before the web server or a trainer opens the database (or after they disconnect); while
  * another connection is open it fails after the busy timeout.
  */
-export async function migrate(dataDir: string = defaultDataDir()): Promise<void> {
+export async function migrate(dataDir: string = defaultDataDir(), url: string | undefined = process.env.DATABASE_URL): Promise<void> {
   const dir = resolve(dataDir);
   mkdirSync(dir, { recursive: true });
+  if (databaseProvider(url) === "postgresql") await migratePostgres(url!);
+  else await migrateSqlite(dir);
+  const db = createDb({ dataDir: dir, url });
+  try {
+    await backfillConsensus(db);
+    await backfillImageHashes(db, dir);
+  } finally {
+    await db.$disconnect();
+  }
+}
+
+async function migrateSqlite(dir: string): Promise<void> {
   checkBeforeJsonColumns(databasePath(dir));
   const root = repoRoot();
   const cli = createRequire(join(root, "package.json")).resolve("prisma/build/index.js");
@@ -50,6 +69,7 @@ export async function migrate(dataDir: string = defaultDataDir()): Promise<void>
       env: {
         ...process.env,
         HIWL_DATA_DIR: dir,
+        DATABASE_URL: "",
         // The CLI would otherwise try to reach Prisma's update server.
         CHECKPOINT_DISABLE: "1",
         PRISMA_HIDE_UPDATE_MESSAGE: "1",
@@ -65,12 +85,81 @@ export async function migrate(dataDir: string = defaultDataDir()): Promise<void>
       : "";
     throw new MigrationError(`prisma migrate deploy failed for ${dir}: ${hint}${output || err.message}`, { cause: e });
   }
-  const db = createDb({ dataDir: dir });
+}
+
+/** Any 64-bit number, the same in every process: the advisory lock that serialises migrations. */
+const MIGRATION_LOCK = 7_310_446_811_205_402;
+
+/**
+ * Applies prisma/postgres/migrations, each in a transaction of its own, and records them in
+ * _prisma_migrations as Prisma does (the same table and checksums, so the Prisma CLI agrees
+ * on what is applied). Prisma 6.19's CLI cannot migrate through a driver adapter, and the
+ * schema engine binary is not installed (see prisma.config.ts). Several processes may run
+ * it at once: an advisory lock makes them take turns, and each finds the others' work done.
+ */
+async function migratePostgres(url: string): Promise<void> {
+  const folder = join(repoRoot(), "prisma", "postgres", "migrations");
+  const migrations = readdirSync(folder, { withFileTypes: true })
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)
+    .sort()
+    .map((name) => {
+      const sql = readFileSync(join(folder, name, "migration.sql"), "utf8");
+      return { name, sql, checksum: createHash("sha256").update(sql).digest("hex") };
+    });
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
+  const where = postgresLocation(url);
   try {
-    await backfillConsensus(db);
-    await backfillImageHashes(db, dir);
+    await client.connect();
+  } catch (e) {
+    throw new MigrationError(`cannot reach PostgreSQL at ${where}: ${(e as Error).message}`, { cause: e });
+  }
+  try {
+    await client.query("SELECT pg_advisory_lock($1)", [MIGRATION_LOCK]);
+    await client.query(`CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
+      "id" VARCHAR(36) PRIMARY KEY NOT NULL, "checksum" VARCHAR(64) NOT NULL, "finished_at" TIMESTAMPTZ,
+      "migration_name" VARCHAR(255) NOT NULL, "logs" TEXT, "rolled_back_at" TIMESTAMPTZ,
+      "started_at" TIMESTAMPTZ NOT NULL DEFAULT now(), "applied_steps_count" INTEGER NOT NULL DEFAULT 0)`);
+    const { rows } = await client.query<{ migration_name: string; checksum: string }>(
+      `SELECT "migration_name", "checksum" FROM "_prisma_migrations" WHERE "finished_at" IS NOT NULL AND "rolled_back_at" IS NULL`,
+    );
+    const applied = new Map(rows.map((r) => [r.migration_name, r.checksum]));
+    const known = new Set(migrations.map((m) => m.name));
+    const unknown = [...applied.keys()].filter((name) => !known.has(name));
+    if (unknown.length > 0) {
+      throw new MigrationError(`${where} has migrations this code does not know (${unknown.join(", ")}): it was migrated by a newer version of the platform`);
+    }
+    for (const m of migrations) {
+      const checksum = applied.get(m.name);
+      if (checksum === m.checksum) continue;
+      if (checksum !== undefined) {
+        throw new MigrationError(`prisma/postgres/migrations/${m.name} was changed after it was applied to ${where}: migrations are never edited, add a new one`);
+      }
+      try {
+        await client.query("BEGIN");
+        await client.query(m.sql);
+        await client.query(
+          `INSERT INTO "_prisma_migrations" ("id", "checksum", "finished_at", "migration_name", "applied_steps_count") VALUES ($1, $2, now(), $3, 1)`,
+          [randomUUID(), m.checksum, m.name],
+        );
+        await client.query("COMMIT");
+      } catch (e) {
+        await client.query("ROLLBACK").catch(() => undefined);
+        throw new MigrationError(`migration ${m.name} failed on ${where} and was rolled back: ${(e as Error).message}`, { cause: e });
+      }
+    }
   } finally {
-    await db.$disconnect();
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** Host, port and database of a PostgreSQL URL, without its password, for messages. */
+export function postgresLocation(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.hostname || "localhost"}:${u.port || "5432"}${u.pathname}`;
+  } catch {
+    return "the PostgreSQL server in DATABASE_URL (which is not a valid URL)";
   }
 }
 

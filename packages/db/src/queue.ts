@@ -26,7 +26,7 @@ export async function nextGalaxy(
       AND NOT EXISTS (
         SELECT 1 FROM "Classification" AS "c" WHERE "c"."volunteerId" = ${volunteerId} AND "c"."galaxyId" = "g"."id")
       AND NOT EXISTS (SELECT 1 FROM "GoldStandard" AS "gs" WHERE "gs"."galaxyId" = "g"."id")
-    ORDER BY "g"."priority" DESC
+    ORDER BY "g"."priority" DESC, "g"."id" DESC
     LIMIT ${spread}`;
   return candidates[Math.floor((options.random ?? Math.random)() * candidates.length)] ?? null;
 }

@@ -88,7 +88,8 @@ export async function retireGalaxies(db: Db, retirements: readonly { galaxyId: n
 function retirementStatements(db: Db, retirements: readonly { galaxyId: number; reason: string }[]) {
   const now = new Date();
   return chunks(retirements).map((chunk) => {
-    const values = Prisma.join(chunk.map((r) => Prisma.sql`(${r.galaxyId}, ${r.reason})`));
+    // Typed: PostgreSQL cannot infer a column type for the parameters of a VALUES list.
+    const values = Prisma.join(chunk.map((r) => Prisma.sql`(CAST(${r.galaxyId} AS INTEGER), CAST(${r.reason} AS TEXT))`));
     return db.$executeRaw`
       WITH "New" ("id", "reason") AS (VALUES ${values})
       UPDATE "Galaxy" SET "retiredAt" = ${now},

@@ -1,35 +1,86 @@
 /**
  * For the tests of every package (imported as "@hiwl/db/testing", never by the apps): a real,
- * migrated SQLite database in a fresh temporary HIWL_DATA_DIR.
+ * migrated database for each test file. SQLite in a fresh temporary HIWL_DATA_DIR; with
+ * HIWL_TEST_DATABASE=postgresql, a fresh database on the server in HIWL_TEST_POSTGRES_URL
+ * (`npm test` starts one: scripts/with-postgres.mjs) and DATABASE_URL pointing at it.
  */
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import pg from "pg";
 import { afterAll, beforeAll } from "vitest";
-import { createDb, type Db } from "./client.ts";
+import { createDb, type Db, type Provider } from "./client.ts";
 import { migrate } from "./migrate.ts";
 
 export interface TestDb {
   db: Db;
   dataDir: string;
+  provider: Provider;
+  /** DATABASE_URL of this file's database: "" for SQLite. */
+  url: string;
+}
+
+/** The database the tests run on: HIWL_TEST_DATABASE, "sqlite" unless set. */
+export function testProvider(): Provider {
+  const chosen = process.env.HIWL_TEST_DATABASE ?? "sqlite";
+  if (chosen !== "sqlite" && chosen !== "postgresql") throw new Error(`HIWL_TEST_DATABASE must be sqlite or postgresql, not ${chosen}`);
+  return chosen;
+}
+
+function adminUrl(): string {
+  const url = process.env.HIWL_TEST_POSTGRES_URL;
+  if (!url) {
+    throw new Error("HIWL_TEST_POSTGRES_URL is not set: run the tests with `npm test`, or under `node scripts/with-postgres.mjs`, which start a PostgreSQL server");
+  }
+  return url;
+}
+
+async function admin<T>(run: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client(adminUrl());
+  await client.connect();
+  try {
+    return await run(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/** A new, empty PostgreSQL database on the test server; returns its URL. */
+export async function createTestPostgresDatabase(): Promise<string> {
+  const name = `hiwl_test_${randomBytes(6).toString("hex")}`;
+  await admin((c) => c.query(`CREATE DATABASE "${name}"`));
+  const url = new URL(adminUrl());
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+/** Drops a database made by createTestPostgresDatabase, closing whatever still uses it. */
+export async function dropTestPostgresDatabase(url: string): Promise<void> {
+  const name = new URL(url).pathname.slice(1);
+  await admin((c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
 }
 
 /**
- * A migrated database in a fresh temporary HIWL_DATA_DIR for the calling test file, removed
- * after its tests. Fields are filled in beforeAll.
+ * A migrated database for the calling test file, removed after its tests. Fields are filled in
+ * beforeAll. HIWL_DATA_DIR and DATABASE_URL are set to it, for the code and the processes the
+ * tests start.
  */
 export function useTestDb(): TestDb {
   const ctx = {} as TestDb;
   beforeAll(async () => {
     ctx.dataDir = mkdtempSync(join(tmpdir(), "hiwl-db-test-"));
+    ctx.provider = testProvider();
+    ctx.url = ctx.provider === "postgresql" ? await createTestPostgresDatabase() : "";
     process.env.HIWL_DATA_DIR = ctx.dataDir;
-    await migrate(ctx.dataDir);
-    ctx.db = createDb({ dataDir: ctx.dataDir });
+    process.env.DATABASE_URL = ctx.url;
+    await migrate(ctx.dataDir, ctx.url);
+    ctx.db = createDb({ dataDir: ctx.dataDir, url: ctx.url });
   });
   afterAll(async () => {
     await ctx.db?.$disconnect();
+    if (ctx.url) await dropTestPostgresDatabase(ctx.url);
     rmSync(ctx.dataDir, { recursive: true, force: true });
   });
   return ctx;
 }
-

@@ -2,12 +2,13 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { createDb, db, migrate, MigrationError } from "../src/index.ts";
+import { createDb, createModelVersion, db, migrate, MigrationError, Prisma } from "../src/index.ts";
+import { testProvider } from "../src/testing.ts";
 import { useTestDb } from "./helpers.ts";
 
 const t = useTestDb();
 
-describe("createDb and migrate", () => {
+describe.runIf(testProvider() === "sqlite")("createDb and migrate on SQLite", () => {
   it("opens the migrated database in WAL mode with a busy timeout and foreign keys", async () => {
     const [mode] = await t.db.$queryRawUnsafe<{ journal_mode: string }[]>("PRAGMA journal_mode");
     const [timeout] = await t.db.$queryRawUnsafe<{ timeout: bigint }[]>("PRAGMA busy_timeout");
@@ -42,12 +43,44 @@ describe("createDb and migrate", () => {
     }
   });
 
+});
+
+describe("createDb on either database", () => {
   it("db() is one shared client on HIWL_DATA_DIR", async () => {
+    await t.db.volunteer.upsert({ where: { id: "kept" }, create: { id: "kept" }, update: {} });
     expect(db()).toBe(db());
     expect(await db().volunteer.findUnique({ where: { id: "kept" } })).not.toBeNull();
     await db().$disconnect();
   });
 
+  it("two clients (like two processes) see each other's commits", async () => {
+    const other = createDb({ dataDir: t.dataDir, url: t.url });
+    try {
+      await other.volunteer.create({ data: { id: "from-other" } });
+      expect(await t.db.volunteer.findUnique({ where: { id: "from-other" } })).not.toBeNull();
+    } finally {
+      await other.$disconnect();
+    }
+  });
+
+  it("holds exactly one active model version, whoever writes", async () => {
+    const a = await createModelVersion(t.db, { version: "one-a", path: "models/one-a", config: {}, metrics: {} });
+    const b = await createModelVersion(t.db, { version: "one-b", path: "models/one-b", config: {}, metrics: {} });
+    await t.db.modelVersion.update({ where: { id: a.id }, data: { active: true } });
+    const error = await t.db.modelVersion.update({ where: { id: b.id }, data: { active: true } }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(Prisma.PrismaClientKnownRequestError);
+    expect((error as Prisma.PrismaClientKnownRequestError).code).toBe("P2002");
+    expect((await t.db.modelVersion.findMany({ where: { active: true } })).map((v) => v.version)).toEqual(["one-a"]);
+  });
+
+  it("names DATABASE_URL when it is neither PostgreSQL nor empty", () => {
+    expect(() => createDb({ url: "mysql://root:secret@db/hiwl" })).toThrow(
+      'DATABASE_URL must be a postgresql:// URL (got "mysql://…@db/hiwl"); leave it unset for the SQLite database under HIWL_DATA_DIR',
+    );
+  });
+});
+
+describe.runIf(testProvider() === "sqlite")("one connection on SQLite", () => {
   it("a write outside a transaction survives another request's rolled-back transaction", async () => {
     // Both share the client's single connection (see serialise in client.ts).
     const failing = t.db
@@ -65,13 +98,33 @@ describe("createDb and migrate", () => {
     expect(ids).not.toContain("rolled-back");
   });
 
-  it("two clients (like two processes) see each other's commits", async () => {
-    const other = createDb({ dataDir: t.dataDir });
+});
+
+describe.runIf(testProvider() === "postgresql")("migrate on PostgreSQL", () => {
+  const applied = async () =>
+    (await t.db.$queryRaw<{ migration_name: string }[]>`SELECT "migration_name" FROM "_prisma_migrations" ORDER BY 1`).map((r) => r.migration_name);
+
+  it("is a no-op on an up-to-date database, also when several processes run it at once", async () => {
+    const before = await applied();
+    expect(before.length).toBeGreaterThanOrEqual(1);
+    await t.db.volunteer.upsert({ where: { id: "kept" }, create: { id: "kept" }, update: {} });
+    // Unlike SQLite, other connections stay open meanwhile.
+    await Promise.all([migrate(t.dataDir, t.url), migrate(t.dataDir, t.url), migrate(t.dataDir, t.url)]);
+    expect(await applied()).toEqual(before);
+    expect(await t.db.volunteer.findUnique({ where: { id: "kept" } })).not.toBeNull();
+  });
+
+  it("refuses a database migrated by a newer version, and names an unreachable server", async () => {
+    await t.db.$executeRaw`INSERT INTO "_prisma_migrations" ("id", "checksum", "finished_at", "migration_name", "applied_steps_count")
+      VALUES ('future', 'x', now(), '29990101000000_future', 1)`;
     try {
-      await other.volunteer.create({ data: { id: "from-other" } });
-      expect(await t.db.volunteer.findUnique({ where: { id: "from-other" } })).not.toBeNull();
+      await expect(migrate(t.dataDir, t.url)).rejects.toThrow(/has migrations this code does not know \(29990101000000_future\)/);
     } finally {
-      await other.$disconnect();
+      await t.db.$executeRaw`DELETE FROM "_prisma_migrations" WHERE "id" = 'future'`;
     }
+    const error = await migrate(t.dataDir, "postgresql://hiwl:secret@127.0.0.1:1/hiwl").catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(MigrationError);
+    expect((error as Error).message).toMatch(/^cannot reach PostgreSQL at 127\.0\.0\.1:1\/hiwl: .*ECONNREFUSED/);
+    expect((error as Error).message).not.toContain("secret");
   });
 });

@@ -9,6 +9,7 @@ import {
   galaxyMetadataOf,
   insertGalaxies,
   InvalidInputError,
+  Prisma,
   modelVersionConfigOf,
   queueTrainingJob,
   runMetricsOf,
@@ -39,7 +40,7 @@ const METRICS: RunMetrics = {
 
 /** Overwrites one stored JSON value as a hand edit or an older process would leave it. */
 const overwrite = (table: string, column: string, id: number, json: unknown) =>
-  t.db.$executeRawUnsafe(`UPDATE "${table}" SET "${column}" = ? WHERE "id" = ?`, JSON.stringify(json), id);
+  t.db.$executeRaw`UPDATE ${Prisma.raw(`"${table}"`)} SET ${Prisma.raw(`"${column}"`)} = ${JSON.stringify(json)} WHERE "id" = ${id}`;
 
 describe("stored JSON contracts", () => {
   it("a model version's config and metrics are read back as the trainer wrote them", async () => {
