@@ -4,7 +4,7 @@ import { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient as PostgresClient } from "./generated/postgres/client.ts";
 import { PrismaClient, type Prisma } from "./generated/prisma/client.ts";
-import { dataDir as defaultDataDir, databaseUrl } from "./paths.ts";
+import { databasePath, dataDir as defaultDataDir, databaseUrl } from "./paths.ts";
 
 /**
  * A client on either database. Both clients come from one schema (scripts/prisma-postgres.mjs
@@ -159,4 +159,19 @@ const shared = globalThis as typeof globalThis & { __hiwlDb?: Db };
 export function db(): Db {
   shared.__hiwlDb ??= createDb();
   return shared.__hiwlDb;
+}
+
+/** The database DATABASE_URL selects, for messages: PostgreSQL's host, port and name, or the SQLite file. */
+export function databaseDescription(url: string | undefined = process.env.DATABASE_URL): string {
+  return databaseProvider(url) === "postgresql" ? `PostgreSQL at ${postgresLocation(url!)}` : databasePath();
+}
+
+/** Host, port and database of a PostgreSQL URL, without its password, for messages. */
+export function postgresLocation(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.hostname || "localhost"}:${u.port || "5432"}${u.pathname}`;
+  } catch {
+    return "the PostgreSQL server in DATABASE_URL (which is not a valid URL)";
+  }
 }

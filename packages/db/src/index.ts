@@ -25,6 +25,7 @@ export * from "./gold.ts";
 export * from "./skills.ts";
 export * from "./health.ts";
 export * from "./backup.ts";
+export * from "./rate-limits.ts";
 export { parseJsonText } from "./json-text.ts";
 export type * from "./generated/prisma/client.ts";
 export { Prisma } from "./generated/prisma/client.ts";

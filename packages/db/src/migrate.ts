@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import Database from "better-sqlite3";
 import pg from "pg";
-import { createDb, databaseProvider } from "./client.ts";
+import { createDb, databaseProvider, postgresLocation } from "./client.ts";
 import { backfillImageHashes } from "./images.ts";
 import { backfillConsensus } from "./integrity.ts";
 import { databasePath, dataDir as defaultDataDir } from "./paths.ts";
@@ -150,16 +150,6 @@ async function migratePostgres(url: string): Promise<void> {
     }
   } finally {
     await client.end().catch(() => undefined);
-  }
-}
-
-/** Host, port and database of a PostgreSQL URL, without its password, for messages. */
-export function postgresLocation(url: string): string {
-  try {
-    const u = new URL(url);
-    return `${u.hostname || "localhost"}:${u.port || "5432"}${u.pathname}`;
-  } catch {
-    return "the PostgreSQL server in DATABASE_URL (which is not a valid URL)";
   }
 }
 

@@ -1,4 +1,4 @@
-import type { Db } from "./client.ts";
+import { providerOf, type Db } from "./client.ts";
 import { jobProgress, storedJsonText, trainingJobConfig, writeJsonColumns, type JobProgress, type TrainingSettings } from "./contracts.ts";
 import type { JobStatus, TrainingJob } from "./generated/prisma/client.ts";
 
@@ -24,11 +24,20 @@ export async function queueTrainingJob(
 
 /**
  * Moves the oldest queued job to running for this worker, or returns null when none is
- * queued. The move is an UPDATE conditional on status = 'queued': of several workers (or
- * processes) that picked the same job only one changes a row; the others see 0 rows and try
- * the next job.
+ * queued. On PostgreSQL one UPDATE takes the job with FOR UPDATE SKIP LOCKED: workers claiming
+ * at once each get a different job, none waits for another. On SQLite (one writer at a time)
+ * the move is an UPDATE conditional on status = 'queued': of several workers that picked the
+ * same job only one changes a row; the others see 0 rows and try the next job.
  */
 export async function claimNextJob(db: Db, workerId: string): Promise<TrainingJob | null> {
+  if (providerOf(db) === "postgresql") {
+    const now = new Date();
+    const [claimed] = await db.$queryRaw<{ id: number }[]>`
+      UPDATE "TrainingJob" SET "status" = 'running', "workerId" = ${workerId}, "startedAt" = ${now}, "heartbeatAt" = ${now}
+      WHERE "id" = (SELECT "id" FROM "TrainingJob" WHERE "status" = 'queued' ORDER BY "createdAt", "id" LIMIT 1 FOR UPDATE SKIP LOCKED)
+      RETURNING "id"`;
+    return claimed ? db.trainingJob.findUniqueOrThrow({ where: { id: claimed.id } }) : null;
+  }
   for (;;) {
     const next = await db.trainingJob.findFirst({
       where: { status: "queued" },

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { backupDatabase, checkTallies, databasePath, db, migrate, repairTallies, type TallyMismatch } from "@hiwl/db";
+import { backupDatabase, checkTallies, databaseDescription, db, migrate, repairTallies, type TallyMismatch } from "@hiwl/db";
 import { count } from "./text.ts";
 
 /** Mismatches printed in full; the rest are counted. */
@@ -17,24 +17,24 @@ function printMismatches(mismatches: readonly TallyMismatch[]) {
 }
 
 export function registerDb(program: Command) {
-  const group = program.command("db").description("the platform database (SQLite under $HIWL_DATA_DIR)");
+  const group = program.command("db").description("the platform database (PostgreSQL at $DATABASE_URL, or SQLite under $HIWL_DATA_DIR)");
   group
     .command("migrate")
-    .description("apply the committed migrations (prisma/migrations) to the database")
+    .description("apply the committed migrations to the database: once per deployment, before the web servers start")
     .action(async () => {
       await migrate();
-      console.log(`database up to date: ${databasePath()}`);
+      console.log(`database up to date: ${databaseDescription()}`);
     });
   group
     .command("backup")
-    .description("copy the database to FILE while the site and the worker keep running (SQLite's online backup; restore: docs/operations.md)")
+    .description("copy the database to FILE while the site and the worker keep running (pg_dump or SQLite's VACUUM INTO; restore: docs/operations.md)")
     .argument("<file>", "where the copy goes (a new file)")
     .option("--overwrite", "replace FILE if it exists")
-    .action((file: string, options: { overwrite?: boolean }) => {
-      const result = backupDatabase(file, { overwrite: options.overwrite });
+    .action(async (file: string, options: { overwrite?: boolean }) => {
+      const result = await backupDatabase(file, { overwrite: options.overwrite });
       const size = `${(result.bytes / 1e6).toFixed(1)} MB`;
       console.log(
-        `backed up ${databasePath()} to ${result.file} (${size}, integrity checked: ${count(result.galaxies, "galaxy", "galaxies")}, ${count(result.classifications, "classification", "classifications")})`,
+        `backed up ${databaseDescription()} to ${result.file} (${size}, integrity checked: ${count(result.galaxies, "galaxy", "galaxies")}, ${count(result.classifications, "classification", "classifications")})`,
       );
     });
   group

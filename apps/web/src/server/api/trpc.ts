@@ -3,13 +3,12 @@
  * (public, volunteer, researcher). Routers live in ./routers, one per domain, merged in ./root.ts.
  */
 import { randomUUID } from "node:crypto";
-import { ConflictError, InvalidInputError, NotFoundError, db, ensureVolunteer, type Volunteer } from "@hiwl/db";
+import { ConflictError, InvalidInputError, NotFoundError, db, ensureVolunteer, limits, takeToken, type Volunteer } from "@hiwl/db";
 import { TRPCError, initTRPC } from "@trpc/server";
 import SuperJSON from "superjson";
 import { checkResearcher } from "../auth.ts";
 import { clientAddress } from "../client.ts";
 import { VOLUNTEER_COOKIE, VOLUNTEER_COOKIE_MAX_AGE, isVolunteerId, readCookie, serializeCookie } from "../cookies.ts";
-import { buckets } from "../rate-limit.ts";
 
 export interface ContextOptions {
   headers: Headers;
@@ -94,7 +93,7 @@ export const volunteerProcedure = publicProcedure.use(async ({ ctx, next }) => {
 export const identityProcedure = publicProcedure.use(async ({ ctx, next }) => {
   const existing = await findVolunteer(ctx);
   if (existing) return next({ ctx: { volunteer: existing } });
-  const wait = buckets().identities.take(ctx.address);
+  const wait = await takeToken(ctx.db, "identities", ctx.address, limits().identities);
   if (wait > 0) throw tooManyRequests(ctx, wait, "Too many new volunteers from your network");
   const cookie = readCookie(ctx.headers, VOLUNTEER_COOKIE);
   const id = isVolunteerId(cookie) ? cookie : randomUUID();

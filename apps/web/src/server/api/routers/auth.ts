@@ -1,15 +1,17 @@
 import {
+  beginSignIn,
   createSession,
   deleteSession,
   deleteVolunteerSessions,
   getSessionVolunteer,
+  limits,
   passwordDerivationsWaiting,
+  signInSucceeded,
   verifyResearcher,
 } from "@hiwl/db";
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { SESSION_COOKIE, readCookie, serializeCookie } from "../../cookies.ts";
-import { signInThrottle } from "../../sign-in-throttle.ts";
 import { createTRPCRouter, publicProcedure, researcherProcedure, tooManyRequests } from "../trpc.ts";
 
 /** Sign-ins waiting for a password check beyond this are turned away rather than queued. */
@@ -31,8 +33,7 @@ export const authRouter = createTRPCRouter({
     .input(z.object({ username: z.string().trim().min(1).max(64), password: z.string().min(1).max(256) }))
     .mutation(async ({ ctx, input }) => {
       if (passwordDerivationsWaiting() >= MAX_WAITING_SIGN_INS) throw tooManyRequests(ctx, 5, "Sign-in is busy");
-      const throttle = signInThrottle();
-      const wait = throttle.begin(input.username, ctx.address);
+      const wait = await beginSignIn(ctx.db, input.username, ctx.address, limits());
       const who = `${JSON.stringify(input.username)} from ${ctx.address} (request ${ctx.requestId})`;
       if (wait > 0) {
         console.warn(`sign-in refused, too many failures: ${who}`);
@@ -43,7 +44,7 @@ export const authRouter = createTRPCRouter({
         console.warn(`sign-in failed: ${who}`);
         throw new TRPCError({ code: "UNAUTHORIZED", message: "Wrong username or password." });
       }
-      throttle.succeeded(input.username, ctx.address);
+      await signInSucceeded(ctx.db, input.username, ctx.address);
       const { token, expiresAt } = await createSession(ctx.db, researcher.id);
       const maxAge = Math.floor((expiresAt.getTime() - Date.now()) / 1000);
       ctx.resHeaders.append("set-cookie", serializeCookie(SESSION_COOKIE, token, { maxAge, secure: ctx.https }));

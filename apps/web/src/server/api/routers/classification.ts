@@ -8,10 +8,10 @@ import {
   limits,
   listVolunteerClassifications,
   submitClassification,
+  takeToken,
 } from "@hiwl/db";
 import { z } from "zod";
 import { clientKey } from "../../client.ts";
-import { buckets } from "../../rate-limit.ts";
 import { galaxyDetail } from "../dto.ts";
 import {
   createTRPCRouter,
@@ -53,7 +53,7 @@ export const classificationRouter = createTRPCRouter({
       }),
     )
     .mutation(async ({ ctx, input }) => {
-      const wait = buckets().submissions.take(ctx.volunteer.id);
+      const wait = await takeToken(ctx.db, "submissions", ctx.volunteer.id, limits().submissions);
       if (wait > 0) throw tooManyRequests(ctx, wait, "You are classifying faster than anyone can look");
       const { classification, duplicate, retired } = await submitClassification(ctx.db, {
         ...input,

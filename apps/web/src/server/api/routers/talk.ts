@@ -1,7 +1,6 @@
-import { canTalk, COMMENT_MAX_LENGTH, galaxiesTagged, listComments, postComment, setCommentHidden, setVolunteerBlocked } from "@hiwl/db";
+import { canTalk, COMMENT_MAX_LENGTH, galaxiesTagged, limits, listComments, postComment, setCommentHidden, setVolunteerBlocked, takeToken } from "@hiwl/db";
 import { z } from "zod";
 import { hashtagsOf, TAG_PATTERN } from "~/lib/hashtags.ts";
-import { buckets } from "../../rate-limit.ts";
 import { createTRPCRouter, findVolunteer, isResearcher, publicProcedure, researcherProcedure, tooManyRequests, volunteerProcedure } from "../trpc.ts";
 
 const galaxyId = z.number().int().positive();
@@ -23,7 +22,7 @@ export const talkRouter = createTRPCRouter({
   post: volunteerProcedure
     .input(z.object({ galaxyId, body: z.string().max(COMMENT_MAX_LENGTH * 2) }))
     .mutation(async ({ ctx, input }) => {
-      const wait = buckets().comments.take(ctx.volunteer.id);
+      const wait = await takeToken(ctx.db, "comments", ctx.volunteer.id, limits().comments);
       if (wait > 0) throw tooManyRequests(ctx, wait, "You are commenting faster than anyone can read");
       const comment = await postComment(ctx.db, { ...input, volunteerId: ctx.volunteer.id, tags: hashtagsOf(input.body) });
       return { ...comment, volunteerId: null };
