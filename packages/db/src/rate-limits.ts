@@ -45,7 +45,7 @@ export async function takeToken(db: Db, kind: BucketKind, key: string, limit: Bu
       "at" = ${float(now)}
     RETURNING "value", "granted"`;
   await purgeForgotten(db, now);
-  if (Boolean(row!.granted)) return 0;
+  if (row!.granted) return 0;
   return Math.max(1, Math.ceil((1 - Number(row!.value)) / perMs / 1000));
 }
 
