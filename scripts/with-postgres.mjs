@@ -4,8 +4,8 @@
 // PostgreSQL as well as SQLite. The server is a throwaway cluster (Debian's postgresql
 // package, trust authentication, loopback only, fsync off: test data need not survive a
 // power cut) in a temporary folder, stopped and removed when the command ends. The command
-// finds it in HIWL_TEST_POSTGRES_URL, a superuser URL: each test file creates its own
-// database there. With HIWL_TEST_POSTGRES_URL already set, that server is used instead.
+// finds it in HIWL_SCRATCH_POSTGRES_URL, a superuser URL: each test file creates its own
+// database there. With HIWL_SCRATCH_POSTGRES_URL already set, that server is used instead.
 import { spawn, spawnSync } from "node:child_process";
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
@@ -80,13 +80,13 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     process.exit(2);
   }
   let server = null;
-  if (!process.env.HIWL_TEST_POSTGRES_URL) {
+  if (!process.env.HIWL_SCRATCH_POSTGRES_URL) {
     server = await startPostgres();
     console.log(`PostgreSQL for the tests: ${server.url} (${server.dir}, removed at the end)`);
   }
   const child = spawn(command, args, {
     stdio: "inherit",
-    env: { ...process.env, HIWL_TEST_POSTGRES_URL: process.env.HIWL_TEST_POSTGRES_URL ?? server.url },
+    env: { ...process.env, HIWL_SCRATCH_POSTGRES_URL: process.env.HIWL_SCRATCH_POSTGRES_URL ?? server.url },
   });
   for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => child.kill(signal));
   child.on("exit", (code, signal) => {

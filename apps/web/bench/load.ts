@@ -8,7 +8,12 @@
  * first classification). Afterwards it checks every acknowledged classification against the
  * database: none lost, none stored twice, every galaxy's tallies equal to its classifications.
  *
- *   npm run bench:load -- --servers 2 --volunteers 20 --seconds 30 [--json]
+ *   npm run bench:load -- --servers 2 --volunteers 20 --seconds 30 [--database postgresql] [--json]
+ *
+ * With --database postgresql the servers and the worker share a scratch database on the
+ * PostgreSQL server in HIWL_SCRATCH_POSTGRES_URL (the root `npm run bench:load` starts a
+ * throwaway one: scripts/with-postgres.mjs), dropped afterwards; the galaxy images stay in the
+ * run's data directory, as they would in a shared data directory.
  *
  * All volunteers come from this machine's one address, so the per-address limits (new
  * identities, counted votes per galaxy) and the per-volunteer pace are lifted for the run
@@ -22,7 +27,7 @@ import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { seedSynthetic } from "@hiwl/catalog";
-import { checkTallies, createDb, migrate } from "@hiwl/db";
+import { checkTallies, createDb, createScratchDatabase, dropScratchDatabase, migrate, type Provider } from "@hiwl/db";
 import { createRng, getQuestion, ROOT_QUESTION, type QuestionId, type Rng } from "@hiwl/model";
 import { RawClient, randomKey, startServer, walkInput, type Reply, type Server } from "../e2e/site.ts";
 
@@ -38,6 +43,8 @@ const LOAD_LIMITS = {
 
 export interface LoadOptions {
   servers: number;
+  /** Default sqlite. */
+  database?: Provider;
   volunteers: number;
   seconds: number;
   galaxies: number;
@@ -52,6 +59,7 @@ type Kind = "next" | "image" | "submit" | "retry";
 
 export interface LoadResult {
   servers: number;
+  database: Provider;
   volunteers: number;
   seconds: number;
   classifications: number;
@@ -113,9 +121,18 @@ function startWorker(env: NodeJS.ProcessEnv): () => Promise<void> {
   };
 }
 
+/** The admin URL of the PostgreSQL server for scratch databases. */
+function scratchServer(): string {
+  const url = process.env.HIWL_SCRATCH_POSTGRES_URL;
+  if (!url) throw new Error("--database postgresql needs HIWL_SCRATCH_POSTGRES_URL: run `npm run bench:load` from the repository root, which starts a PostgreSQL server");
+  return url;
+}
+
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const log = options.log ?? (() => {});
+  const database = options.database ?? "sqlite";
   const dataDir = mkdtempSync(join(tmpdir(), "hiwl-load-"));
+  const url = database === "postgresql" ? await createScratchDatabase(scratchServer()) : "";
   const servers: Server[] = [];
   let stopWorker: (() => Promise<void>) | null = null;
   const stopAll = async () => {
@@ -123,18 +140,18 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     for (const server of servers) await server.signal("SIGTERM");
   };
   try {
-    await migrate(dataDir);
-    const seedDb = createDb({ dataDir });
+    await migrate(dataDir, url);
+    const seedDb = createDb({ dataDir, url });
     try {
       log(`rendering ${options.galaxies} synthetic galaxies into ${dataDir}`);
       await seedSynthetic(seedDb, { count: options.galaxies }, dataDir);
     } finally {
       await seedDb.$disconnect();
     }
-    const env = { HIWL_LIMITS: JSON.stringify(LOAD_LIMITS), HIWL_REQUEST_LOG: "off" };
+    const env = { HIWL_LIMITS: JSON.stringify(LOAD_LIMITS), HIWL_REQUEST_LOG: "off", DATABASE_URL: url };
     for (let i = 0; i < options.servers; i++) servers.push(await startServer(dataDir, env));
     const urls = servers.map((server) => server.url);
-    log(`${options.servers} server(s) on ${urls.join(", ")}`);
+    log(`${options.servers} server(s) on ${urls.join(", ")}, ${database === "postgresql" ? "PostgreSQL" : "SQLite"}`);
     if (options.worker) stopWorker = startWorker({ ...process.env, HIWL_DATA_DIR: dataDir, ...env });
 
     const latencies: Record<Kind, number[]> = { next: [], image: [], submit: [], retry: [] };
@@ -192,15 +209,16 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     // What the servers printed about their faults (their request log is off).
     if (errors5xx > 0) errors5xxDetail.push(...servers.flatMap((s) => s.log().split("\n").filter((line) => /error/i.test(line))).slice(0, 20));
 
-    const db = createDb({ dataDir });
+    const db = createDb({ dataDir, url });
     try {
       const stored = new Set((await db.classification.findMany({ select: { id: true } })).map((c) => c.id));
       const lost = [...acknowledged].filter((id) => !stored.has(id)).length;
       const extra = [...stored].filter((id) => !acknowledged.has(id)).length;
       const all = Object.values(latencies).flat();
-      const jobs = await db.trainingJob.findMany({ orderBy: { id: "asc" }, select: { id: true, status: true } });
+      const jobs = await db.trainingJob.findMany({ orderBy: { id: "asc" }, select: { id: true, status: true, error: true } });
       return {
         servers: options.servers,
+        database,
         volunteers: options.volunteers,
         seconds: Math.round(seconds * 10) / 10,
         classifications: acknowledged.size,
@@ -215,7 +233,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
         tallyMismatches: (await checkTallies(db)).length,
         retries,
         worker: options.worker
-          ? { modelVersions: await db.modelVersion.count(), predictions: await db.prediction.count(), jobs: jobs.map((j) => `${j.id} ${j.status}`) }
+          ? { modelVersions: await db.modelVersion.count(), predictions: await db.prediction.count(), jobs: jobs.map((j) => `${j.id} ${j.status}${j.error ? ` (${j.error.split("\n")[0]!.slice(0, 200)})` : ""}`) }
           : null,
       };
     } finally {
@@ -223,6 +241,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     }
   } finally {
     await stopAll();
+    if (url) await dropScratchDatabase(scratchServer(), url);
     rmSync(dataDir, { recursive: true, force: true });
   }
 }
@@ -230,7 +249,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
 function formatResult(r: LoadResult): string {
   const row = (cells: (string | number)[]) => `| ${cells.join(" | ")} |`;
   return [
-    `machine: ${cpus()[0]?.model.trim() ?? "unknown CPU"}, ${availableParallelism()} cores, Node ${process.version}; SQLite`,
+    `machine: ${cpus()[0]?.model.trim() ?? "unknown CPU"}, ${availableParallelism()} cores, Node ${process.version}; ${r.database === "postgresql" ? "PostgreSQL" : "SQLite"}`,
     `${r.servers} server(s), ${r.volunteers} volunteers, ${r.seconds} s${r.worker ? ", the training worker running" : ""}`,
     "",
     row(["classifications", "per second", "p50 ms", "p95 ms", "p99 ms", "5xx", "lost", "duplicated", "tally mismatches", "retries"]),
@@ -264,12 +283,13 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
     if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer, got "${value}"`);
     return n;
   };
-  if (values.database !== "sqlite") throw new Error(`--database ${values.database}: only sqlite is supported so far (PostgreSQL is not implemented yet)`);
+  if (values.database !== "sqlite" && values.database !== "postgresql") throw new Error(`--database must be sqlite or postgresql, got "${values.database}"`);
   if (values.worker !== "on" && values.worker !== "off") throw new Error(`--worker must be on or off, got "${values.worker}"`);
   const retryRate = Number(values["retry-rate"]);
   if (!(retryRate >= 0 && retryRate <= 1)) throw new Error(`--retry-rate must be between 0 and 1, got "${values["retry-rate"]}"`);
   const result = await runLoad({
     servers: positive("servers", values.servers),
+    database: values.database,
     volunteers: positive("volunteers", values.volunteers),
     seconds: positive("seconds", values.seconds),
     galaxies: positive("galaxies", values.galaxies),

@@ -1,17 +1,21 @@
 /**
  * For the tests of every package (imported as "@hiwl/db/testing", never by the apps): a real,
  * migrated database for each test file. SQLite in a fresh temporary HIWL_DATA_DIR; with
- * HIWL_TEST_DATABASE=postgresql, a fresh database on the server in HIWL_TEST_POSTGRES_URL
+ * HIWL_TEST_DATABASE=postgresql, a fresh database on the server in HIWL_SCRATCH_POSTGRES_URL
  * (`npm test` starts one: scripts/with-postgres.mjs) and DATABASE_URL pointing at it.
  */
-import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import pg from "pg";
 import { afterAll, beforeAll } from "vitest";
 import { createDb, type Db, type Provider } from "./client.ts";
 import { migrate } from "./migrate.ts";
+import { createScratchDatabase, dropScratchDatabase } from "./scratch-postgres.ts";
+
+/** A new, empty PostgreSQL database on the test server; returns its URL. */
+export const createTestPostgresDatabase = () => createScratchDatabase(adminUrl());
+/** Drops a database made by createTestPostgresDatabase, closing whatever still uses it. */
+export const dropTestPostgresDatabase = (url: string) => dropScratchDatabase(adminUrl(), url);
 
 export interface TestDb {
   db: Db;
@@ -29,36 +33,11 @@ export function testProvider(): Provider {
 }
 
 function adminUrl(): string {
-  const url = process.env.HIWL_TEST_POSTGRES_URL;
+  const url = process.env.HIWL_SCRATCH_POSTGRES_URL;
   if (!url) {
-    throw new Error("HIWL_TEST_POSTGRES_URL is not set: run the tests with `npm test`, or under `node scripts/with-postgres.mjs`, which start a PostgreSQL server");
+    throw new Error("HIWL_SCRATCH_POSTGRES_URL is not set: run the tests with `npm test`, or under `node scripts/with-postgres.mjs`, which start a PostgreSQL server");
   }
   return url;
-}
-
-async function admin<T>(run: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client(adminUrl());
-  await client.connect();
-  try {
-    return await run(client);
-  } finally {
-    await client.end();
-  }
-}
-
-/** A new, empty PostgreSQL database on the test server; returns its URL. */
-export async function createTestPostgresDatabase(): Promise<string> {
-  const name = `hiwl_test_${randomBytes(6).toString("hex")}`;
-  await admin((c) => c.query(`CREATE DATABASE "${name}"`));
-  const url = new URL(adminUrl());
-  url.pathname = `/${name}`;
-  return url.toString();
-}
-
-/** Drops a database made by createTestPostgresDatabase, closing whatever still uses it. */
-export async function dropTestPostgresDatabase(url: string): Promise<void> {
-  const name = new URL(url).pathname.slice(1);
-  await admin((c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
 }
 
 /**
@@ -71,7 +50,7 @@ export function useTestDb(): TestDb {
   beforeAll(async () => {
     ctx.dataDir = mkdtempSync(join(tmpdir(), "hiwl-db-test-"));
     ctx.provider = testProvider();
-    ctx.url = ctx.provider === "postgresql" ? await createTestPostgresDatabase() : "";
+    ctx.url = ctx.provider === "postgresql" ? await createScratchDatabase(adminUrl()) : "";
     process.env.HIWL_DATA_DIR = ctx.dataDir;
     process.env.DATABASE_URL = ctx.url;
     await migrate(ctx.dataDir, ctx.url);
@@ -79,7 +58,7 @@ export function useTestDb(): TestDb {
   });
   afterAll(async () => {
     await ctx.db?.$disconnect();
-    if (ctx.url) await dropTestPostgresDatabase(ctx.url);
+    if (ctx.url) await dropScratchDatabase(adminUrl(), ctx.url);
     rmSync(ctx.dataDir, { recursive: true, force: true });
   });
   return ctx;
