@@ -75,11 +75,15 @@ export async function startServer(dataDir: string, env: Record<string, string> =
   };
 }
 
-/** Migrates a fresh data directory, lets `seed` fill it, then serves it until stop(). */
+/**
+ * Migrates a fresh data directory (and the PostgreSQL database in env.DATABASE_URL, if given),
+ * lets `seed` fill it, then serves it until stop().
+ */
 export async function startSite(seed: (db: Db, dataDir: string) => Promise<void>, env: Record<string, string> = {}): Promise<Site> {
   const dataDir = mkdtempSync(join(tmpdir(), "hiwl-site-"));
-  await migrate(dataDir);
-  const db = createDb({ dataDir });
+  const url = env.DATABASE_URL ?? "";
+  await migrate(dataDir, url);
+  const db = createDb({ dataDir, url });
   try {
     await seed(db, dataDir);
   } finally {
@@ -89,7 +93,7 @@ export async function startSite(seed: (db: Db, dataDir: string) => Promise<void>
   return {
     ...server,
     dataDir,
-    db: () => createDb({ dataDir }),
+    db: () => createDb({ dataDir, url }),
     async stop() {
       await server.signal("SIGTERM");
       rmSync(dataDir, { recursive: true, force: true });

@@ -28,5 +28,6 @@ export * from "./backup.ts";
 export * from "./rate-limits.ts";
 export * from "./scratch-postgres.ts";
 export { parseJsonText } from "./json-text.ts";
+export { isDatabaseUnavailable } from "./prisma-errors.ts";
 export type * from "./generated/prisma/client.ts";
 export { Prisma } from "./generated/prisma/client.ts";

@@ -6,3 +6,35 @@ const CODES = { unique: "P2002", foreignKey: "P2003", recordNotFound: "P2025" } 
 export function isPrismaError(e: unknown, kind: keyof typeof CODES): boolean {
   return e instanceof Prisma.PrismaClientKnownRequestError && e.code === CODES[kind];
 }
+
+/** Prisma's codes for a database it cannot reach or that dropped the connection, and a full pool. */
+const UNAVAILABLE_CODES = new Set(["P1001", "P1002", "P1008", "P1017", "P2024"]);
+/** The driver adapters' kinds for the same. */
+const UNAVAILABLE_KINDS = new Set(["DatabaseNotReachable", "ConnectionClosed", "SocketTimeout", "TooManyConnections"]);
+/** PostgreSQL's connection exceptions (08...) and its shutting down or starting up (57P01-57P03). */
+const UNAVAILABLE_SQLSTATE = /^(08|57P0[1-3])/;
+/** What pg itself throws when a connection ends or cannot be had from the pool in time. */
+const UNAVAILABLE_MESSAGES = /^(Connection terminated|timeout exceeded when trying to connect)/;
+
+/**
+ * Whether an error means the database is out of reach for now (down, restarting, every
+ * connection taken), not that the request is wrong: the site answers 503 with Retry-After
+ * instead of 500, and the same request succeeds once the database is back; nothing to restart.
+ */
+export function isDatabaseUnavailable(e: unknown): boolean {
+  for (let error = e, depth = 0; error && typeof error === "object" && depth < 5; depth++) {
+    const { code, kind, originalCode, message, meta } = error as {
+      code?: unknown;
+      kind?: unknown;
+      originalCode?: unknown;
+      message?: unknown;
+      meta?: { driverAdapterError?: { cause?: unknown } };
+    };
+    if (typeof code === "string" && (UNAVAILABLE_CODES.has(code) || UNAVAILABLE_SQLSTATE.test(code))) return true;
+    if (typeof kind === "string" && UNAVAILABLE_KINDS.has(kind)) return true;
+    if (typeof originalCode === "string" && UNAVAILABLE_SQLSTATE.test(originalCode)) return true;
+    if (typeof message === "string" && UNAVAILABLE_MESSAGES.test(message)) return true;
+    error = meta?.driverAdapterError?.cause ?? (error as { cause?: unknown }).cause;
+  }
+  return false;
+}

@@ -1,8 +1,11 @@
 import { randomUUID } from "node:crypto";
+import { isDatabaseUnavailable } from "@hiwl/db";
+import { UNAVAILABLE_MESSAGE, UNAVAILABLE_RETRY_SECONDS } from "./unavailable.ts";
 
 /**
  * A route handler whose responses carry a request id and whose faults reach the client as a
- * generic 500 naming that id; the detail goes to the server log only.
+ * generic 500 naming that id (a database out of reach: 503 with Retry-After); the detail goes
+ * to the server log only.
  */
 export function route<A extends unknown[]>(handler: (request: Request, ...args: A) => Promise<Response>) {
   return async (request: Request, ...args: A): Promise<Response> => {
@@ -12,7 +15,15 @@ export function route<A extends unknown[]>(handler: (request: Request, ...args: 
       response.headers.set("x-request-id", requestId);
       return response;
     } catch (error) {
-      console.error(`${request.method} ${new URL(request.url).pathname} (request ${requestId}):`, error);
+      const where = `${request.method} ${new URL(request.url).pathname} (request ${requestId})`;
+      if (isDatabaseUnavailable(error)) {
+        console.warn(`${where}: database unavailable: ${(error as Error).message}`);
+        return Response.json(
+          { error: { code: "SERVICE_UNAVAILABLE", message: UNAVAILABLE_MESSAGE, requestId } },
+          { status: 503, headers: { "x-request-id": requestId, "retry-after": String(UNAVAILABLE_RETRY_SECONDS) } },
+        );
+      }
+      console.error(`${where}:`, error);
       return Response.json(
         { error: { code: "INTERNAL_SERVER_ERROR", message: `Something went wrong on the server (request ${requestId}).`, requestId } },
         { status: 500, headers: { "x-request-id": requestId } },

@@ -3,12 +3,13 @@
  * (public, volunteer, researcher). Routers live in ./routers, one per domain, merged in ./root.ts.
  */
 import { randomUUID } from "node:crypto";
-import { ConflictError, InvalidInputError, NotFoundError, db, ensureVolunteer, limits, takeToken, type Volunteer } from "@hiwl/db";
+import { ConflictError, InvalidInputError, NotFoundError, db, ensureVolunteer, isDatabaseUnavailable, limits, takeToken, type Volunteer } from "@hiwl/db";
 import { TRPCError, initTRPC } from "@trpc/server";
 import SuperJSON from "superjson";
 import { checkResearcher } from "../auth.ts";
 import { clientAddress } from "../client.ts";
 import { VOLUNTEER_COOKIE, VOLUNTEER_COOKIE_MAX_AGE, isVolunteerId, readCookie, serializeCookie } from "../cookies.ts";
+import { UNAVAILABLE_MESSAGE, UNAVAILABLE_RETRY_SECONDS } from "../unavailable.ts";
 
 export interface ContextOptions {
   headers: Headers;
@@ -46,11 +47,18 @@ const t = initTRPC.context<Context>().create({
 export const createCallerFactory = t.createCallerFactory;
 export const createTRPCRouter = t.router;
 
-/** @hiwl/db's typed failures are the caller's fault; everything else stays a 500. */
-const dbErrors = t.middleware(async ({ next }) => {
+/**
+ * @hiwl/db's typed failures are the caller's fault; a database out of reach (down, restarting)
+ * is a 503 with Retry-After, which the same request outlives; everything else stays a 500.
+ */
+const dbErrors = t.middleware(async ({ ctx, next }) => {
   const result = await next();
   if (!result.ok) {
     const cause = result.error.cause;
+    if (isDatabaseUnavailable(cause)) {
+      ctx.resHeaders.set("retry-after", String(UNAVAILABLE_RETRY_SECONDS));
+      throw new TRPCError({ code: "SERVICE_UNAVAILABLE", message: UNAVAILABLE_MESSAGE, cause });
+    }
     const code =
       cause instanceof InvalidInputError
         ? "BAD_REQUEST"

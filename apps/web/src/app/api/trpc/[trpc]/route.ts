@@ -22,6 +22,7 @@ const handler = async (req: Request) => {
       createTRPCContext({ headers: req.headers, resHeaders, https: isHttps(req.url, req.headers), requestId }),
     onError: ({ path, error }) => {
       if (error.code === "INTERNAL_SERVER_ERROR") console.error(`tRPC ${path ?? "?"} (request ${requestId}):`, error.cause ?? error);
+      if (error.code === "SERVICE_UNAVAILABLE") console.warn(`tRPC ${path ?? "?"} (request ${requestId}): database unavailable: ${error.cause?.message ?? ""}`);
     },
   });
   response.headers.set("x-request-id", requestId);
