@@ -15,6 +15,7 @@ import {
   ensureVolunteer,
   finishJob,
   getGalaxy,
+  insertGalaxies,
   listGalaxies,
   jobProgress,
   queueTrainingJob,
@@ -53,8 +54,8 @@ function worker(workerId: string, options: Partial<WorkerOptions> = {}): Trainin
 const job = (id: number) => t.db.trainingJob.findUniqueOrThrow({ where: { id } });
 
 /** `hiwl watch` in a process of its own, small (nano at 32 px), under the name `workerId`. */
-function startWatch(workerId: string) {
-  const args = ["watch", "--every", "0", "--no-first-model", "--variant", "nano", "--input-size", "32", "--batch", "8", "--min-epoch-examples", "0", "--backend", "wasm"];
+function startWatch(workerId: string, recipe = ["--min-epoch-examples", "0"]) {
+  const args = ["watch", "--every", "0", "--no-first-model", "--variant", "nano", "--input-size", "32", "--batch", "8", "--backend", "wasm", ...recipe];
   const child = spawn(process.execPath, [HIWL, ...args, "--poll", "0.2", "--worker-id", workerId], {
     env: { ...process.env, HIWL_DATA_DIR: t.dataDir },
     stdio: ["ignore", "pipe", "inherit"],
@@ -283,6 +284,40 @@ describe("running jobs", () => {
     expect(await t.db.prediction.count({ where: { modelVersionId: rejected.id } })).toBe(0);
   });
 
+  // Mounting a small disk needs root: CI and these machines run as root.
+  it.runIf(process.getuid?.() === 0)("fails the job when the data disk fills during a model write; the old model keeps serving, no version half-written", async () => {
+    const models = join(t.dataDir, "models");
+    const aside = `${models}.aside`;
+    const sh = (command: string) => promisify(execFile)("sh", ["-c", command]);
+    const usedBytes = Number((await sh(`du -sb "${models}" | cut -f1`)).stdout.trim());
+    const weights = Number((await sh(`find "${models}" -name "${WEIGHTS_FILE}" -printf "%s\\n" | sort -n | tail -1`)).stdout.trim());
+    expect(weights).toBeGreaterThan(0);
+    // The models folder on a disk of its own holding what is there now, with room for a new
+    // run's first small files but not for a network's weights.
+    await sh(`mv "${models}" "${aside}" && mkdir "${models}"`);
+    await sh(`mount -t tmpfs -o size=${Math.ceil((usedBytes + weights / 2) / 4096) * 4096 + 64 * 1024} tmpfs "${models}" && cp -a "${aside}/." "${models}/"`);
+    try {
+      const before = await t.db.modelVersion.count();
+      const queued = await queueTrainingJob(t.db, {});
+      const outcome = await worker("a").runNextJob();
+      expect(outcome?.status).toBe("failed");
+      const row = await job(queued.id);
+      expect(row.status).toBe("failed");
+      // Which file, and why, not Node's bare "ENOSPC: no space left on device, write".
+      expect(row.error).toMatch(/^training failed: cannot write \S+\/models\/\S+: the disk is full \(ENOSPC\)$/);
+      expect(await t.db.modelVersion.count()).toBe(before);
+      expect((await activeVersions()).map((v) => v.id)).toEqual([trained.id]);
+      expect(await shownVersions()).toEqual({ pages: new Set([trained.id]), gallery: new Set([trained.id]) });
+      // The run's folder has no model metadata: nothing loads it as a version (it stays for --resume).
+      const runs = (await sh(`ls "${models}"`)).stdout.split("\n").filter(Boolean);
+      const unfinished = runs.filter((name) => !existsSync(join(models, name, METADATA_FILE)));
+      expect(unfinished).toHaveLength(1);
+      expect((await checkHealth(t.db)).model).toMatchObject({ ok: true, version: trained.version });
+    } finally {
+      await sh(`umount "${models}" && rmdir "${models}" && mv "${aside}" "${models}"`);
+    }
+  });
+
   it("fails a job whose settings are invalid, with the reason", async () => {
     const bad = await queueTrainingJob(t.db, { epochs: 0 });
     const unknown = await queueTrainingJob(t.db, { epochz: 3 });
@@ -383,6 +418,43 @@ describe("killed workers", () => {
     await t.db.workerHeartbeat.deleteMany({ where: { workerId: { not: "killed" } } });
     const health = await checkHealth(t.db, new Date(Date.now() + 3 * MINUTE));
     expect(health.worker).toMatchObject({ ok: false, workerId: "killed", detail: expect.stringMatching(/^the training worker killed has been silent for \d+ s$/) });
+  });
+
+  it("SIGKILL mid-scoring: the job is failed, the previous model keeps serving, the new one's partial predictions show nowhere", async () => {
+    const active = (await activeVersions()).map((v) => v.id);
+    expect(active).toHaveLength(1);
+    const shown = await shownVersions();
+    // Enough galaxies for scoring to take seconds: copies of one image, unlabelled.
+    const image = (await t.db.galaxy.findFirstOrThrow({ select: { imagePath: true } })).imagePath;
+    await insertGalaxies(t.db, Array.from({ length: 4000 }, (_, i) => ({ externalId: String(i), source: "scoring-load", imagePath: image })));
+    try {
+      // The active model's recipe (worker() above, TRAINED): as accurate, so it is scored for activation.
+      const queued = await queueTrainingJob(t.db, TRAINED);
+      const { child, exited } = startWatch("killed-scoring", ["--preset", "paper", "--seed", "5"]);
+      let row = await job(queued.id);
+      for (const deadline = Date.now() + 120_000; !/^score \d+\/\d+$/.test(progressOf(row).phase ?? "") && Date.now() < deadline; ) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        row = await job(queued.id);
+      }
+      const [done, total] = (progressOf(row).phase ?? "").replace("score ", "").split("/").map(Number);
+      child.kill("SIGKILL");
+      expect(await exited).toEqual([null, "SIGKILL"]);
+      expect(done).toBeLessThan(total!);
+      const version = await t.db.modelVersion.findUniqueOrThrow({ where: { trainingJobId: queued.id } });
+      expect(version.active).toBe(false);
+      // Scoring had written some of the new version's predictions; none is shown.
+      expect(await t.db.prediction.count({ where: { modelVersionId: version.id } })).toBeLessThan(total!);
+      expect((await activeVersions()).map((v) => v.id)).toEqual(active);
+      await t.db.galaxy.deleteMany({ where: { source: "scoring-load" } });
+      expect(await shownVersions()).toEqual(shown);
+
+      await new Promise((resolve) => setTimeout(resolve, 1_200));
+      await worker("after-scoring", { staleAfterMs: 1_000, heartbeatMs: 100 }).start();
+      expect(await job(queued.id)).toMatchObject({ status: "failed", error: "no heartbeat from the worker for over 1 s" });
+      expect((await activeVersions()).map((v) => v.id)).toEqual(active);
+    } finally {
+      await t.db.galaxy.deleteMany({ where: { source: "scoring-load" } });
+    }
   });
 });
 

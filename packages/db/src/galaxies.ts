@@ -114,10 +114,11 @@ export async function getGalaxy(db: Db, id: number): Promise<GalaxyDetail | null
 }
 
 export async function galaxyCounts(db: Db): Promise<{ active: number; retired: number; total: number }> {
-  const [total, retired] = await Promise.all([
-    db.galaxy.count(),
-    db.galaxy.count({ where: { retiredAt: { not: null } } }),
-  ]);
+  // One statement: one snapshot on PostgreSQL, so the three always add up while galaxies retire.
+  const [row] = await db.$queryRaw<{ total: number; retired: number }[]>`
+    SELECT CAST(COUNT(*) AS INTEGER) AS "total", CAST(COUNT("retiredAt") AS INTEGER) AS "retired" FROM "Galaxy"`;
+  const total = Number(row!.total);
+  const retired = Number(row!.retired);
   return { active: total - retired, retired, total };
 }
 

@@ -4,7 +4,7 @@
  * @hiwl/model/network export.ts). Every file is written under a temporary name and renamed,
  * so a crash never leaves a half-written file where a reader expects a whole one.
  */
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { type Level, classSetOf } from "@hiwl/model";
 import { load, type Model } from "@hiwl/model/inference";
@@ -15,9 +15,17 @@ export function modelsDir(dataDir: string): string {
 }
 
 export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
-  await mkdir(dirname(file), { recursive: true });
-  await writeFile(`${file}.tmp`, data);
-  await rename(`${file}.tmp`, file);
+  try {
+    await mkdir(dirname(file), { recursive: true });
+    await writeFile(`${file}.tmp`, data);
+    await rename(`${file}.tmp`, file);
+  } catch (error) {
+    // Node's message names no file ("ENOSPC: no space left on device, write").
+    await rm(`${file}.tmp`, { force: true }).catch(() => {});
+    const { code, message } = error as NodeJS.ErrnoException;
+    const why = code === "ENOSPC" ? "the disk is full" : code === "EDQUOT" ? "the disk quota is used up" : message;
+    throw new Error(`cannot write ${file}: ${why}${why === message ? "" : ` (${code})`}`, { cause: error });
+  }
 }
 
 export function writeJsonAtomic(file: string, value: unknown): Promise<void> {
