@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { seedSynthetic } from "@hiwl/catalog";
-import { getActiveModelVersion, getGalaxy, listModelVersions, listTrainingGalaxies, modelVersionConfigOf, runMetricsOf } from "@hiwl/db";
+import { getActiveModelVersion, getGalaxy, listModelVersions, listTrainingGalaxies, modelVersionConfigOf, runMetricsOf, storedPath } from "@hiwl/db";
 import { useTestDb } from "@hiwl/db/testing";
 import { HIWL_CLASSES } from "@hiwl/model";
 import { METADATA_FILE, ModelMetadataSchema, networkModelPath, WEIGHTS_FILE } from "@hiwl/model/network";
@@ -96,7 +96,8 @@ describe("hiwl train", () => {
     expect((await readdir(first.dir)).filter((f) => f.startsWith("checkpoint"))).toEqual([]);
 
     const { row, metrics, config } = await stored(first.version);
-    expect(row.path).toBe(first.dir);
+    // Relative to the data directory, so that it can be moved.
+    expect(row.path).toBe(join("models", first.version));
     expect(config).toMatchObject({ preset: "paper", variant: "nano", inputSize: 32, optimizer: "sgd", lr: 0.005, targets: "smooth", backend: "wasm" });
     // Activation is the policy's decision, after training (activation.ts).
     expect(row.active).toBe(false);
@@ -280,7 +281,7 @@ describe("hiwl predict and evaluate", () => {
     // A model directory classifies images where there is no database at all.
     const elsewhere = await mkdtemp(join(tmpdir(), "hiwl-no-db-"));
     const again = join(elsewhere, "predictions.csv");
-    await hiwlIn(elsewhere, "predict", "--images", images, "--out", again, "--model", (await getActiveModelVersion(t.db))!.path);
+    await hiwlIn(elsewhere, "predict", "--images", images, "--out", again, "--model", storedPath((await getActiveModelVersion(t.db))!.path, t.dataDir));
     expect(await readFile(again, "utf8")).toBe(await readFile(out, "utf8"));
     await rm(elsewhere, { recursive: true, force: true });
   });

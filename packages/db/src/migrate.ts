@@ -10,6 +10,7 @@ import pg from "pg";
 import { createDb, databaseProvider, postgresLocation } from "./client.ts";
 import { backfillImageHashes } from "./images.ts";
 import { backfillConsensus } from "./integrity.ts";
+import { relativiseModelPaths } from "./model-versions.ts";
 import { databasePath, dataDir as defaultDataDir } from "./paths.ts";
 
 export class MigrationError extends Error {
@@ -54,6 +55,7 @@ export async function migrate(dataDir: string = defaultDataDir(), url: string | 
   try {
     await backfillConsensus(db);
     await backfillImageHashes(db, dir);
+    await relativiseModelPaths(db, dir);
   } finally {
     await db.$disconnect();
   }

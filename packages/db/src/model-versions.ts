@@ -1,3 +1,4 @@
+import { isAbsolute } from "node:path";
 import { entropy, HIWL_CLASSES, type HiwlClass } from "@hiwl/model";
 import { z } from "zod";
 import { chunks } from "./batch.ts";
@@ -15,6 +16,7 @@ import {
 } from "./contracts.ts";
 import { NotFoundError } from "./errors.ts";
 import { Prisma, type ModelVersion, type Prediction } from "./generated/prisma/client.ts";
+import { pathToStore } from "./paths.ts";
 import { isPrismaError } from "./prisma-errors.ts";
 
 export interface ModelVersionInput {
@@ -159,4 +161,22 @@ export async function upsertPredictions(
     }),
   );
   return written.reduce((sum, n) => sum + n, 0);
+}
+
+/**
+ * Model versions registered with an absolute path inside the data directory (the trainer did
+ * so before paths were stored relative to it), stored relative to it (`hiwl db migrate`).
+ * Returns how many.
+ */
+export async function relativiseModelPaths(db: Db, dataDir: string): Promise<number> {
+  const versions = await db.modelVersion.findMany({ select: { id: true, path: true } });
+  let changed = 0;
+  for (const { id, path } of versions) {
+    if (!isAbsolute(path)) continue;
+    const stored = pathToStore(path, dataDir);
+    if (stored === path) continue;
+    await db.modelVersion.update({ where: { id }, data: { path: stored } });
+    changed++;
+  }
+  return changed;
 }

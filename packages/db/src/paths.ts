@@ -1,5 +1,5 @@
 import { mkdirSync } from "node:fs";
-import { isAbsolute, join, resolve } from "node:path";
+import { isAbsolute, join, relative, resolve, sep } from "node:path";
 
 /**
  * The data directory (database, images, models). Relative values are resolved from the
@@ -32,4 +32,15 @@ export function databaseUrl(dir: string = dataDir()): string {
  */
 export function storedPath(path: string, dir: string = dataDir()): string {
   return resolve(dir, path);
+}
+
+/**
+ * What to store for a file or folder: relative to the data directory when it lies inside it,
+ * so that the data directory can be moved, restored elsewhere or mounted at another path on
+ * another machine; absolute otherwise.
+ */
+export function pathToStore(path: string, dir: string = dataDir()): string {
+  const inside = relative(resolve(dir), resolve(path));
+  const outside = inside === "" || inside === ".." || inside.startsWith(`..${sep}`) || isAbsolute(inside);
+  return outside ? resolve(path) : inside;
 }

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { createDb, createModelVersion, db, migrate, MigrationError, Prisma } from "../src/index.ts";
+import { createDb, createModelVersion, db, migrate, MigrationError, pathToStore, Prisma } from "../src/index.ts";
 import { testProvider } from "../src/testing.ts";
 import { useTestDb } from "./helpers.ts";
 
@@ -71,6 +71,19 @@ describe("createDb on either database", () => {
     expect(error).toBeInstanceOf(Prisma.PrismaClientKnownRequestError);
     expect((error as Prisma.PrismaClientKnownRequestError).code).toBe("P2002");
     expect((await t.db.modelVersion.findMany({ where: { active: true } })).map((v) => v.version)).toEqual(["one-a"]);
+  });
+
+  it("migrate stores model paths inside the data directory relative to it, so the directory can move", async () => {
+    const inside = await createModelVersion(t.db, { version: "abs-in", path: join(t.dataDir, "models", "abs-in"), config: {}, metrics: {} });
+    const outside = await createModelVersion(t.db, { version: "abs-out", path: "/srv/elsewhere/abs-out", config: {}, metrics: {} });
+    const relative = await createModelVersion(t.db, { version: "rel", path: "models/rel", config: {}, metrics: {} });
+    if (t.provider === "sqlite") await t.db.$disconnect(); // SQLite's migrate needs the database alone
+    await migrate(t.dataDir, t.url);
+    const paths = await t.db.modelVersion.findMany({ where: { id: { in: [inside.id, outside.id, relative.id] } }, orderBy: { id: "asc" } });
+    expect(paths.map((v) => v.path)).toEqual([join("models", "abs-in"), "/srv/elsewhere/abs-out", "models/rel"]);
+    expect(pathToStore(join(t.dataDir, "models", "v"), t.dataDir)).toBe(join("models", "v"));
+    expect(pathToStore(`${t.dataDir}-other/v`, t.dataDir)).toBe(`${t.dataDir}-other/v`);
+    await t.db.modelVersion.deleteMany({ where: { id: { in: [inside.id, outside.id, relative.id] } } });
   });
 
   it("names DATABASE_URL when it is neither PostgreSQL nor empty", () => {

@@ -12,7 +12,7 @@
 import { existsSync } from "node:fs";
 import { readdir } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { createModelVersion, type Db, type ModelVersion, type RunMetrics } from "@hiwl/db";
+import { createModelVersion, pathToStore, type Db, type ModelVersion, type RunMetrics } from "@hiwl/db";
 import { classificationMetrics, type ClassificationMetrics, type Level, CLASS_SETS } from "@hiwl/model";
 import { loadModelFromFiles, METADATA_FILE, networkModelPath, PREPROCESSING, type ModelFiles, type ModelMetadata, type Networks } from "@hiwl/model/network";
 import type { BackendChoice } from "@hiwl/tfjs";
@@ -145,7 +145,7 @@ export async function trainModel(db: Db, dataDir: string, options: TrainOptions,
 
     const modelVersion = await createModelVersion(db, {
       version,
-      path: dir,
+      path: pathToStore(dir, dataDir),
       config: { ...config, backend },
       metrics,
       trainingJobId: options.trainingJobId ?? null,
