@@ -80,6 +80,12 @@ export interface LoadResult {
   duplicated: number;
   tallyMismatches: number;
   retries: number;
+  /**
+   * The servers' answer rate, before the run, for the cheapest request that reaches the
+   * database (`/api/health?only=database`: one trivial query) from the same V clients: the
+   * framework's and the database client's floor. A classification takes three requests.
+   */
+  floorRequestsPerSec: number;
   /** What the worker did meanwhile: model versions registered, predictions stored. */
   worker: { modelVersions: number; predictions: number; jobs: string[] } | null;
 }
@@ -128,6 +134,23 @@ function scratchServer(): string {
   return url;
 }
 
+/** Requests per second the servers answer for /api/health?only=database from `clients` clients in 3 s. */
+async function floorRate(urls: readonly string[], clients: number): Promise<number> {
+  let answered = 0;
+  const start = performance.now();
+  const end = start + 3000;
+  await Promise.all(
+    Array.from({ length: clients }, async (_, i) => {
+      while (performance.now() < end) {
+        const response = await fetch(`${urls[i % urls.length]}/api/health?only=database`);
+        await response.arrayBuffer();
+        answered++;
+      }
+    }),
+  );
+  return Math.round(answered / ((performance.now() - start) / 1000));
+}
+
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const log = options.log ?? (() => {});
   const database = options.database ?? "sqlite";
@@ -154,6 +177,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     log(`${options.servers} server(s) on ${urls.join(", ")}, ${database === "postgresql" ? "PostgreSQL" : "SQLite"}`);
     if (options.worker) stopWorker = startWorker({ ...process.env, HIWL_DATA_DIR: dataDir, ...env });
 
+    const floorRequestsPerSec = await floorRate(urls, options.volunteers);
+    log(`floor: ${floorRequestsPerSec} requests/s for /api/health?only=database`);
     const latencies: Record<Kind, number[]> = { next: [], image: [], submit: [], retry: [] };
     const otherErrors: Record<string, number> = {};
     let errors5xx = 0;
@@ -232,6 +257,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
         duplicated: extra + retryMismatches,
         tallyMismatches: (await checkTallies(db)).length,
         retries,
+        floorRequestsPerSec,
         worker: options.worker
           ? { modelVersions: await db.modelVersion.count(), predictions: await db.prediction.count(), jobs: jobs.map((j) => `${j.id} ${j.status}${j.error ? ` (${j.error.split("\n")[0]!.slice(0, 200)})` : ""}`) }
           : null,
@@ -261,6 +287,7 @@ function formatResult(r: LoadResult): string {
     ...(Object.entries(r.byKind) as [Kind, LoadResult["byKind"][Kind]][]).map(([kind, s]) => row([kind, s.requests, s.p50Ms, s.p95Ms, s.p99Ms])),
     "",
     `other answers: ${Object.keys(r.otherErrors).length ? JSON.stringify(r.otherErrors) : "none"}`,
+    `floor: the server(s) answered ${r.floorRequestsPerSec} requests/s for /api/health?only=database (one trivial query) before the run: at most ${Math.round(r.floorRequestsPerSec / 3)} classifications/s at 3 requests each`,
     r.worker ? `worker meanwhile: ${r.worker.modelVersions} model version(s), ${r.worker.predictions} predictions stored, jobs ${r.worker.jobs.join(", ") || "none"}` : "",
   ].join("\n");
 }

@@ -39,24 +39,27 @@ export interface Health {
 
 const message = (error: unknown) => (error instanceof Error ? error.message.split("\n").at(-1)!.trim() : String(error));
 
+/** Whether the database answers one trivial query: a server's own readiness, for load balancers. */
+export async function checkDatabase(db: Db): Promise<HealthCheck> {
+  try {
+    await db.$queryRaw`SELECT 1`;
+    return { ok: true, detail: "answers" };
+  } catch (error) {
+    return { ok: false, detail: `unreachable: ${message(error)}` };
+  }
+}
+
 /**
  * Each check with what is wrong, if anything. No model yet is healthy (a new site classifies
  * without one); an active model whose files are gone is not, nor is a worker that stopped or
  * went silent, nor one that never reported.
  */
 export async function checkHealth(db: Db, now = new Date()): Promise<Health> {
-  try {
-    await db.$queryRaw`SELECT 1`;
-  } catch (error) {
+  const database = await checkDatabase(db);
+  if (!database.ok) {
     const down = { ok: false, detail: "not checked: the database is unreachable" };
-    return {
-      ok: false,
-      database: { ok: false, detail: `unreachable: ${message(error)}` },
-      model: { ...down, version: null },
-      worker: { ...down, workerId: null, seenAt: null },
-    };
+    return { ok: false, database, model: { ...down, version: null }, worker: { ...down, workerId: null, seenAt: null } };
   }
-  const database = { ok: true, detail: "answers" };
 
   const active = await db.modelVersion.findFirst({ where: { active: true }, select: { version: true, path: true } });
   let model: Health["model"];
