@@ -103,13 +103,20 @@ export async function submitClassification(
   // that the first request's success has since made fail (its hand-out is used up).
   const earlier = await storedBefore(db, key, volunteerId, galaxyId, answers);
   if (earlier) return earlier;
-  if (!(await db.galaxy.findUnique({ where: { id: galaxyId }, select: { id: true } }))) {
-    throw new NotFoundError(`galaxy ${galaxyId} does not exist`);
+  // A live hand-out names an existing galaxy and volunteer (foreign keys): the two lookups are
+  // needed only without one, to say which is missing.
+  const handout = (options.requireHandout ?? true) ? await db.handout.findUnique({ where: { volunteerId_galaxyId: { volunteerId, galaxyId } } }) : null;
+  if (!handout) {
+    if (!(await db.galaxy.findUnique({ where: { id: galaxyId }, select: { id: true } }))) {
+      throw new NotFoundError(`galaxy ${galaxyId} does not exist`);
+    }
+    if (!(await db.volunteer.findUnique({ where: { id: volunteerId }, select: { id: true } }))) {
+      throw new NotFoundError(`volunteer ${volunteerId} does not exist`);
+    }
+    if (options.requireHandout ?? true) throw new ConflictError(`galaxy ${galaxyId} was not handed to you: ask for the next galaxy`);
+  } else if (handout.expiresAt <= new Date()) {
+    throw new ConflictError(`your hand-out of galaxy ${galaxyId} expired at ${handout.expiresAt.toISOString()}: ask for the next galaxy`);
   }
-  if (!(await db.volunteer.findUnique({ where: { id: volunteerId }, select: { id: true } }))) {
-    throw new NotFoundError(`volunteer ${volunteerId} does not exist`);
-  }
-  if (options.requireHandout ?? true) await checkHandout(db, volunteerId, galaxyId);
 
   const rules = options.rules === undefined ? retirementRules() : options.rules;
   const votesPerAddress = options.votesPerAddress ?? limits().votesPerAddress;
@@ -218,14 +225,6 @@ async function storedBefore(
   if (byKey) return retried(byKey, volunteerId, galaxyId, answers);
   if (rows.length > 0) throw new ConflictError(`you have already classified galaxy ${galaxyId}`);
   return null;
-}
-
-async function checkHandout(db: Db, volunteerId: string, galaxyId: number): Promise<void> {
-  const handout = await db.handout.findUnique({ where: { volunteerId_galaxyId: { volunteerId, galaxyId } } });
-  if (!handout) throw new ConflictError(`galaxy ${galaxyId} was not handed to you: ask for the next galaxy`);
-  if (handout.expiresAt <= new Date()) {
-    throw new ConflictError(`your hand-out of galaxy ${galaxyId} expired at ${handout.expiresAt.toISOString()}: ask for the next galaxy`);
-  }
 }
 
 /** When the volunteer classified the galaxy, or null when they have not. */
