@@ -1,7 +1,7 @@
 /**
  * Training-mode batch normalisation and swish with hand-written gradients, patched into
- * tfjs-layers' BatchNormalization and Swish classes while the wasm backend is active, and
- * tfjs-core's Adam and momentum-SGD steps as one SIMD kernel per variable.
+ * tfjs-layers' BatchNormalization and Swish classes while the wasm backend is active (and the
+ * one-kernel optimizer steps of fused-optimizers.ts).
  *
  * tfjs-layers trains a batch norm as tf.moments + tf.batchNorm, whose gradients run through
  * ~20 full-size elementwise ops and reductions (the FusedBatchNorm gradient, then the Mean,
@@ -12,16 +12,13 @@
  * Swish is x*sigmoid(1*x) in tfjs-layers (3 forward and ~7 backward passes); as a custom op it
  * is 2 forward passes and 1 backward: dx = dy * s * (1 + x - x*s), s = sigmoid(x).
  *
- * tfjs-core's Adam runs ~14 tf ops per variable and momentum SGD ~4 (3000 and 850 ops per
- * EfficientNet-B0 step, each with tens of microseconds of engine overhead); the patched
- * applyGradients run one kernel per variable on the same optimizer state.
- *
  * Models, weights, layer names and saved configs are unchanged: only how the same functions
  * are differentiated. Inference, other backends and unsupported configurations (batch norm
  * over another axis, without center/scale) run tfjs-layers' own code.
  */
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-layers";
+import { installFusedOptimizers, uninstallFusedOptimizers } from "./fused-optimizers.ts";
 import { HIWL_KERNELS, simdKernels } from "./wasm-simd-kernels.ts";
 
 interface LayerVariableLike {
@@ -136,119 +133,6 @@ export const swish = tf.customGrad<tf.Tensor>((xIn, save) => {
   };
 });
 
-type ApplyGradients = (
-  this: unknown,
-  variableGradients: tf.NamedTensorMap | Array<{ name: string; tensor: tf.Tensor }>,
-) => void;
-
-type GradientEntries = ReadonlyArray<readonly [string, tf.Tensor | undefined]>;
-type Variables = ReturnType<typeof tf.engine>["registeredVariables"];
-type Slot = { originalName: string; variable: tf.Variable } | undefined;
-
-function gradientEntries(variableGradients: Parameters<ApplyGradients>[0]): GradientEntries {
-  return Array.isArray(variableGradients)
-    ? variableGradients.map((v) => [v.name, v.tensor] as const)
-    : Object.entries(variableGradients);
-}
-
-function allFloat32(entries: GradientEntries, registered: Variables): boolean {
-  return entries.every(([name, g]) => registered[name]?.dtype === "float32" && (g == null || g.dtype === "float32"));
-}
-
-/** A slot variable (a moment, an accumulation) created exactly as tfjs-core does, so getWeights/setWeights match. */
-function slotVariable(name: string, suffix: string, value: tf.Variable): NonNullable<Slot> {
-  return { originalName: `${name}/${suffix}`, variable: tf.tidy(() => tf.zerosLike(value).variable(false)) };
-}
-
-/**
- * An optimizer's applyGradients that gives every variable to `update` (one SIMD kernel each)
- * where the kernel can take them all (float32, the kernels loaded), and tfjs's own otherwise.
- */
-function withSimdKernel<O extends { incrementIterations(): void }>(
-  kernel: string,
-  original: ApplyGradients,
-  update: (optimizer: O, entries: GradientEntries, registered: Variables) => void,
-): ApplyGradients {
-  return function (this: unknown, variableGradients) {
-    const entries = gradientEntries(variableGradients);
-    const registered = tf.engine().registeredVariables;
-    if (!simdAvailable() || tf.getKernel(kernel, "wasm") === undefined || !allFloat32(entries, registered)) {
-      return original.call(this, variableGradients);
-    }
-    const optimizer = this as O;
-    tf.tidy(() => update(optimizer, entries, registered));
-    optimizer.incrementIterations();
-  };
-}
-
-/** The AdamOptimizer fields the patched applyGradients uses (private/protected in typings). */
-interface AdamLike {
-  learningRate: number;
-  beta1: number;
-  beta2: number;
-  epsilon: number;
-  accBeta1: tf.Variable;
-  accBeta2: tf.Variable;
-  accumulatedFirstMoment: Slot[];
-  accumulatedSecondMoment: Slot[];
-  incrementIterations(): void;
-}
-
-/**
- * tfjs-core's AdamOptimizer.applyGradients with each variable's update as one SIMD kernel
- * (HiwlAdam) instead of ~14 tf ops: the same state (moments, accBeta1/2, iterations), the
- * same formula and order of float32 operations.
- */
-const fastAdamApply = (original: ApplyGradients) =>
-  withSimdKernel<AdamLike>(HIWL_KERNELS.adam, original, (adam, entries, registered) => {
-    const hyper = {
-      beta1: adam.beta1,
-      beta2: adam.beta2,
-      epsilon: adam.epsilon,
-      learningRate: adam.learningRate,
-      accBeta1: adam.accBeta1.dataSync()[0]!,
-      accBeta2: adam.accBeta2.dataSync()[0]!,
-    };
-    entries.forEach(([name, gradient], i) => {
-      const value = registered[name]!;
-      const firstMoment = (adam.accumulatedFirstMoment[i] ??= slotVariable(name, "m", value)).variable;
-      const secondMoment = (adam.accumulatedSecondMoment[i] ??= slotVariable(name, "v", value)).variable;
-      if (gradient == null) return;
-      const [w, m, v] = tf.engine().runKernel<tf.Tensor[]>(HIWL_KERNELS.adam, { w: value, g: gradient, m: firstMoment, v: secondMoment }, hyper);
-      firstMoment.assign(m!);
-      secondMoment.assign(v!);
-      value.assign(w!);
-    });
-    adam.accBeta1.assign(tf.mul(adam.accBeta1, adam.beta1));
-    adam.accBeta2.assign(tf.mul(adam.accBeta2, adam.beta2));
-  });
-
-/** The MomentumOptimizer fields the patched applyGradients uses. */
-interface MomentumLike {
-  useNesterov: boolean;
-  /** momentum and -learningRate as scalar tensors: tfjs-core computes with these. */
-  m: tf.Scalar;
-  c: tf.Scalar;
-  accumulations: Slot[];
-  incrementIterations(): void;
-}
-
-/** tfjs-core's MomentumOptimizer.applyGradients with one SIMD kernel (HiwlMomentum) per variable. */
-const fastMomentumApply = (original: ApplyGradients) =>
-  withSimdKernel<MomentumLike>(HIWL_KERNELS.momentum, original, (sgd, entries, registered) => {
-    const hyper = { momentum: sgd.m.dataSync()[0]!, scale: sgd.c.dataSync()[0]!, nesterov: sgd.useNesterov };
-    entries.forEach(([name, gradient], i) => {
-      const value = registered[name]!;
-      const accumulation = (sgd.accumulations[i] ??= slotVariable(name, "momentum", value)).variable;
-      if (gradient == null) return;
-      const [w, acc] = tf.engine().runKernel<tf.Tensor[]>(HIWL_KERNELS.momentum, { w: value, g: gradient, accumulation }, hyper);
-      accumulation.assign(acc!);
-      value.assign(w!);
-    });
-  });
-
-let originalAdamApply: ApplyGradients | undefined;
-let originalMomentumApply: ApplyGradients | undefined;
 let originalBatchNormCall: LayerCall | undefined;
 let originalSwishApply: ActivationApply | undefined;
 
@@ -297,16 +181,7 @@ function fastSwishApply(original: ActivationApply): ActivationApply {
  * wasm). Idempotent.
  */
 export function installWasmFastLayers(): void {
-  if (originalAdamApply === undefined) {
-    const prototype = tf.AdamOptimizer.prototype as unknown as Record<string, unknown>;
-    originalAdamApply = prototype["applyGradients"] as ApplyGradients;
-    prototype["applyGradients"] = fastAdamApply(originalAdamApply);
-  }
-  if (originalMomentumApply === undefined) {
-    const prototype = tf.MomentumOptimizer.prototype as unknown as Record<string, unknown>;
-    originalMomentumApply = prototype["applyGradients"] as ApplyGradients;
-    prototype["applyGradients"] = fastMomentumApply(originalMomentumApply);
-  }
+  installFusedOptimizers();
   if (originalBatchNormCall === undefined) {
     const prototype = registeredClass("BatchNormalization").prototype;
     originalBatchNormCall = prototype["call"] as LayerCall;
@@ -321,14 +196,7 @@ export function installWasmFastLayers(): void {
 
 /** Restores tfjs-layers' own BatchNormalization.call and Swish.apply and tfjs-core's optimizers. */
 export function uninstallWasmFastLayers(): void {
-  if (originalAdamApply !== undefined) {
-    (tf.AdamOptimizer.prototype as unknown as Record<string, unknown>)["applyGradients"] = originalAdamApply;
-    originalAdamApply = undefined;
-  }
-  if (originalMomentumApply !== undefined) {
-    (tf.MomentumOptimizer.prototype as unknown as Record<string, unknown>)["applyGradients"] = originalMomentumApply;
-    originalMomentumApply = undefined;
-  }
+  uninstallFusedOptimizers();
   if (originalBatchNormCall !== undefined) {
     registeredClass("BatchNormalization").prototype["call"] = originalBatchNormCall;
     originalBatchNormCall = undefined;

@@ -14,7 +14,8 @@
  *
  * Registered over tfjs-backend-webgpu's own kernels once that backend has loaded
  * (installWebgpuKernels, called by backend.ts); shapes they do not cover (NCHW) go to the
- * originals.
+ * originals. It also adds the one-kernel optimizer steps of fused-optimizers.ts (Adam in three
+ * dispatches per variable instead of ~14, momentum SGD in two instead of ~4).
  */
 import type { WebGPUBackend, WebGPUProgram } from "@tensorflow/tfjs-backend-webgpu";
 import {
@@ -30,7 +31,10 @@ import {
   type KernelConfig,
   type KernelFunc,
   type TensorInfo,
+  util,
 } from "@tensorflow/tfjs-core";
+import { installFusedOptimizers, type AdamStepAttrs, type MomentumStepAttrs } from "./fused-optimizers.ts";
+import { HIWL_KERNELS } from "./wasm-simd-kernels.ts";
 
 type Shape4 = [number, number, number, number];
 type KernelArgs = Parameters<KernelFunc>[0];
@@ -88,6 +92,35 @@ const INPUT_PIXEL = `
     return (b * uniforms.batchInHW.y + iy) * uniforms.batchInHW.z + ix;
   }
 `;
+
+/** Programs with one thread per output value: `main(index)`, uniforms.size values in all. */
+abstract class ElementwiseProgram implements WebGPUProgram {
+  abstract variableNames: string[];
+  abstract uniforms: string;
+  abstract shaderKey: string;
+  workgroupSize: [number, number, number] = [LANES, 1, 1];
+  size = true;
+  outputShape: number[];
+  dispatchLayout = { x: [0] };
+  dispatch: [number, number, number];
+
+  constructor(shape: readonly number[]) {
+    this.outputShape = [...shape];
+    this.dispatch = [Math.ceil(util.sizeFromShape(this.outputShape) / LANES), 1, 1];
+  }
+
+  abstract body(): string;
+
+  getUserCode(): string {
+    return `
+      fn main(index : i32) {
+        if (index < uniforms.size) {
+          ${this.body()}
+        }
+      }
+    `;
+  }
+}
 
 /**
  * Partial filter gradients of a convolution: output [splits, taps x in x out]. Workgroup
@@ -209,32 +242,18 @@ class DepthwiseFilterPartialsProgram implements WebGPUProgram {
 }
 
 /** Sums [splits, n] partials over the splits: output [n]. */
-class SumPartialsProgram implements WebGPUProgram {
+class SumPartialsProgram extends ElementwiseProgram {
   variableNames = ["partials"];
   uniforms = "";
-  workgroupSize: [number, number, number] = [LANES, 1, 1];
-  size = true;
-  outputShape: number[];
-  dispatchLayout = { x: [0] };
-  dispatch: [number, number, number];
   shaderKey = "hiwlSumPartials";
 
-  constructor(n: number) {
-    this.outputShape = [n];
-    this.dispatch = [Math.ceil(n / LANES), 1, 1];
-  }
-
-  getUserCode(): string {
+  body(): string {
     return `
-      fn main(index : i32) {
-        if (index < uniforms.size) {
-          var sum = 0.0;
-          for (var s = 0; s < uniforms.partialsShape.x; s++) {
-            sum = sum + partials[s * uniforms.size + index];
-          }
-          setOutputAtIndex(index, sum);
-        }
+      var sum = 0.0;
+      for (var s = 0; s < uniforms.partialsShape.x; s++) {
+        sum = sum + partials[s * uniforms.size + index];
       }
+      setOutputAtIndex(index, sum);
     `;
   }
 }
@@ -256,7 +275,7 @@ function filterGradient(
   const partials = backend.runWebGPUProgram(new Program(info, splits), [x, dy], "float32", convUniforms(info, chunk));
   let flat = partials;
   if (splits > 1) {
-    flat = backend.runWebGPUProgram(new SumPartialsProgram(partials.shape[1]!), [partials], "float32");
+    flat = backend.runWebGPUProgram(new SumPartialsProgram([partials.shape[1]!]), [partials], "float32");
     backend.disposeData(partials.dataId);
   }
   const reshape = getKernel(Reshape, "webgpu").kernelFunc;
@@ -286,6 +305,108 @@ function depthwiseConv2dNativeBackpropFilter(): KernelFunc {
   };
 }
 
+/** An exponential moving average of the gradient (Adam's m) or of its square (Adam's v). */
+class MomentProgram extends ElementwiseProgram {
+  variableNames = ["moment", "g"];
+  uniforms = "beta : f32, oneMinusBeta : f32,";
+  shaderKey: string;
+
+  constructor(
+    shape: readonly number[],
+    private readonly square: boolean,
+  ) {
+    super(shape);
+    this.shaderKey = `hiwlAdamMoment${square ? "Squared" : ""}`;
+  }
+
+  body(): string {
+    const g = this.square ? "g[index] * g[index]" : "g[index]";
+    return `setOutputAtIndex(index, moment[index] * uniforms.beta + ${g} * uniforms.oneMinusBeta);`;
+  }
+}
+
+/** Adam's weight update from the new moments, in tfjs-core's order of operations. */
+class AdamWeightProgram extends ElementwiseProgram {
+  variableNames = ["w", "m", "v"];
+  uniforms = "correction1 : f32, correction2 : f32, epsilon : f32, negLearningRate : f32,";
+  shaderKey = "hiwlAdamWeight";
+
+  body(): string {
+    return `setOutputAtIndex(index, (m[index] / uniforms.correction1) / (sqrt(v[index] / uniforms.correction2) + uniforms.epsilon) * uniforms.negLearningRate + w[index]);`;
+  }
+}
+
+/** Momentum SGD's accumulation: mu * acc + g. */
+class AccumulationProgram extends ElementwiseProgram {
+  variableNames = ["accumulation", "g"];
+  uniforms = "mu : f32,";
+  shaderKey = "hiwlMomentumAccumulation";
+
+  body(): string {
+    return "setOutputAtIndex(index, accumulation[index] * uniforms.mu + g[index]);";
+  }
+}
+
+/**
+ * Momentum SGD's weight update: w + scale * acc, or with Nesterov w + scale * (g + mu * acc).
+ * Without Nesterov g is not bound at all: a binding the shader does not read is left out of
+ * the pipeline's layout, and binding it anyway invalidates the whole command buffer.
+ */
+class MomentumWeightProgram extends ElementwiseProgram {
+  variableNames: string[];
+  uniforms = "mu : f32, scale : f32,";
+  shaderKey: string;
+
+  constructor(
+    shape: readonly number[],
+    private readonly nesterov: boolean,
+  ) {
+    super(shape);
+    this.variableNames = nesterov ? ["w", "accumulation", "g"] : ["w", "accumulation"];
+    this.shaderKey = `hiwlMomentumWeight${nesterov ? "Nesterov" : ""}`;
+  }
+
+  body(): string {
+    const step = this.nesterov ? "(g[index] + accumulation[index] * uniforms.mu)" : "accumulation[index]";
+    return `setOutputAtIndex(index, ${step} * uniforms.scale + w[index]);`;
+  }
+}
+
+const float = (value: number) => ({ type: "float32", data: [value] });
+
+/** HIWL_KERNELS.adam (fused-optimizers.ts): new [w, m, v] in three dispatches instead of ~14. */
+function adamStep(args: KernelArgs): TensorInfo[] {
+  const backend = args.backend as WebGPUBackend;
+  const { w, g, m, v } = args.inputs as { w: TensorInfo; g: TensorInfo; m: TensorInfo; v: TensorInfo };
+  const h = args.attrs as unknown as AdamStepAttrs;
+  const m2 = backend.runWebGPUProgram(new MomentProgram(w.shape, false), [m, g], "float32", [float(h.beta1), float(1 - h.beta1)]);
+  const v2 = backend.runWebGPUProgram(new MomentProgram(w.shape, true), [v, g], "float32", [float(h.beta2), float(1 - h.beta2)]);
+  const w2 = backend.runWebGPUProgram(new AdamWeightProgram(w.shape), [w, m2, v2], "float32", [
+    float(1 - h.accBeta1),
+    float(1 - h.accBeta2),
+    float(h.epsilon),
+    float(-h.learningRate),
+  ]);
+  return [w2, m2, v2];
+}
+
+/** HIWL_KERNELS.momentum: new [w, accumulation] in two dispatches instead of ~4. */
+function momentumStep(args: KernelArgs): TensorInfo[] {
+  const backend = args.backend as WebGPUBackend;
+  const { w, g, accumulation } = args.inputs as { w: TensorInfo; g: TensorInfo; accumulation: TensorInfo };
+  const h = args.attrs as unknown as MomentumStepAttrs;
+  const acc = backend.runWebGPUProgram(new AccumulationProgram(w.shape), [accumulation, g], "float32", [float(h.momentum)]);
+  const inputs = h.nesterov ? [w, acc, g] : [w, acc];
+  const w2 = backend.runWebGPUProgram(new MomentumWeightProgram(w.shape, h.nesterov), inputs, "float32", [float(h.momentum), float(h.scale)]);
+  return [w2, acc];
+}
+
+/** The kernels this module adds (tfjs-backend-webgpu has none of these names). */
+const ADDITIONS: ReadonlyArray<[string, KernelFunc]> = [
+  [HIWL_KERNELS.adam, adamStep],
+  [HIWL_KERNELS.momentum, momentumStep],
+];
+
 /** Each kernel this module replaces, and its replacement given the original. */
 const REPLACEMENTS: ReadonlyArray<[string, (original: KernelFunc) => KernelFunc]> = [
   [Conv2DBackpropFilter, conv2DBackpropFilter],
@@ -294,8 +415,15 @@ const REPLACEMENTS: ReadonlyArray<[string, (original: KernelFunc) => KernelFunc]
 
 const originals = new Map<string, KernelConfig>();
 
-/** Replaces tfjs-backend-webgpu's kernels with this module's; it must have loaded. Idempotent. */
+/**
+ * Replaces tfjs-backend-webgpu's kernels with this module's and adds the optimizer steps (with
+ * the optimizer patches that use them); tfjs-backend-webgpu must have loaded. Idempotent.
+ */
 export function installWebgpuKernels(): void {
+  for (const [kernelName, kernelFunc] of ADDITIONS) {
+    if (getKernel(kernelName, "webgpu") === undefined) registerKernel({ kernelName, backendName: "webgpu", kernelFunc });
+  }
+  installFusedOptimizers();
   for (const [kernelName, replacement] of REPLACEMENTS) {
     if (originals.has(kernelName)) continue;
     const original = getKernel(kernelName, "webgpu") as KernelConfig | undefined;
@@ -306,8 +434,9 @@ export function installWebgpuKernels(): void {
   }
 }
 
-/** Puts tfjs-backend-webgpu's own kernels back: for benchmarks and comparisons. */
+/** Puts tfjs-backend-webgpu's own kernels back, and tfjs-core's optimizer steps on webgpu: for benchmarks and comparisons. */
 export function uninstallWebgpuKernels(): void {
+  for (const [kernelName] of ADDITIONS) if (getKernel(kernelName, "webgpu") !== undefined) unregisterKernel(kernelName, "webgpu");
   for (const [kernelName, original] of originals) {
     unregisterKernel(kernelName, "webgpu");
     registerKernel(original);

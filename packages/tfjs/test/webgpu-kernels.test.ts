@@ -6,8 +6,8 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { compareWithCpu, convCases, describeCase, type ConvCase } from "./conv-cases.ts";
-import { trainsSmallNet } from "./helpers.ts";
-import { selectBackend } from "../src/index.ts";
+import { random, trainsSmallNet } from "./helpers.ts";
+import { profileStep, selectBackend } from "../src/index.ts";
 import { splitRows } from "../src/webgpu-kernels.ts";
 
 /** Shaders that ran on the webgpu backend: tfjs keys its pipeline cache by the program's shaderKey. */
@@ -73,6 +73,52 @@ describe("WebGPU filter-gradient kernels match the cpu backend", { timeout: 300_
     expect(shaders.some((key) => key.startsWith("hiwlSumPartials"))).toBe(true);
     expect(shaders.some((key) => key.startsWith("conv2DDerFilter") || key.startsWith("depthwise_conv2d_DerFilter"))).toBe(false);
   });
+});
+
+describe("optimizer steps as one kernel per variable on webgpu", { timeout: 300_000 }, () => {
+  const tensor = (seed: number, shape: number[]) => {
+    const rand = random(seed);
+    return tf.tensor(Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rand() * 2 - 1), shape);
+  };
+  // More values than a workgroup, fewer, and a 4-D kernel.
+  const shapes = [[130, 70], [13], [3, 3, 5, 7]];
+  const optimizers: Array<[string, () => tf.Optimizer, number]> = [
+    // label, optimizer, dispatches per variable on webgpu
+    ["adam", () => tf.train.adam(0.05, 0.8, 0.95, 1e-6), 3],
+    ["momentum", () => tf.train.momentum(0.05, 0.9), 2],
+    ["nesterov momentum", () => tf.train.momentum(0.05, 0.7, true), 2],
+  ];
+  for (const [label, create, perVariable] of optimizers) {
+    it(`${label} matches tfjs-core's on the cpu backend over several steps, state included, in ${perVariable} dispatches a variable`, async () => {
+      const steps = async (backend: "cpu" | "webgpu") => {
+        await tf.setBackend(backend);
+        const vars = shapes.map((shape, i) => tf.variable(tensor(80 + i, shape), true, `gpu_opt_${label}_${i}`));
+        const optimizer = create();
+        const dispatches: number[] = [];
+        for (let step = 0; step < 4; step++) {
+          const gradients = Object.fromEntries(vars.map((v, i) => [v.name, tensor(90 + 10 * step + i, shapes[i]!)]));
+          const profile = await profileStep(() => Promise.resolve(optimizer.applyGradients(gradients)));
+          if (profile.dispatches !== null) dispatches.push(profile.dispatches);
+          tf.dispose(Object.values(gradients));
+        }
+        const state = await optimizer.getWeights();
+        const result = await Promise.all([...vars, ...state.map((w) => w.tensor)].map(async (x) => Array.from(await x.data())));
+        optimizer.dispose();
+        tf.dispose(vars);
+        return { result, dispatches };
+      };
+      const cpu = await steps("cpu");
+      const gpu = await steps("webgpu");
+      expect(gpu.result.length).toBe(cpu.result.length);
+      cpu.result.forEach((expected, i) => {
+        const scale = Math.max(1e-12, ...expected.map(Math.abs));
+        const diff = Math.max(...expected.map((e, j) => Math.abs(gpu.result[i]![j]! - e)));
+        expect(diff / scale, `tensor ${i}`).toBeLessThan(1e-5);
+      });
+      // After the first step, which also creates the state (zeros: one dispatch a slot).
+      expect(gpu.dispatches.slice(1)).toEqual(Array(3).fill(perVariable * shapes.length));
+    });
+  }
 });
 
 describe("training on webgpu", { timeout: 300_000 }, () => {
