@@ -39,7 +39,7 @@ describe("hiwl bench train", { timeout: 300_000 }, () => {
     expect(nano.pytorch).toBeNull();
   });
 
-  it("counts GPU dispatches on webgpu, with the project's filter-gradient kernels or tfjs's own", async () => {
+  it("counts GPU dispatches on webgpu: the project's kernels (filter gradients, batch norm, swish, optimizer) take far fewer than tfjs's own", async () => {
     const [project] = await bench("--variant", "nano", "--backend", "webgpu");
     const [tfjs] = await bench("--variant", "nano", "--backend", "webgpu", "--tfjs-webgpu-kernels");
     for (const row of [project!, tfjs!]) {
@@ -48,8 +48,8 @@ describe("hiwl bench train", { timeout: 300_000 }, () => {
       expect(row.dispatchesPerStep!).toBeGreaterThan(100);
       expect(row.dispatchesPerStep!).toBeLessThanOrEqual(row.kernelsPerStep! * 3);
     }
-    expect(project!.kernelsPerStep).toBe(tfjs!.kernelsPerStep);
-    // Each filter gradient split over rows adds one pass that sums the partials.
-    expect(project!.dispatchesPerStep!).toBeGreaterThan(tfjs!.dispatchesPerStep!);
+    // Measured on lavapipe, nano: 2,516 kernels and 1,552 dispatches a step against 4,502 and 2,815.
+    expect(project!.kernelsPerStep!).toBeLessThan(tfjs!.kernelsPerStep! * 0.7);
+    expect(project!.dispatchesPerStep!).toBeLessThan(tfjs!.dispatchesPerStep! * 0.7);
   });
 });

@@ -12,7 +12,7 @@
  * the kernel is missing, or a variable is not float32, tfjs-core's own code runs.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { HIWL_KERNELS, simdKernels } from "./wasm-simd-kernels.ts";
+import { HIWL_KERNELS, hiwlKernelReady } from "./hiwl-kernels.ts";
 
 type ApplyGradients = (
   this: unknown,
@@ -56,13 +56,6 @@ function slotVariable(name: string, suffix: string, value: tf.Variable): NonNull
   return { originalName: `${name}/${suffix}`, variable: tf.tidy(() => tf.zerosLike(value).variable(false)) };
 }
 
-/** Whether the active backend can run `kernel` now (on wasm: the SIMD module is loaded). */
-function fusedKernelReady(kernel: string): boolean {
-  const backend = tf.getBackend();
-  if (tf.getKernel(kernel, backend) === undefined) return false;
-  return backend !== "wasm" || simdKernels(tf.backend()) !== undefined;
-}
-
 /**
  * An optimizer's applyGradients that gives every variable to `update` (one kernel each) where
  * the kernel can take them all, and tfjs's own otherwise.
@@ -75,7 +68,7 @@ function withFusedKernel<O extends { incrementIterations(): void }>(
   return function (this: unknown, variableGradients) {
     const entries = gradientEntries(variableGradients);
     const registered = tf.engine().registeredVariables;
-    if (!fusedKernelReady(kernel) || !allFloat32(entries, registered)) return original.call(this, variableGradients);
+    if (!hiwlKernelReady(kernel) || !allFloat32(entries, registered)) return original.call(this, variableGradients);
     const optimizer = this as O;
     tf.tidy(() => update(optimizer, entries, registered));
     optimizer.incrementIterations();

@@ -747,7 +747,7 @@
       (br $b_loop))))
 
   ;; ---------------------------------------------------------------------------------------------
-  ;; Per-channel kernels for batch norm and swish (wasm-fast-layers.ts), one pass each where tfjs
+  ;; Per-channel kernels for batch norm and swish (fused-layers.ts), one pass each where tfjs
   ;; runs several ops. They view x as M rows of C channels ([M, C], C = its last dimension) with
   ;; per-channel [C] vectors; the last two parameters are M and C. Each row is walked 4 channels
   ;; per step to end4, then 1. rowOff = m * rowBytes is the current row's byte offset.
@@ -914,7 +914,7 @@
       (br $m_loop))))
 
   ;; out = (dy - (x - mean) * a - b) * k: batch norm's input gradient, with the per-channel
-  ;; a, b, k that wasm-fast-layers.ts derives from batchNormGradientSums.
+  ;; a, b, k that fused-layers.ts derives from batchNormGradientSums.
   (func $batchNormInputGradient (export "batchNormInputGradient")
     (param $dy i32) (param $x i32) (param $mean i32) (param $a i32) (param $b i32) (param $k i32) (param $out i32)
     (param $rows i32) (param $channels i32)

@@ -17,7 +17,7 @@
  *
  * registerWasmFastKernels also registers the per-channel and optimizer kernels of
  * wasm-simd-kernels.ts under new names (HIWL_KERNELS) and installs the batch-norm, swish and
- * optimizer patches of wasm-fast-layers.ts, which use them.
+ * optimizer patches of fused-layers.ts, which use them.
  */
 import "@tensorflow/tfjs-backend-wasm";
 // tfjs-core registers no gradients itself; tfjs-layers' bundle registers all of them when it
@@ -66,9 +66,10 @@ import {
   type TensorInfo,
   type TileAttrs,
 } from "@tensorflow/tfjs-core";
-import { installWasmFastLayers, uninstallWasmFastLayers } from "./wasm-fast-layers.ts";
+import { installFusedLayers, uninstallFusedLayers } from "./fused-layers.ts";
 import { withScratch, type WasmScratch } from "./wasm-scratch.ts";
-import { HIWL_KERNELS, simdKernels, type SimdKernels } from "./wasm-simd-kernels.ts";
+import { HIWL_KERNELS } from "./hiwl-kernels.ts";
+import { simdKernels, type SimdKernels } from "./wasm-simd-kernels.ts";
 
 type KernelArgs = Parameters<KernelFunc>[0];
 type Override = (args: KernelArgs, original: KernelFunc) => TensorInfo | TensorInfo[];
@@ -315,7 +316,7 @@ function overrideGradient(kernelName: string, make: (stock: GradConfig["gradFunc
 
 /**
  * Replaces the wasm kernels and gradients above, registers HIWL_KERNELS, and installs the
- * patches of wasm-fast-layers.ts. Idempotent; may run before or after the wasm backend is
+ * patches of fused-layers.ts. Idempotent; may run before or after the wasm backend is
  * initialised (each override keeps the original's setupFunc).
  */
 export function registerWasmFastKernels(): void {
@@ -343,7 +344,7 @@ export function registerWasmFastKernels(): void {
   overrideGradient(Sum, () => reductionGradient("sum"));
   overrideGradient(Mean, () => reductionGradient("mean"));
   overrideGradient(FusedBatchNorm, fusedBatchNormGradient);
-  installWasmFastLayers();
+  installFusedLayers();
 }
 
 /** Restores wasm's own kernels, tfjs-core's gradients and the patched classes (for comparisons and tests). */
@@ -357,7 +358,7 @@ export function unregisterWasmFastKernels(): void {
   registeredNewKernels.length = 0;
   for (const config of originalGradients.values()) registerGradient(config);
   originalGradients.clear();
-  uninstallWasmFastLayers();
+  uninstallFusedLayers();
 }
 
 /** The wasm kernels and the gradients this module replaces (for tests). */

@@ -6,7 +6,7 @@
  *   versions in wasm-gradients.ts need copies and a fresh XNNPACK operator per call), the
  *   filter gradient of any convolution without transposes or weight packing, and the input
  *   gradient of non-1x1 convolutions (wasm's own is a scalar loop);
- * - one-pass per-channel batch-norm passes and the swish gradient (wasm-fast-layers.ts);
+ * - one-pass per-channel batch-norm passes and the swish gradient (fused-layers.ts);
  * - one-pass Adam and momentum-SGD steps (tfjs runs ~14 and ~4 ops per variable).
  * Every kernel writes fresh outputs and never aliases its inputs.
  *
@@ -26,20 +26,6 @@ export function allocate(backend: KernelBackend, shape: number[]): TensorInfo {
   return (backend as unknown as { makeOutput(shape: number[], dtype: "float32"): TensorInfo }).makeOutput(shape, "float32");
 }
 
-/**
- * Names under which wasm-fast-kernels.ts registers the per-channel kernels of kernels.wat as wasm
- * kernels, so that tf-level code (wasm-fast-layers.ts) can run them with engine().runKernel.
- */
-export const HIWL_KERNELS = {
-  normalize: "HiwlNormalize",
-  centeredSquareSums: "HiwlCenteredSquareSums",
-  batchNormGradientSums: "HiwlBatchNormGradientSums",
-  batchNormInputGradient: "HiwlBatchNormInputGradient",
-  swishGradient: "HiwlSwishGradient",
-  adam: "HiwlAdam",
-  momentum: "HiwlMomentum",
-} as const;
-
 /** The functions kernels.wat exports; each takes byte offsets and sizes (i32) or hyperparameters (f32). */
 const KERNEL_EXPORTS = [
   "depthwiseFilterGradient",
@@ -48,7 +34,13 @@ const KERNEL_EXPORTS = [
   "convFilterGradient",
   "depthwiseInputGradient",
   "convInputGradient",
-  ...(Object.keys(HIWL_KERNELS) as (keyof typeof HIWL_KERNELS)[]),
+  "normalize",
+  "centeredSquareSums",
+  "batchNormGradientSums",
+  "batchNormInputGradient",
+  "swishGradient",
+  "adam",
+  "momentum",
 ] as const;
 type Exports = Record<(typeof KERNEL_EXPORTS)[number], (...args: number[]) => void>;
 

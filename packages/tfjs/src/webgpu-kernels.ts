@@ -24,39 +24,22 @@ import {
   DepthwiseConv2dNativeBackpropFilter,
   getKernel,
   registerKernel,
-  Reshape,
   unregisterKernel,
   type Conv2DBackpropFilterAttrs,
   type DepthwiseConv2dNativeBackpropFilterAttrs,
   type KernelConfig,
   type KernelFunc,
   type TensorInfo,
-  util,
 } from "@tensorflow/tfjs-core";
-import { installFusedOptimizers, type AdamStepAttrs, type MomentumStepAttrs } from "./fused-optimizers.ts";
-import { HIWL_KERNELS } from "./wasm-simd-kernels.ts";
+import { installFusedLayers } from "./fused-layers.ts";
+import { WEBGPU_FUSED_KERNELS } from "./webgpu-fused-kernels.ts";
+import { LANES, splitRows, sumPartials } from "./webgpu-programs.ts";
 
 type Shape4 = [number, number, number, number];
 type KernelArgs = Parameters<KernelFunc>[0];
 
 /** Side of the GEMM tile: a 16x16 workgroup, one output per thread, 16 rows of M per step. */
 const TILE = 16;
-/** Threads per workgroup of the depthwise and reduction passes. */
-const LANES = 64;
-/**
- * Enough parallel work to fill a large GPU (an H200 has 132 multiprocessors) without making
- * the partial sums the second pass adds larger than the work they split.
- */
-const TARGET_WORKGROUPS = 1024;
-/** A chunk of M shorter than this is not worth another partial. */
-const MIN_CHUNK = 64;
-
-/** How M is cut: `splits` chunks of `chunk` rows (the last may be short). */
-export function splitRows(rows: number, baseWorkgroups: number, multipleOf: number): { splits: number; chunk: number } {
-  const wanted = Math.max(1, Math.min(Math.ceil(TARGET_WORKGROUPS / baseWorkgroups), Math.ceil(rows / MIN_CHUNK)));
-  const chunk = Math.ceil(Math.ceil(rows / wanted) / multipleOf) * multipleOf;
-  return { splits: Math.ceil(rows / chunk), chunk };
-}
 
 /** The geometry both programs read, as uniforms (shapes change per layer; the shader does not). */
 function convUniforms(info: backend_util.Conv2DInfo, chunk: number) {
@@ -92,35 +75,6 @@ const INPUT_PIXEL = `
     return (b * uniforms.batchInHW.y + iy) * uniforms.batchInHW.z + ix;
   }
 `;
-
-/** Programs with one thread per output value: `main(index)`, uniforms.size values in all. */
-abstract class ElementwiseProgram implements WebGPUProgram {
-  abstract variableNames: string[];
-  abstract uniforms: string;
-  abstract shaderKey: string;
-  workgroupSize: [number, number, number] = [LANES, 1, 1];
-  size = true;
-  outputShape: number[];
-  dispatchLayout = { x: [0] };
-  dispatch: [number, number, number];
-
-  constructor(shape: readonly number[]) {
-    this.outputShape = [...shape];
-    this.dispatch = [Math.ceil(util.sizeFromShape(this.outputShape) / LANES), 1, 1];
-  }
-
-  abstract body(): string;
-
-  getUserCode(): string {
-    return `
-      fn main(index : i32) {
-        if (index < uniforms.size) {
-          ${this.body()}
-        }
-      }
-    `;
-  }
-}
 
 /**
  * Partial filter gradients of a convolution: output [splits, taps x in x out]. Workgroup
@@ -241,23 +195,6 @@ class DepthwiseFilterPartialsProgram implements WebGPUProgram {
   }
 }
 
-/** Sums [splits, n] partials over the splits: output [n]. */
-class SumPartialsProgram extends ElementwiseProgram {
-  variableNames = ["partials"];
-  uniforms = "";
-  shaderKey = "hiwlSumPartials";
-
-  body(): string {
-    return `
-      var sum = 0.0;
-      for (var s = 0; s < uniforms.partialsShape.x; s++) {
-        sum = sum + partials[s * uniforms.size + index];
-      }
-      setOutputAtIndex(index, sum);
-    `;
-  }
-}
-
 type PartialsProgram = new (info: backend_util.Conv2DInfo, splits: number) => WebGPUProgram;
 
 /** Runs a partials program over M cut into chunks, adds the partials, shapes the filter. */
@@ -273,15 +210,7 @@ function filterGradient(
   const rows = info.batchSize * info.outHeight * info.outWidth;
   const { splits, chunk } = splitRows(rows, baseWorkgroups, multipleOf);
   const partials = backend.runWebGPUProgram(new Program(info, splits), [x, dy], "float32", convUniforms(info, chunk));
-  let flat = partials;
-  if (splits > 1) {
-    flat = backend.runWebGPUProgram(new SumPartialsProgram([partials.shape[1]!]), [partials], "float32");
-    backend.disposeData(partials.dataId);
-  }
-  const reshape = getKernel(Reshape, "webgpu").kernelFunc;
-  const filter = reshape({ inputs: { x: flat }, backend, attrs: { shape: info.filterShape } }) as TensorInfo;
-  backend.disposeData(flat.dataId);
-  return filter;
+  return sumPartials(backend, partials, info.filterShape);
 }
 
 function conv2DBackpropFilter(original: KernelFunc): KernelFunc {
@@ -305,108 +234,6 @@ function depthwiseConv2dNativeBackpropFilter(): KernelFunc {
   };
 }
 
-/** An exponential moving average of the gradient (Adam's m) or of its square (Adam's v). */
-class MomentProgram extends ElementwiseProgram {
-  variableNames = ["moment", "g"];
-  uniforms = "beta : f32, oneMinusBeta : f32,";
-  shaderKey: string;
-
-  constructor(
-    shape: readonly number[],
-    private readonly square: boolean,
-  ) {
-    super(shape);
-    this.shaderKey = `hiwlAdamMoment${square ? "Squared" : ""}`;
-  }
-
-  body(): string {
-    const g = this.square ? "g[index] * g[index]" : "g[index]";
-    return `setOutputAtIndex(index, moment[index] * uniforms.beta + ${g} * uniforms.oneMinusBeta);`;
-  }
-}
-
-/** Adam's weight update from the new moments, in tfjs-core's order of operations. */
-class AdamWeightProgram extends ElementwiseProgram {
-  variableNames = ["w", "m", "v"];
-  uniforms = "correction1 : f32, correction2 : f32, epsilon : f32, negLearningRate : f32,";
-  shaderKey = "hiwlAdamWeight";
-
-  body(): string {
-    return `setOutputAtIndex(index, (m[index] / uniforms.correction1) / (sqrt(v[index] / uniforms.correction2) + uniforms.epsilon) * uniforms.negLearningRate + w[index]);`;
-  }
-}
-
-/** Momentum SGD's accumulation: mu * acc + g. */
-class AccumulationProgram extends ElementwiseProgram {
-  variableNames = ["accumulation", "g"];
-  uniforms = "mu : f32,";
-  shaderKey = "hiwlMomentumAccumulation";
-
-  body(): string {
-    return "setOutputAtIndex(index, accumulation[index] * uniforms.mu + g[index]);";
-  }
-}
-
-/**
- * Momentum SGD's weight update: w + scale * acc, or with Nesterov w + scale * (g + mu * acc).
- * Without Nesterov g is not bound at all: a binding the shader does not read is left out of
- * the pipeline's layout, and binding it anyway invalidates the whole command buffer.
- */
-class MomentumWeightProgram extends ElementwiseProgram {
-  variableNames: string[];
-  uniforms = "mu : f32, scale : f32,";
-  shaderKey: string;
-
-  constructor(
-    shape: readonly number[],
-    private readonly nesterov: boolean,
-  ) {
-    super(shape);
-    this.variableNames = nesterov ? ["w", "accumulation", "g"] : ["w", "accumulation"];
-    this.shaderKey = `hiwlMomentumWeight${nesterov ? "Nesterov" : ""}`;
-  }
-
-  body(): string {
-    const step = this.nesterov ? "(g[index] + accumulation[index] * uniforms.mu)" : "accumulation[index]";
-    return `setOutputAtIndex(index, ${step} * uniforms.scale + w[index]);`;
-  }
-}
-
-const float = (value: number) => ({ type: "float32", data: [value] });
-
-/** HIWL_KERNELS.adam (fused-optimizers.ts): new [w, m, v] in three dispatches instead of ~14. */
-function adamStep(args: KernelArgs): TensorInfo[] {
-  const backend = args.backend as WebGPUBackend;
-  const { w, g, m, v } = args.inputs as { w: TensorInfo; g: TensorInfo; m: TensorInfo; v: TensorInfo };
-  const h = args.attrs as unknown as AdamStepAttrs;
-  const m2 = backend.runWebGPUProgram(new MomentProgram(w.shape, false), [m, g], "float32", [float(h.beta1), float(1 - h.beta1)]);
-  const v2 = backend.runWebGPUProgram(new MomentProgram(w.shape, true), [v, g], "float32", [float(h.beta2), float(1 - h.beta2)]);
-  const w2 = backend.runWebGPUProgram(new AdamWeightProgram(w.shape), [w, m2, v2], "float32", [
-    float(1 - h.accBeta1),
-    float(1 - h.accBeta2),
-    float(h.epsilon),
-    float(-h.learningRate),
-  ]);
-  return [w2, m2, v2];
-}
-
-/** HIWL_KERNELS.momentum: new [w, accumulation] in two dispatches instead of ~4. */
-function momentumStep(args: KernelArgs): TensorInfo[] {
-  const backend = args.backend as WebGPUBackend;
-  const { w, g, accumulation } = args.inputs as { w: TensorInfo; g: TensorInfo; accumulation: TensorInfo };
-  const h = args.attrs as unknown as MomentumStepAttrs;
-  const acc = backend.runWebGPUProgram(new AccumulationProgram(w.shape), [accumulation, g], "float32", [float(h.momentum)]);
-  const inputs = h.nesterov ? [w, acc, g] : [w, acc];
-  const w2 = backend.runWebGPUProgram(new MomentumWeightProgram(w.shape, h.nesterov), inputs, "float32", [float(h.momentum), float(h.scale)]);
-  return [w2, acc];
-}
-
-/** The kernels this module adds (tfjs-backend-webgpu has none of these names). */
-const ADDITIONS: ReadonlyArray<[string, KernelFunc]> = [
-  [HIWL_KERNELS.adam, adamStep],
-  [HIWL_KERNELS.momentum, momentumStep],
-];
-
 /** Each kernel this module replaces, and its replacement given the original. */
 const REPLACEMENTS: ReadonlyArray<[string, (original: KernelFunc) => KernelFunc]> = [
   [Conv2DBackpropFilter, conv2DBackpropFilter],
@@ -420,10 +247,11 @@ const originals = new Map<string, KernelConfig>();
  * the optimizer patches that use them); tfjs-backend-webgpu must have loaded. Idempotent.
  */
 export function installWebgpuKernels(): void {
-  for (const [kernelName, kernelFunc] of ADDITIONS) {
+  for (const [kernelName, kernelFunc] of WEBGPU_FUSED_KERNELS) {
     if (getKernel(kernelName, "webgpu") === undefined) registerKernel({ kernelName, backendName: "webgpu", kernelFunc });
   }
-  installFusedOptimizers();
+  // BatchNormalization, swish and the optimizers use them (each falls back where they are missing).
+  installFusedLayers();
   for (const [kernelName, replacement] of REPLACEMENTS) {
     if (originals.has(kernelName)) continue;
     const original = getKernel(kernelName, "webgpu") as KernelConfig | undefined;
@@ -436,7 +264,7 @@ export function installWebgpuKernels(): void {
 
 /** Puts tfjs-backend-webgpu's own kernels back, and tfjs-core's optimizer steps on webgpu: for benchmarks and comparisons. */
 export function uninstallWebgpuKernels(): void {
-  for (const [kernelName] of ADDITIONS) if (getKernel(kernelName, "webgpu") !== undefined) unregisterKernel(kernelName, "webgpu");
+  for (const [kernelName] of WEBGPU_FUSED_KERNELS) if (getKernel(kernelName, "webgpu") !== undefined) unregisterKernel(kernelName, "webgpu");
   for (const [kernelName, original] of originals) {
     unregisterKernel(kernelName, "webgpu");
     registerKernel(original);

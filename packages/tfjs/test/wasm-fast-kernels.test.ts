@@ -9,9 +9,10 @@ import {
   WASM_FAST_GRADIENT_NAMES,
   WASM_FAST_KERNEL_NAMES,
 } from "../src/wasm-fast-kernels.ts";
-import { batchNormTraining, swish } from "../src/wasm-fast-layers.ts";
+import { batchNormTraining, swish } from "../src/fused-layers.ts";
 import { random, trainWithoutLeaks } from "./helpers.ts";
-import { HIWL_KERNELS, setWasmSimdKernelsEnabled, simdKernels } from "../src/wasm-simd-kernels.ts";
+import { setWasmSimdKernelsEnabled, simdKernels } from "../src/wasm-simd-kernels.ts";
+import { HIWL_KERNELS } from "../src/hiwl-kernels.ts";
 
 function values(seed: number, shape: number[], offset = 0): Float32Array {
   const rand = random(seed);

@@ -8,7 +8,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { compareWithCpu, convCases, describeCase, type ConvCase } from "./conv-cases.ts";
 import { random, trainsSmallNet } from "./helpers.ts";
 import { profileStep, selectBackend } from "../src/index.ts";
-import { splitRows } from "../src/webgpu-kernels.ts";
+import { batchNormTraining, swish } from "../src/fused-layers.ts";
+import { splitRows } from "../src/webgpu-programs.ts";
 
 /** Shaders that ran on the webgpu backend: tfjs keys its pipeline cache by the program's shaderKey. */
 function shadersRun(): string[] {
@@ -119,6 +120,52 @@ describe("optimizer steps as one kernel per variable on webgpu", { timeout: 300_
       expect(gpu.dispatches.slice(1)).toEqual(Array(3).fill(perVariable * shapes.length));
     });
   }
+});
+
+describe("batch norm and swish on the project's webgpu kernels", { timeout: 300_000 }, () => {
+  const tensor = (seed: number, shape: number[], offset = 0) => {
+    const rand = random(seed);
+    return tf.tensor(Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rand() * 2 - 1 + offset), shape);
+  };
+  const outputs = async (backend: "cpu" | "webgpu", f: () => tf.Tensor[]) => {
+    await tf.setBackend(backend);
+    const out = tf.tidy(f);
+    const data = await Promise.all(out.map(async (t) => ({ shape: t.shape, data: Array.from(await t.data()) })));
+    tf.dispose(out);
+    return data;
+  };
+  // Channel counts below and above a workgroup's 64, and enough rows for the sums to be split.
+  for (const shape of [[2, 6, 5, 12], [4, 20, 20, 70]]) {
+    it(`training-mode batch norm and swish over [${shape.join(", ")}] match the cpu backend, values and gradients`, async () => {
+      const channels = shape.at(-1)!;
+      const f = () => {
+        const x = tensor(1, shape, 0.3);
+        const gamma = tensor(2, [channels], 1);
+        const beta = tensor(3, [channels]);
+        const dy = tensor(4, shape);
+        const { y, mean, variance } = batchNormTraining(x, gamma, beta, 1e-3);
+        const grads = tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => tf.sum(tf.mul(batchNormTraining(a, b, c, 1e-3).y, dy)))([x, gamma, beta]);
+        const swishGrad = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(swish(a), dy)))(x);
+        return [y, mean, variance, ...grads, swish(x), swishGrad];
+      };
+      const cpu = await outputs("cpu", f);
+      const gpu = await outputs("webgpu", f);
+      expect(gpu.length).toBe(cpu.length);
+      cpu.forEach((expected, i) => {
+        expect(gpu[i]!.shape, `output ${i}`).toEqual(expected.shape);
+        const scale = Math.max(1e-12, ...expected.data.map(Math.abs));
+        const diff = Math.max(...expected.data.map((e, j) => Math.abs(gpu[i]!.data[j]! - e)));
+        expect(diff / scale, `output ${i}`).toBeLessThan(1e-4);
+      });
+    });
+  }
+
+  it("ran the project's shaders for them", () => {
+    const shaders = shadersRun();
+    for (const key of ["hiwlNormalize", "hiwlChannelSumsCentered", "hiwlChannelSumsGradient", "hiwlBatchNormInputGradient", "hiwlSwishGradient"]) {
+      expect(shaders.some((k) => k.startsWith(key)), key).toBe(true);
+    }
+  });
 });
 
 describe("training on webgpu", { timeout: 300_000 }, () => {

@@ -1,12 +1,13 @@
 /**
  * Training-mode batch normalisation and swish with hand-written gradients, patched into
- * tfjs-layers' BatchNormalization and Swish classes while the wasm backend is active (and the
- * one-kernel optimizer steps of fused-optimizers.ts).
+ * tfjs-layers' BatchNormalization and Swish classes while a backend with the per-channel
+ * kernels of hiwl-kernels.ts is active (wasm with SIMD, webgpu), and the one-kernel optimizer
+ * steps of fused-optimizers.ts.
  *
  * tfjs-layers trains a batch norm as tf.moments + tf.batchNorm, whose gradients run through
  * ~20 full-size elementwise ops and reductions (the FusedBatchNorm gradient, then the Mean,
  * Square, Sub and Cast gradients of the moments, then the sums of three x gradients). As one
- * tf.customGrad op with the SIMD kernels of wasm-simd-kernels.ts the backward pass reads dy and
+ * tf.customGrad op with those kernels (SIMD on wasm, WGSL on webgpu) the backward pass reads dy and
  * x twice (one pass for both sums, one for dx):
  *   dx = k * (dy - sum(dy)/M - xc * invVar * sum(dy*xc)/M),  k = gamma/sqrt(var+eps), xc = x - mean
  * Swish is x*sigmoid(1*x) in tfjs-layers (3 forward and ~7 backward passes); as a custom op it
@@ -19,7 +20,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-layers";
 import { installFusedOptimizers, uninstallFusedOptimizers } from "./fused-optimizers.ts";
-import { HIWL_KERNELS, simdKernels } from "./wasm-simd-kernels.ts";
+import { HIWL_KERNELS, hiwlKernelReady } from "./hiwl-kernels.ts";
 
 interface LayerVariableLike {
   read(): tf.Tensor;
@@ -48,9 +49,9 @@ function registeredClass(className: string): { prototype: Record<string, unknown
   return entry[0];
 }
 
-/** Whether the wasm SIMD kernels (and their HIWL_KERNELS registrations) can run now. */
-function simdAvailable(): boolean {
-  return tf.getBackend() === "wasm" && simdKernels(tf.backend()) !== undefined && tf.getKernel(HIWL_KERNELS.normalize, "wasm") !== undefined;
+/** Whether the active backend has the per-channel kernels (wasm with SIMD, webgpu). */
+function fusedAvailable(): boolean {
+  return hiwlKernelReady(HIWL_KERNELS.normalize);
 }
 
 function run(kernelName: string, inputs: Record<string, tf.Tensor>): tf.Tensor {
@@ -72,28 +73,28 @@ export function batchNormTraining(
 ): { y: tf.Tensor; mean: tf.Tensor1D; variance: tf.Tensor1D } {
   const channels = x.shape.at(-1)!;
   const rows = x.size / channels;
-  const simd = simdAvailable();
+  const fused = fusedAvailable();
   let stats: [tf.Tensor1D, tf.Tensor1D] | undefined;
   const op = tf.customGrad((xIn, gammaIn, betaIn, save) => {
     const x2 = tf.reshape(xIn as tf.Tensor, [rows, channels]);
     const mean = tf.mean<tf.Tensor1D>(x2, 0);
-    const xc = simd ? undefined : tf.sub(x2, mean);
-    const variance = simd
+    const xc = fused ? undefined : tf.sub(x2, mean);
+    const variance = fused
       ? tf.div<tf.Tensor1D>(run(HIWL_KERNELS.centeredSquareSums, { x: x2, mean }), rows)
       : tf.mean<tf.Tensor1D>(tf.square(xc!), 0);
     const invStd = tf.rsqrt(tf.add(variance, epsilon));
     const k = tf.mul(invStd, gammaIn as tf.Tensor);
-    const y = simd
+    const y = fused
       ? run(HIWL_KERNELS.normalize, { x: x2, mean, k, beta: betaIn as tf.Tensor })
       : tf.add(tf.mul(xc!, k), betaIn as tf.Tensor);
     // The forward function runs in a tidy: keep the statistics for the moving averages.
     stats = [tf.keep(mean), tf.keep(variance)];
-    (save as tf.GradSaveFunc)(simd ? [x2, mean, invStd, k] : [xc!, invStd, k]);
+    (save as tf.GradSaveFunc)(fused ? [x2, mean, invStd, k] : [xc!, invStd, k]);
     return {
       value: tf.reshape(y, (xIn as tf.Tensor).shape),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const dy2 = tf.reshape(dy, [rows, channels]);
-        if (simd) {
+        if (fused) {
           const [xSaved, meanSaved, invStdSaved, kSaved] = saved as [tf.Tensor2D, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D];
           const sums = run(HIWL_KERNELS.batchNormGradientSums, { dy: dy2, x: xSaved, mean: meanSaved });
           const [sumDy, sumDyXc] = tf.split(tf.reshape(sums, [2 * channels]), 2);
@@ -127,7 +128,7 @@ export const swish = tf.customGrad<tf.Tensor>((xIn, save) => {
     value: tf.mul(x, s),
     gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
       const [xSaved, sSaved] = saved as [tf.Tensor, tf.Tensor];
-      if (simdAvailable()) return run(HIWL_KERNELS.swishGradient, { dy, x: xSaved, s: sSaved });
+      if (fusedAvailable()) return run(HIWL_KERNELS.swishGradient, { dy, x: xSaved, s: sSaved });
       return tf.mul(dy, tf.mul(sSaved, tf.sub(tf.add(xSaved, 1), tf.mul(xSaved, sSaved))));
     },
   };
@@ -141,7 +142,7 @@ function fastBatchNormCall(original: LayerCall): LayerCall {
     const layer = this as BatchNormalizationLike;
     const input = Array.isArray(inputs) ? inputs[0] : inputs;
     const supported =
-      tf.getBackend() === "wasm" &&
+      fusedAvailable() &&
       kwargs["training"] === true &&
       input !== undefined &&
       input.dtype === "float32" &&
@@ -170,7 +171,7 @@ function fastBatchNormCall(original: LayerCall): LayerCall {
 
 function fastSwishApply(original: ActivationApply): ActivationApply {
   return function (this: unknown, x, alpha = 1) {
-    if (tf.getBackend() !== "wasm" || alpha !== 1 || x.dtype !== "float32") return original.call(this, x, alpha);
+    if (!fusedAvailable() || alpha !== 1 || x.dtype !== "float32") return original.call(this, x, alpha);
     return swish(x);
   };
 }
@@ -180,7 +181,7 @@ function fastSwishApply(original: ActivationApply): ActivationApply {
  * AdamOptimizer and MomentumOptimizer applyGradients (each falls back to the original off
  * wasm). Idempotent.
  */
-export function installWasmFastLayers(): void {
+export function installFusedLayers(): void {
   installFusedOptimizers();
   if (originalBatchNormCall === undefined) {
     const prototype = registeredClass("BatchNormalization").prototype;
@@ -195,7 +196,7 @@ export function installWasmFastLayers(): void {
 }
 
 /** Restores tfjs-layers' own BatchNormalization.call and Swish.apply and tfjs-core's optimizers. */
-export function uninstallWasmFastLayers(): void {
+export function uninstallFusedLayers(): void {
   uninstallFusedOptimizers();
   if (originalBatchNormCall !== undefined) {
     registeredClass("BatchNormalization").prototype["call"] = originalBatchNormCall;
