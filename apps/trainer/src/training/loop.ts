@@ -91,6 +91,13 @@ export interface NetworkRun {
   ) => Promise<void>;
 }
 
+/**
+ * Steps between reads of the summed loss (and at the end of each epoch): a read waits until the
+ * backend has finished every step before it, so on a GPU reading after each step would stop it
+ * between steps. A diverged loss is caught at the next read.
+ */
+const READ_LOSS_EVERY = 10;
+
 /** Batches of an epoch's order; a last batch of one is dropped (batch norm needs two). */
 export function batchesOf(order: readonly number[], batch: number): number[][] {
   const batches = chunk(order, batch);
@@ -177,13 +184,16 @@ export async function trainNetwork(run: NetworkRun): Promise<ModelFiles> {
         async (images, b) => {
           const batch = batches[b]!;
           learningRate = cosineLearningRate(config.lr, (epoch - 1) * stepsPerEpoch + b, totalSteps, warmupSteps);
-          const step = await trainer.step(images, batch.map((i) => data.train.targets[i]!), learningRate, dropout);
-          if (!Number.isFinite(step.loss)) {
-            throw new Error(`the ${level} loss diverged (${step.loss}) in epoch ${epoch}, step ${b + 1}: train again with a lower --lr`);
+          await trainer.step(images, batch.map((i) => data.train.targets[i]!), learningRate, dropout);
+          if ((b + 1) % READ_LOSS_EVERY !== 0 && b + 1 < batches.length) return;
+          const sums = await trainer.totals();
+          if (!Number.isFinite(sums.lossSum)) {
+            const steps = sums.steps === 1 ? `step ${b + 1}` : `steps ${b + 2 - sums.steps}-${b + 1}`;
+            throw new Error(`the ${level} loss diverged (${sums.lossSum / sums.images}) in epoch ${epoch}, ${steps}: train again with a lower --lr`);
           }
-          lossSum += step.loss * batch.length;
-          correct += step.correct;
-          seen += batch.length;
+          lossSum += sums.lossSum;
+          correct += sums.correct;
+          seen += sums.images;
           hooks.onStep?.({
             level,
             epoch,

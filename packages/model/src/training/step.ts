@@ -57,11 +57,14 @@ export function trainingLoss(model: Network, x: tf.Tensor4D, y: tf.Tensor2D): { 
   return { perImage: tfl.metrics.categoricalCrossentropy(y, probs) as tf.Tensor1D, correct };
 }
 
-export interface StepResult {
-  /** Mean loss over the batch. */
-  loss: number;
-  /** How many of the batch have their target's top class as the network's top class. */
+/** What the steps since the last read added up to (NetworkTrainer.totals, and the trainer's ReplicaPool). */
+export interface StepTotals {
+  /** Sum over the images of their loss (each batch's mean loss times its size). */
+  lossSum: number;
+  /** Images whose target's top class is the network's top class. */
   correct: number;
+  images: number;
+  steps: number;
 }
 
 export interface TrainerOptions {
@@ -76,6 +79,11 @@ export class NetworkTrainer {
   private readonly optimizer: tf.Optimizer;
   private readonly variables: tf.Variable[];
   private readonly decayed: tf.Variable[];
+  /** Summed on the backend since the last totals(): the loss over images, and the correct ones. */
+  private lossSum: tf.Scalar | null = null;
+  private correct: tf.Scalar | null = null;
+  private images = 0;
+  private steps = 0;
 
   constructor(
     readonly model: Network,
@@ -88,8 +96,13 @@ export class NetworkTrainer {
     this.decayed = decayedWeights(this.variables);
   }
 
-  /** One step on `images` (N images of inputSize) with one target row per image. */
-  async step(images: Float32Array, targets: readonly (readonly number[])[], learningRate: number, rng: Rng): Promise<StepResult> {
+  /**
+   * One step on `images` (N images of inputSize) with one target row per image. Nothing is
+   * read back from the backend: its loss and correct count are summed where they are, and a
+   * GPU goes on with this step while the host prepares the next; totals() reads the sums.
+   */
+  // eslint-disable-next-line @typescript-eslint/require-await -- one interface with the trainer's ReplicaPool, whose step waits for its workers
+  async step(images: Float32Array, targets: readonly (readonly number[])[], learningRate: number, rng: Rng): Promise<void> {
     const size = this.model.inputs[0]!.shape[1]!;
     const x = imageTensor(images, size);
     const y = tf.tensor2d(targets as number[][]);
@@ -108,11 +121,30 @@ export class NetworkTrainer {
       applyWeightDecay(this.decayed, learningRate, this.options.weightDecay);
       return cost;
     });
+    const n = targets.length;
+    const batchLoss = tf.mul<tf.Scalar>(loss, n);
+    const lossSum = this.lossSum ? tf.add<tf.Scalar>(this.lossSum, batchLoss) : batchLoss;
+    const correctSum = this.correct ? tf.add<tf.Scalar>(this.correct, correct!) : tf.clone(correct! as tf.Scalar);
+    tf.dispose([x, y, loss, correct!, ...(this.lossSum ? [this.lossSum, batchLoss] : []), ...(this.correct ? [this.correct] : [])]);
+    this.lossSum = lossSum;
+    this.correct = correctSum;
+    this.images += n;
+    this.steps++;
+  }
+
+  /** What the steps since the last call added up to (a read from the backend: it waits for them). */
+  async totals(): Promise<StepTotals> {
+    const { lossSum, correct, images, steps } = this;
+    this.lossSum = null;
+    this.correct = null;
+    this.images = 0;
+    this.steps = 0;
+    if (lossSum === null || correct === null) return { lossSum: 0, correct: 0, images, steps };
     try {
-      const [lossValue, correctValue] = await Promise.all([loss.data(), correct!.data()]);
-      return { loss: lossValue[0]!, correct: correctValue[0]! };
+      const [l, c] = await Promise.all([lossSum.data(), correct.data()]);
+      return { lossSum: l[0]!, correct: c[0]!, images, steps };
     } finally {
-      tf.dispose([x, y, loss, correct!]);
+      tf.dispose([lossSum, correct]);
     }
   }
 
@@ -127,6 +159,7 @@ export class NetworkTrainer {
   /** Releases the optimizer's state; the model stays with the caller. */
   dispose(): void {
     this.optimizer.dispose();
+    tf.dispose([...(this.lossSum ? [this.lossSum] : []), ...(this.correct ? [this.correct] : [])]);
   }
 }
 

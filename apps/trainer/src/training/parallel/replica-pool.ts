@@ -11,7 +11,7 @@ import { availableParallelism } from "node:os";
 import * as tf from "@tensorflow/tfjs-core";
 import type { Rng } from "@hiwl/model";
 import type { ModelFiles } from "@hiwl/model/network";
-import type { Network, OptimizerState, StepResult, TrainerOptions } from "@hiwl/model/training";
+import type { Network, OptimizerState, StepTotals, TrainerOptions } from "@hiwl/model/training";
 import { WorkerChannel } from "./channel.ts";
 import type { FromReplica, ReplicaData, ToReplica } from "./messages.ts";
 
@@ -35,6 +35,9 @@ export function shardBounds(n: number, workers: number): [number, number][] {
 type Replica = WorkerChannel<ToReplica, FromReplica>;
 
 export class ReplicaPool {
+  /** Since the last totals(). */
+  private sums: StepTotals = { lossSum: 0, correct: 0, images: 0, steps: 0 };
+
   private constructor(private readonly replicas: Replica[]) {}
 
   get workers(): number {
@@ -78,7 +81,7 @@ export class ReplicaPool {
    * in which floating-point sums are taken. Dropout draws from a seed taken from `rng`, one
    * stream per replica.
    */
-  async step(images: Float32Array, targets: readonly (readonly number[])[], learningRate: number, rng: Rng): Promise<StepResult> {
+  async step(images: Float32Array, targets: readonly (readonly number[])[], learningRate: number, rng: Rng): Promise<void> {
     const n = targets.length;
     const pixels = images.length / n;
     const seed = `step:${Math.floor(rng() * 2 ** 32)}`;
@@ -89,13 +92,19 @@ export class ReplicaPool {
         return this.replicas[w]!.next("stepped", message, [shard.buffer]);
       }),
     );
-    let loss = 0;
-    let correct = 0;
     for (const reply of replies) {
-      loss += reply.loss;
-      correct += reply.correct;
+      this.sums.lossSum += reply.loss * n;
+      this.sums.correct += reply.correct;
     }
-    return { loss, correct };
+    this.sums.images += n;
+    this.sums.steps++;
+  }
+
+  /** What the steps since the last call added up to (as NetworkTrainer.totals). */
+  totals(): Promise<StepTotals> {
+    const sums = this.sums;
+    this.sums = { lossSum: 0, correct: 0, images: 0, steps: 0 };
+    return Promise.resolve(sums);
   }
 
   /** Every replica's weights (trainable, then batch-norm statistics) as one flat array each. */
