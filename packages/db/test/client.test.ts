@@ -94,6 +94,19 @@ describe("createDb on either database", () => {
 });
 
 describe.runIf(testProvider() === "sqlite")("one connection on SQLite", () => {
+  it("keeps statements prepared: each run gets its own parameters, also past the cache's size", async () => {
+    await t.db.volunteer.createMany({ data: [{ id: "stmt-a", displayName: "A" }, { id: "stmt-b", displayName: "B" }] });
+    for (let round = 0; round < 3; round++) {
+      expect((await t.db.volunteer.findUnique({ where: { id: "stmt-a" } }))?.displayName).toBe("A");
+      expect((await t.db.volunteer.findUnique({ where: { id: "stmt-b" } }))?.displayName).toBe("B");
+    }
+    // More distinct statements than are kept: the oldest are prepared again when next used.
+    for (let i = 0; i < 600; i++) expect(await t.db.$queryRawUnsafe<{ n: bigint }[]>(`SELECT ${i} AS n`)).toEqual([{ n: BigInt(i) }]);
+    expect((await t.db.volunteer.findUnique({ where: { id: "stmt-b" } }))?.displayName).toBe("B");
+    const rows = await Promise.all(["stmt-a", "stmt-b", "none"].map((id) => t.db.$queryRaw<{ id: string }[]>`SELECT "id" FROM "Volunteer" WHERE "id" = ${id}`));
+    expect(rows).toEqual([[{ id: "stmt-a" }], [{ id: "stmt-b" }], []]);
+  });
+
   it("a write outside a transaction survives another request's rolled-back transaction", async () => {
     // Both share the client's single connection (see serialise in client.ts).
     const failing = t.db
