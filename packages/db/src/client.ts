@@ -150,7 +150,7 @@ function cacheStatements(prepare: Prepare): Prepare {
 function tuneStatements(adapter: SqlDriverAdapter): void {
   const client = (adapter as unknown as { client?: Database.Database }).client;
   if (!client) throw new Error("the better-sqlite3 adapter no longer exposes its connection: check tuneStatements in packages/db/src/client.ts");
-  client.prepare = cacheStatements(beginImmediate(client.prepare.bind(client) as Prepare)) as Database.Database["prepare"];
+  client.prepare = cacheStatements(beginImmediate(client.prepare.bind(client))) as Database.Database["prepare"];
 }
 
 /**
