@@ -72,8 +72,11 @@ export async function handOutGalaxy(
 
 /** With the volunteer's current gold rate, a gold galaxy they have not classified (at random); else null. */
 async function drawGold(db: Db, volunteerId: string, mixing: GoldMixing, random: () => number): Promise<Galaxy | null> {
+  const draw = random();
+  // Past both rates the count cannot matter: most requests skip the query.
+  if (draw >= Math.max(mixing.earlyRate, mixing.lateRate)) return null;
   const classified = await db.classification.count({ where: { volunteerId } });
-  if (random() >= goldRate(mixing, classified)) return null;
+  if (draw >= goldRate(mixing, classified)) return null;
   const left = { gold: { isNot: null }, classifications: { none: { volunteerId } } } as const;
   const n = await db.galaxy.count({ where: left });
   if (n === 0) return null;
