@@ -13,8 +13,12 @@ const UNAVAILABLE_CODES = new Set(["P1001", "P1002", "P1008", "P1017", "P2024"])
 const UNAVAILABLE_KINDS = new Set(["DatabaseNotReachable", "ConnectionClosed", "SocketTimeout", "TooManyConnections"]);
 /** PostgreSQL's connection exceptions (08...) and its shutting down or starting up (57P01-57P03). */
 const UNAVAILABLE_SQLSTATE = /^(08|57P0[1-3])/;
-/** What pg itself throws when a connection ends or cannot be had from the pool in time. */
-const UNAVAILABLE_MESSAGES = /^(Connection terminated|timeout exceeded when trying to connect)/;
+/**
+ * What pg itself throws when a connection ends, when a transaction's connection broke under
+ * it, or when none can be had from the pool in time.
+ */
+const UNAVAILABLE_MESSAGES =
+  /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error and is not queryable|Client was closed and is not queryable)/;
 
 /**
  * Whether an error means the database is out of reach for now (down, restarting, every
