@@ -27,9 +27,9 @@ import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { seedSynthetic } from "@hiwl/catalog";
-import { checkTallies, createDb, createScratchDatabase, dropScratchDatabase, migrate, type Provider } from "@hiwl/db";
+import { checkTallies, createDb, createScratchDatabase, dropScratchDatabase, type Provider } from "@hiwl/db";
 import { createRng, getQuestion, ROOT_QUESTION, type QuestionId, type Rng } from "@hiwl/model";
-import { RawClient, randomKey, startServer, walkInput, type Reply, type Server } from "../e2e/site.ts";
+import { prepareDatabase, RawClient, randomKey, startServer, walkInput, type Reply, type Server } from "../e2e/site.ts";
 
 const WEB_DIR = fileURLToPath(new URL("..", import.meta.url));
 const HIWL = fileURLToPath(new URL("../../trainer/bin/hiwl.mjs", import.meta.url));
@@ -127,13 +127,6 @@ function startWorker(env: NodeJS.ProcessEnv): () => Promise<void> {
   };
 }
 
-/** The admin URL of the PostgreSQL server for scratch databases. */
-function scratchServer(): string {
-  const url = process.env.HIWL_SCRATCH_POSTGRES_URL;
-  if (!url) throw new Error("--database postgresql needs HIWL_SCRATCH_POSTGRES_URL: run `npm run bench:load` from the repository root, which starts a PostgreSQL server");
-  return url;
-}
-
 /** Requests per second the servers answer for /api/health?only=database from `clients` clients in 3 s. */
 async function floorRate(urls: readonly string[], clients: number): Promise<number> {
   let answered = 0;
@@ -155,7 +148,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const log = options.log ?? (() => {});
   const database = options.database ?? "sqlite";
   const dataDir = mkdtempSync(join(tmpdir(), "hiwl-load-"));
-  const url = database === "postgresql" ? await createScratchDatabase(scratchServer()) : "";
+  const url = database === "postgresql" ? await createScratchDatabase() : "";
   const servers: Server[] = [];
   let stopWorker: (() => Promise<void>) | null = null;
   const stopAll = async () => {
@@ -163,14 +156,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     for (const server of servers) await server.signal("SIGTERM");
   };
   try {
-    await migrate(dataDir, url);
-    const seedDb = createDb({ dataDir, url });
-    try {
-      log(`rendering ${options.galaxies} synthetic galaxies into ${dataDir}`);
-      await seedSynthetic(seedDb, { count: options.galaxies }, dataDir);
-    } finally {
-      await seedDb.$disconnect();
-    }
+    log(`rendering ${options.galaxies} synthetic galaxies into ${dataDir}`);
+    await prepareDatabase(dataDir, url, (db) => seedSynthetic(db, { count: options.galaxies }, dataDir));
     const env = { HIWL_LIMITS: JSON.stringify(LOAD_LIMITS), HIWL_REQUEST_LOG: "off", DATABASE_URL: url };
     for (let i = 0; i < options.servers; i++) servers.push(await startServer(dataDir, env));
     const urls = servers.map((server) => server.url);
@@ -267,7 +254,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     }
   } finally {
     await stopAll();
-    if (url) await dropScratchDatabase(scratchServer(), url);
+    if (url) await dropScratchDatabase(url);
     rmSync(dataDir, { recursive: true, force: true });
   }
 }

@@ -75,13 +75,8 @@ export async function startServer(dataDir: string, env: Record<string, string> =
   };
 }
 
-/**
- * Migrates a fresh data directory (and the PostgreSQL database in env.DATABASE_URL, if given),
- * lets `seed` fill it, then serves it until stop().
- */
-export async function startSite(seed: (db: Db, dataDir: string) => Promise<void>, env: Record<string, string> = {}): Promise<Site> {
-  const dataDir = mkdtempSync(join(tmpdir(), "hiwl-site-"));
-  const url = env.DATABASE_URL ?? "";
+/** Migrates `dataDir` (and the PostgreSQL database `url`, if not empty) and lets `seed` fill it. */
+export async function prepareDatabase(dataDir: string, url: string, seed: (db: Db, dataDir: string) => Promise<unknown>): Promise<void> {
   await migrate(dataDir, url);
   const db = createDb({ dataDir, url });
   try {
@@ -89,6 +84,16 @@ export async function startSite(seed: (db: Db, dataDir: string) => Promise<void>
   } finally {
     await db.$disconnect();
   }
+}
+
+/**
+ * Migrates a fresh data directory (and the PostgreSQL database in env.DATABASE_URL, if given),
+ * lets `seed` fill it, then serves it until stop().
+ */
+export async function startSite(seed: (db: Db, dataDir: string) => Promise<void>, env: Record<string, string> = {}): Promise<Site> {
+  const dataDir = mkdtempSync(join(tmpdir(), "hiwl-site-"));
+  const url = env.DATABASE_URL ?? "";
+  await prepareDatabase(dataDir, url, seed);
   const server = await startServer(dataDir, env);
   return {
     ...server,

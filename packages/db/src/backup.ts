@@ -6,7 +6,7 @@
  * snapshot this function exports after counting the galaxies and classifications in it, so
  * the counts it reports are exactly what the file holds.
  *
- * SQLite:  `VACUUM INTO` writes the copy inside one read transaction, so it is
+ * SQLite: `VACUUM INTO` writes the copy inside one read transaction, so it is
  * one moment's state, and in WAL mode it blocks no writer. (The page-by-page backup API
  * starts over whenever another connection writes, so under a steady stream of votes it never
  * finished: seen in the test.) Written to FILE.partial, checked, then renamed: a FILE that
@@ -17,8 +17,7 @@ import { existsSync, renameSync, rmSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { promisify } from "node:util";
 import Database from "better-sqlite3";
-import pg from "pg";
-import { BUSY_TIMEOUT_MS, databaseProvider, postgresLocation } from "./client.ts";
+import { BUSY_TIMEOUT_MS, connectPostgres, databaseProvider, postgresLocation } from "./client.ts";
 import { databasePath, dataDir as defaultDataDir } from "./paths.ts";
 
 export class BackupError extends Error {
@@ -28,6 +27,8 @@ export class BackupError extends Error {
 export interface BackupResult {
   file: string;
   bytes: number;
+  /** How the copy was made sure of: "integrity checked" (SQLite), "one snapshot" (pg_dump). */
+  checked: string;
   galaxies: number;
   classifications: number;
 }
@@ -52,15 +53,10 @@ export async function backupDatabase(
   return { file: target, bytes: statSync(target).size, ...counts };
 }
 
-type Counts = Pick<BackupResult, "galaxies" | "classifications">;
+type Counts = Pick<BackupResult, "checked" | "galaxies" | "classifications">;
 
 async function dumpPostgres(url: string, partial: string): Promise<Counts> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: BUSY_TIMEOUT_MS });
-  try {
-    await client.connect();
-  } catch (e) {
-    throw new BackupError(`cannot reach PostgreSQL at ${postgresLocation(url)}: ${(e as Error).message}`, { cause: e });
-  }
+  const client = await connectPostgres(url, (message, cause) => new BackupError(message, { cause }));
   try {
     await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
     const { rows } = await client.query<{ snapshot: string; galaxies: number; classifications: number }>(
@@ -78,14 +74,15 @@ async function dumpPostgres(url: string, partial: string): Promise<Counts> {
       const why = err.code === "ENOENT" ? "pg_dump is not installed (Debian: postgresql-client, the server's major version or newer)" : err.stderr?.trim() || err.message;
       throw new BackupError(`pg_dump of ${postgresLocation(url)} failed: ${why}; the database is untouched`, { cause: e });
     }
-    return { galaxies, classifications };
+    return { checked: "one snapshot", galaxies, classifications };
   } finally {
     await client.query("COMMIT").catch(() => undefined);
     await client.end().catch(() => undefined);
   }
 }
 
-function copySqlite(source: string, partial: string): Counts {  const live = new Database(source, { readonly: true, fileMustExist: true, timeout: BUSY_TIMEOUT_MS });
+function copySqlite(source: string, partial: string): Counts {
+  const live = new Database(source, { readonly: true, fileMustExist: true, timeout: BUSY_TIMEOUT_MS });
   try {
     live.prepare("VACUUM INTO ?").run(partial);
   } finally {
@@ -97,6 +94,7 @@ function copySqlite(source: string, partial: string): Counts {  const live = new
     const check = copy.pragma("integrity_check", { simple: true });
     if (check !== "ok") throw new BackupError(`the copy failed SQLite's integrity check (${String(check)}); ${source} is untouched`);
     counts = {
+      checked: "integrity checked",
       galaxies: (copy.prepare('SELECT COUNT(*) AS n FROM "Galaxy"').get() as { n: number }).n,
       classifications: (copy.prepare('SELECT COUNT(*) AS n FROM "Classification"').get() as { n: number }).n,
     };

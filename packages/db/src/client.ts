@@ -3,6 +3,7 @@ import { resolve } from "node:path";
 import { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
 import type Database from "better-sqlite3";
 import { PrismaPg } from "@prisma/adapter-pg";
+import pg from "pg";
 import { PrismaClient as PostgresClient } from "./generated/postgres/client.ts";
 import { PrismaClient, type Prisma } from "./generated/prisma/client.ts";
 import { databasePath, dataDir as defaultDataDir, databaseUrl } from "./paths.ts";
@@ -14,7 +15,7 @@ import { databasePath, dataDir as defaultDataDir, databaseUrl } from "./paths.ts
  */
 export type Db = PrismaClient;
 
-/** Which database a client talks to, for the few statements whose SQL differs (see sqlDate). */
+/** Which database a client talks to, for the few statements whose SQL differs. */
 export type Provider = "sqlite" | "postgresql";
 
 export function providerOf(db: Db | Prisma.TransactionClient): Provider {
@@ -202,6 +203,24 @@ export function db(): Db {
 /** The database DATABASE_URL selects, for messages: PostgreSQL's host, port and name, or the SQLite file. */
 export function databaseDescription(url: string | undefined = process.env.DATABASE_URL): string {
   return databaseProvider(url) === "postgresql" ? `PostgreSQL at ${postgresLocation(url!)}` : databasePath();
+}
+
+/**
+ * A plain pg connection, for what Prisma does not do (migrations, backups, scratch databases);
+ * a server that cannot be reached is `fail`'s error, naming it without the password.
+ */
+export async function connectPostgres(
+  url: string,
+  fail: (message: string, cause: unknown) => Error,
+  timeoutMs: number = BUSY_TIMEOUT_MS,
+): Promise<pg.Client> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: timeoutMs });
+  try {
+    await client.connect();
+  } catch (e) {
+    throw fail(`cannot reach PostgreSQL at ${postgresLocation(url)}: ${(e as Error).message}`, e);
+  }
+  return client;
 }
 
 /** Host, port and database of a PostgreSQL URL, without its password, for messages. */

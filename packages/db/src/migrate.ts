@@ -6,8 +6,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import Database from "better-sqlite3";
-import pg from "pg";
-import { createDb, databaseProvider, postgresLocation } from "./client.ts";
+import { connectPostgres, createDb, databaseProvider, postgresLocation } from "./client.ts";
 import { backfillImageHashes } from "./images.ts";
 import { backfillConsensus } from "./integrity.ts";
 import { relativiseModelPaths } from "./model-versions.ts";
@@ -109,13 +108,8 @@ async function migratePostgres(url: string): Promise<void> {
       const sql = readFileSync(join(folder, name, "migration.sql"), "utf8");
       return { name, sql, checksum: createHash("sha256").update(sql).digest("hex") };
     });
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
+  const client = await connectPostgres(url, (message, cause) => new MigrationError(message, { cause }), 10_000);
   const where = postgresLocation(url);
-  try {
-    await client.connect();
-  } catch (e) {
-    throw new MigrationError(`cannot reach PostgreSQL at ${where}: ${(e as Error).message}`, { cause: e });
-  }
   try {
     await client.query("SELECT pg_advisory_lock($1)", [MIGRATION_LOCK]);
     await client.query(`CREATE TABLE IF NOT EXISTS "_prisma_migrations" (

@@ -12,11 +12,6 @@ import { createDb, type Db, type Provider } from "./client.ts";
 import { migrate } from "./migrate.ts";
 import { createScratchDatabase, dropScratchDatabase } from "./scratch-postgres.ts";
 
-/** A new, empty PostgreSQL database on the test server; returns its URL. */
-export const createTestPostgresDatabase = () => createScratchDatabase(adminUrl());
-/** Drops a database made by createTestPostgresDatabase, closing whatever still uses it. */
-export const dropTestPostgresDatabase = (url: string) => dropScratchDatabase(adminUrl(), url);
-
 export interface TestDb {
   db: Db;
   dataDir: string;
@@ -32,14 +27,6 @@ export function testProvider(): Provider {
   return chosen;
 }
 
-function adminUrl(): string {
-  const url = process.env.HIWL_SCRATCH_POSTGRES_URL;
-  if (!url) {
-    throw new Error("HIWL_SCRATCH_POSTGRES_URL is not set: run the tests with `npm test`, or under `node scripts/with-postgres.mjs`, which start a PostgreSQL server");
-  }
-  return url;
-}
-
 /**
  * A migrated database for the calling test file, removed after its tests. Fields are filled in
  * beforeAll. HIWL_DATA_DIR and DATABASE_URL are set to it, for the code and the processes the
@@ -50,7 +37,7 @@ export function useTestDb(): TestDb {
   beforeAll(async () => {
     ctx.dataDir = mkdtempSync(join(tmpdir(), "hiwl-db-test-"));
     ctx.provider = testProvider();
-    ctx.url = ctx.provider === "postgresql" ? await createScratchDatabase(adminUrl()) : "";
+    ctx.url = ctx.provider === "postgresql" ? await createScratchDatabase() : "";
     process.env.HIWL_DATA_DIR = ctx.dataDir;
     process.env.DATABASE_URL = ctx.url;
     await migrate(ctx.dataDir, ctx.url);
@@ -58,7 +45,7 @@ export function useTestDb(): TestDb {
   });
   afterAll(async () => {
     await ctx.db?.$disconnect();
-    if (ctx.url) await dropScratchDatabase(adminUrl(), ctx.url);
+    if (ctx.url) await dropScratchDatabase(ctx.url);
     rmSync(ctx.dataDir, { recursive: true, force: true });
   });
   return ctx;

@@ -3,8 +3,17 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { backupDatabase, BackupError, createDb, ensureVolunteer, handOutGalaxy, submitClassification } from "../src/index.ts";
-import { createTestPostgresDatabase, dropTestPostgresDatabase, testProvider } from "../src/testing.ts";
+import {
+  backupDatabase,
+  BackupError,
+  createDb,
+  createScratchDatabase,
+  dropScratchDatabase,
+  ensureVolunteer,
+  handOutGalaxy,
+  submitClassification,
+} from "../src/index.ts";
+import { testProvider } from "../src/testing.ts";
 import { addGalaxies, galaxyRows, useTestDb, WALKS } from "./helpers.ts";
 
 const t = useTestDb();
@@ -35,7 +44,7 @@ describe.runIf(testProvider() === "postgresql")("hiwl db backup on PostgreSQL", 
     expect(result.classifications).toBeGreaterThanOrEqual(5);
     expect(existsSync(`${file}.partial`)).toBe(false);
 
-    const restoredUrl = await createTestPostgresDatabase();
+    const restoredUrl = await createScratchDatabase();
     try {
       execFileSync("pg_restore", ["--no-owner", `--dbname=${restoredUrl}`, file]);
       const restored = createDb({ url: restoredUrl });
@@ -49,7 +58,7 @@ describe.runIf(testProvider() === "postgresql")("hiwl db backup on PostgreSQL", 
         await restored.$disconnect();
       }
     } finally {
-      await dropTestPostgresDatabase(restoredUrl);
+      await dropScratchDatabase(restoredUrl);
     }
 
     await expect(backupDatabase(file, { url: t.url })).rejects.toThrow(new BackupError(`${file} exists: name a new file, or pass --overwrite`));

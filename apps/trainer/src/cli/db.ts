@@ -34,7 +34,7 @@ export function registerDb(program: Command) {
       const result = await backupDatabase(file, { overwrite: options.overwrite });
       const size = `${(result.bytes / 1e6).toFixed(1)} MB`;
       console.log(
-        `backed up ${databaseDescription()} to ${result.file} (${size}, integrity checked: ${count(result.galaxies, "galaxy", "galaxies")}, ${count(result.classifications, "classification", "classifications")})`,
+        `backed up ${databaseDescription()} to ${result.file} (${size}, ${result.checked}: ${count(result.galaxies, "galaxy", "galaxies")}, ${count(result.classifications, "classification", "classifications")})`,
       );
     });
   group
