@@ -12,7 +12,7 @@
  * the kernel is missing, or a variable is not float32, tfjs-core's own code runs.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { HIWL_KERNELS, hiwlKernelReady } from "./hiwl-kernels.ts";
+import { HIWL_KERNELS, hiwlKernelReady, type AdamStepAttrs, type MomentumStepAttrs } from "./hiwl-kernels.ts";
 
 type ApplyGradients = (
   this: unknown,
@@ -22,24 +22,6 @@ type ApplyGradients = (
 type GradientEntries = ReadonlyArray<readonly [string, tf.Tensor | undefined]>;
 type Variables = ReturnType<typeof tf.engine>["registeredVariables"];
 type Slot = { originalName: string; variable: tf.Variable } | undefined;
-
-/** The hyperparameters of HIWL_KERNELS.adam: one step of tfjs-core's formula. */
-export interface AdamStepAttrs {
-  beta1: number;
-  beta2: number;
-  epsilon: number;
-  learningRate: number;
-  /** beta1 and beta2 to the power of the step number (1 on the first step). */
-  accBeta1: number;
-  accBeta2: number;
-}
-
-/** The hyperparameters of HIWL_KERNELS.momentum; scale is -learningRate. */
-export interface MomentumStepAttrs {
-  momentum: number;
-  scale: number;
-  nesterov: boolean;
-}
 
 function gradientEntries(variableGradients: Parameters<ApplyGradients>[0]): GradientEntries {
   return Array.isArray(variableGradients)

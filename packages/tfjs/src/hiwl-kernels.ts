@@ -17,6 +17,24 @@ export const HIWL_KERNELS = {
   momentum: "HiwlMomentum",
 } as const;
 
+/** The hyperparameters of HIWL_KERNELS.adam: one step of tfjs-core's formula. */
+export interface AdamStepAttrs {
+  beta1: number;
+  beta2: number;
+  epsilon: number;
+  learningRate: number;
+  /** beta1 and beta2 to the power of the step number (1 on the first step). */
+  accBeta1: number;
+  accBeta2: number;
+}
+
+/** The hyperparameters of HIWL_KERNELS.momentum; scale is -learningRate. */
+export interface MomentumStepAttrs {
+  momentum: number;
+  scale: number;
+  nesterov: boolean;
+}
+
 /** Whether the active backend can run `kernel` now (on wasm: the SIMD module is loaded too). */
 export function hiwlKernelReady(kernel: string): boolean {
   const backend = tf.getBackend();

@@ -68,7 +68,7 @@ import {
 } from "@tensorflow/tfjs-core";
 import { installFusedLayers, uninstallFusedLayers } from "./fused-layers.ts";
 import { withScratch, type WasmScratch } from "./wasm-scratch.ts";
-import { HIWL_KERNELS } from "./hiwl-kernels.ts";
+import { HIWL_KERNELS, type AdamStepAttrs, type MomentumStepAttrs } from "./hiwl-kernels.ts";
 import { simdKernels, type SimdKernels } from "./wasm-simd-kernels.ts";
 
 type KernelArgs = Parameters<KernelFunc>[0];
@@ -223,12 +223,12 @@ const NEW_KERNELS: ReadonlyArray<readonly [string, NewKernel]> = [
   [HIWL_KERNELS.swishGradient, (simd, { dy, x, s }) => simd.swishGradient(dy!, x!, s!)],
   [
     HIWL_KERNELS.adam,
-    (simd, { w, g, m, v }, attrs) => simd.adam(w!, g!, m!, v!, attrs as Parameters<SimdKernels["adam"]>[4]),
+    (simd, { w, g, m, v }, attrs) => simd.adam(w!, g!, m!, v!, attrs as unknown as AdamStepAttrs),
   ],
   [
     HIWL_KERNELS.momentum,
     (simd, { w, g, accumulation }, attrs) =>
-      simd.momentum(w!, g!, accumulation!, attrs as Parameters<SimdKernels["momentum"]>[3]),
+      simd.momentum(w!, g!, accumulation!, attrs as unknown as MomentumStepAttrs),
   ],
 ];
 

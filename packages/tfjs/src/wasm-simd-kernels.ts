@@ -20,6 +20,7 @@
  * their XNNPACK-based versions.
  */
 import type { KernelBackend, TensorInfo } from "@tensorflow/tfjs-core";
+import type { AdamStepAttrs, MomentumStepAttrs } from "./hiwl-kernels.ts";
 
 /** A new float32 tensor on the wasm backend (uninitialised). */
 export function allocate(backend: KernelBackend, shape: number[]): TensorInfo {
@@ -87,14 +88,14 @@ export interface SimdKernels {
     g: TensorInfo,
     m: TensorInfo,
     v: TensorInfo,
-    hyper: { beta1: number; beta2: number; epsilon: number; learningRate: number; accBeta1: number; accBeta2: number },
+    hyper: AdamStepAttrs,
   ): [TensorInfo, TensorInfo, TensorInfo];
   /** One momentum-SGD step (see $momentum in kernels.wat): new [w, accumulation] tensors. */
   momentum(
     w: TensorInfo,
     g: TensorInfo,
     accumulation: TensorInfo,
-    hyper: { momentum: number; scale: number; nesterov: boolean },
+    hyper: MomentumStepAttrs,
   ): [TensorInfo, TensorInfo];
   /** The filter gradient [kh,kw,ci,co] of x [B,H,W,ci] and dy [B,oh,ow,co], into out. */
   convFilterGradient(x: TensorInfo, dy: TensorInfo, out: TensorInfo, geometry: ConvGeometry): void;

@@ -8,17 +8,23 @@
  */
 import type { WebGPUBackend, WebGPUProgram } from "@tensorflow/tfjs-backend-webgpu";
 import type { KernelFunc, TensorInfo } from "@tensorflow/tfjs-core";
-import type { AdamStepAttrs, MomentumStepAttrs } from "./fused-optimizers.ts";
-import { HIWL_KERNELS } from "./hiwl-kernels.ts";
+import { HIWL_KERNELS, type AdamStepAttrs, type MomentumStepAttrs } from "./hiwl-kernels.ts";
 import { ElementwiseProgram, float, LANES, splitRows, sumPartials } from "./webgpu-programs.ts";
 
 type KernelArgs = Parameters<KernelFunc>[0];
 
-/** An elementwise program over the shape of its first input. */
-function run(args: KernelArgs, Program: new (shape: readonly number[]) => ElementwiseProgram, names: string[]): TensorInfo {
-  const inputs = names.map((name) => inputsOf(args)[name]!);
-  return (args.backend as WebGPUBackend).runWebGPUProgram(new Program(inputs[0]!.shape), inputs, "float32");
+type Inputs = Record<string, TensorInfo>;
+const inputsOf = (args: KernelArgs) => args.inputs as Inputs;
+
+/** Runs `program` on the kernel's inputs of the names it reads (its variableNames). */
+function runProgram(args: KernelArgs, program: WebGPUProgram, uniforms?: Array<{ type: string; data: number[] }>): TensorInfo {
+  const inputs = program.variableNames.map((name) => inputsOf(args)[name]!);
+  return (args.backend as WebGPUBackend).runWebGPUProgram(program, inputs, "float32", uniforms);
 }
+
+/** An elementwise program shaped like the kernel's input `like`. */
+const elementwise = (Program: new (shape: readonly number[]) => ElementwiseProgram, like: string) => (args: KernelArgs) =>
+  runProgram(args, new Program(inputsOf(args)[like]!.shape));
 
 /**
  * Partial per-channel sums over chunks of the rows of x [M, C]: (x - mean)^2 (one sum a
@@ -84,15 +90,12 @@ class ChannelSumsPartialsProgram implements WebGPUProgram {
 }
 
 /** Per-channel sums over the rows of x [M, C]: [C] of (x - mean)^2, or [2, C] of dy and dy * (x - mean). */
-function channelSums(backend: WebGPUBackend, inputs: TensorInfo[], gradient: boolean): TensorInfo {
-  const x = inputs.at(-2)!;
-  const [rows, channels] = x.shape as [number, number];
+const channelSums = (gradient: boolean) => (args: KernelArgs) => {
+  const [rows, channels] = inputsOf(args).x!.shape as [number, number];
   const { splits, chunk } = splitRows(rows, Math.ceil(channels / LANES), 1);
-  const partials = backend.runWebGPUProgram(new ChannelSumsPartialsProgram(channels, splits, gradient), inputs, "float32", [
-    { type: "int32", data: [chunk] },
-  ]);
-  return sumPartials(backend, partials, gradient ? [2, channels] : [channels]);
-}
+  const partials = runProgram(args, new ChannelSumsPartialsProgram(channels, splits, gradient), [{ type: "int32", data: [chunk] }]);
+  return sumPartials(args.backend as WebGPUBackend, partials, gradient ? [2, channels] : [channels]);
+};
 
 /** (x - mean) * k + beta over x [M, C] with [C] vectors. */
 class NormalizeProgram extends ElementwiseProgram {
@@ -130,9 +133,6 @@ class SwishGradientProgram extends ElementwiseProgram {
     return "setOutputAtIndex(index, dy[index] * s[index] * (1.0 + x[index] - x[index] * s[index]));";
   }
 }
-
-type Inputs = Record<string, TensorInfo>;
-const inputsOf = (args: KernelArgs) => args.inputs as Inputs;
 
 /** An exponential moving average of the gradient (Adam's m) or of its square (Adam's v). */
 class MomentProgram extends ElementwiseProgram {
@@ -226,14 +226,11 @@ function momentumStep(args: KernelArgs): TensorInfo[] {
 
 /** The kernels of hiwl-kernels.ts on webgpu (tfjs-backend-webgpu has none of these names). */
 export const WEBGPU_FUSED_KERNELS: ReadonlyArray<[string, KernelFunc]> = [
-  [HIWL_KERNELS.normalize, (args) => run(args, NormalizeProgram, ["x", "mean", "k", "beta"])],
-  [HIWL_KERNELS.centeredSquareSums, (args) => channelSums(args.backend as WebGPUBackend, [inputsOf(args).x!, inputsOf(args).mean!], false)],
-  [
-    HIWL_KERNELS.batchNormGradientSums,
-    (args) => channelSums(args.backend as WebGPUBackend, [inputsOf(args).dy!, inputsOf(args).x!, inputsOf(args).mean!], true),
-  ],
-  [HIWL_KERNELS.batchNormInputGradient, (args) => run(args, BatchNormInputGradientProgram, ["dy", "x", "mean", "a", "b", "k"])],
-  [HIWL_KERNELS.swishGradient, (args) => run(args, SwishGradientProgram, ["dy", "x", "s"])],
+  [HIWL_KERNELS.normalize, elementwise(NormalizeProgram, "x")],
+  [HIWL_KERNELS.centeredSquareSums, channelSums(false)],
+  [HIWL_KERNELS.batchNormGradientSums, channelSums(true)],
+  [HIWL_KERNELS.batchNormInputGradient, elementwise(BatchNormInputGradientProgram, "dy")],
+  [HIWL_KERNELS.swishGradient, elementwise(SwishGradientProgram, "dy")],
   [HIWL_KERNELS.adam, adamStep],
   [HIWL_KERNELS.momentum, momentumStep],
 ];

@@ -14,8 +14,8 @@
  *
  * Registered over tfjs-backend-webgpu's own kernels once that backend has loaded
  * (installWebgpuKernels, called by backend.ts); shapes they do not cover (NCHW) go to the
- * originals. It also adds the one-kernel optimizer steps of fused-optimizers.ts (Adam in three
- * dispatches per variable instead of ~14, momentum SGD in two instead of ~4).
+ * originals. It also adds the kernels of webgpu-fused-kernels.ts, which batch norm, swish and
+ * the optimizer steps (fused-layers.ts, fused-optimizers.ts) run on.
  */
 import type { WebGPUBackend, WebGPUProgram } from "@tensorflow/tfjs-backend-webgpu";
 import {
@@ -243,8 +243,9 @@ const REPLACEMENTS: ReadonlyArray<[string, (original: KernelFunc) => KernelFunc]
 const originals = new Map<string, KernelConfig>();
 
 /**
- * Replaces tfjs-backend-webgpu's kernels with this module's and adds the optimizer steps (with
- * the optimizer patches that use them); tfjs-backend-webgpu must have loaded. Idempotent.
+ * Replaces tfjs-backend-webgpu's kernels with this module's and adds those of
+ * webgpu-fused-kernels.ts (with the patches that use them); tfjs-backend-webgpu must have
+ * loaded. Idempotent.
  */
 export function installWebgpuKernels(): void {
   for (const [kernelName, kernelFunc] of WEBGPU_FUSED_KERNELS) {
@@ -262,7 +263,10 @@ export function installWebgpuKernels(): void {
   }
 }
 
-/** Puts tfjs-backend-webgpu's own kernels back, and tfjs-core's optimizer steps on webgpu: for benchmarks and comparisons. */
+/**
+ * Puts tfjs-backend-webgpu's own kernels back and removes the added ones, so that batch norm,
+ * swish and the optimizers run tfjs's own code on webgpu: for benchmarks and comparisons.
+ */
 export function uninstallWebgpuKernels(): void {
   for (const [kernelName] of WEBGPU_FUSED_KERNELS) if (getKernel(kernelName, "webgpu") !== undefined) unregisterKernel(kernelName, "webgpu");
   for (const [kernelName, original] of originals) {

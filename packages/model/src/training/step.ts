@@ -122,12 +122,9 @@ export class NetworkTrainer {
       return cost;
     });
     const n = targets.length;
-    const batchLoss = tf.mul<tf.Scalar>(loss, n);
-    const lossSum = this.lossSum ? tf.add<tf.Scalar>(this.lossSum, batchLoss) : batchLoss;
-    const correctSum = this.correct ? tf.add<tf.Scalar>(this.correct, correct!) : tf.clone(correct! as tf.Scalar);
-    tf.dispose([x, y, loss, correct!, ...(this.lossSum ? [this.lossSum, batchLoss] : []), ...(this.correct ? [this.correct] : [])]);
-    this.lossSum = lossSum;
-    this.correct = correctSum;
+    this.lossSum = addTo(this.lossSum, tf.mul<tf.Scalar>(loss, n));
+    this.correct = addTo(this.correct, correct! as tf.Scalar);
+    tf.dispose([x, y, loss]);
     this.images += n;
     this.steps++;
   }
@@ -159,8 +156,16 @@ export class NetworkTrainer {
   /** Releases the optimizer's state; the model stays with the caller. */
   dispose(): void {
     this.optimizer.dispose();
-    tf.dispose([...(this.lossSum ? [this.lossSum] : []), ...(this.correct ? [this.correct] : [])]);
+    for (const sum of [this.lossSum, this.correct]) sum?.dispose();
   }
+}
+
+/** `value` added to `sum`, both released; `value` itself when there is no sum yet. */
+function addTo(sum: tf.Scalar | null, value: tf.Scalar): tf.Scalar {
+  if (sum === null) return value;
+  const total = tf.add<tf.Scalar>(sum, value);
+  tf.dispose([sum, value]);
+  return total;
 }
 
 /** Softmax outputs of one network for N preprocessed images, one row per image. */

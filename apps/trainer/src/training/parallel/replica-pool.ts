@@ -34,9 +34,11 @@ export function shardBounds(n: number, workers: number): [number, number][] {
 
 type Replica = WorkerChannel<ToReplica, FromReplica>;
 
+const noSteps = (): StepTotals => ({ lossSum: 0, correct: 0, images: 0, steps: 0 });
+
 export class ReplicaPool {
   /** Since the last totals(). */
-  private sums: StepTotals = { lossSum: 0, correct: 0, images: 0, steps: 0 };
+  private sums = noSteps();
 
   private constructor(private readonly replicas: Replica[]) {}
 
@@ -103,7 +105,7 @@ export class ReplicaPool {
   /** What the steps since the last call added up to (as NetworkTrainer.totals). */
   totals(): Promise<StepTotals> {
     const sums = this.sums;
-    this.sums = { lossSum: 0, correct: 0, images: 0, steps: 0 };
+    this.sums = noSteps();
     return Promise.resolve(sums);
   }
 
