@@ -192,3 +192,23 @@ test("a model activated by the worker reaches every web server without a restart
     await site.stop();
   }
 });
+
+test("rate limits hold across two servers: a flood of new identities split between them gets the burst once", async () => {
+  const limits = { HIWL_LIMITS: JSON.stringify({ identities: { burst: 5, perMinute: 1 } }) };
+  const site = await startSite(async (db) => void (await addGz1Galaxies(db, 3)), limits);
+  const other = await startServer(site.dataDir, limits);
+  try {
+    // Cookieless clients, as a script makes them: each request asks for a new identity.
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => new RawClient(i % 2 === 0 ? site.url : other.url).query("classification.next")),
+    );
+    const statuses = answers.map((a) => a.status);
+    expect(statuses.filter((s) => s === 200)).toHaveLength(5);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(15);
+    expect(new Set(answers.filter((a) => a.status === 429).map((a) => a.headers.get("retry-after")))).toEqual(new Set(["60"]));
+    expect(await inDb(site, (db) => db.volunteer.count())).toBe(5);
+  } finally {
+    await other.signal("SIGTERM");
+    await site.stop();
+  }
+});
