@@ -35,14 +35,18 @@ const float = (x: number) => Prisma.sql`CAST(${x} AS DOUBLE PRECISION)`;
 export async function takeToken(db: Db, kind: BucketKind, key: string, limit: BucketLimit, now = Date.now()): Promise<number> {
   const perMs = limit.perMinute / 60_000;
   const burst = float(limit.burst);
-  const grown = Prisma.sql`("RateLimit"."value" + (${float(now)} - "RateLimit"."at") * ${float(perMs)})`;
+  // Requests race: one that read the clock before another's write can reach the row after it,
+  // with `now` behind "at". Time never runs backwards for a bucket: such a request finds it
+  // grown by nothing (not shrunk), and "at" keeps the later time.
+  const later = Prisma.sql`${float(now)} > "RateLimit"."at"`;
+  const grown = Prisma.sql`(CASE WHEN ${later} THEN "RateLimit"."value" + (${float(now)} - "RateLimit"."at") * ${float(perMs)} ELSE "RateLimit"."value" END)`;
   const refilled = Prisma.sql`(CASE WHEN ${grown} > ${burst} THEN ${burst} ELSE ${grown} END)`;
   const [row] = await db.$queryRaw<{ value: number; granted: boolean | number }[]>`
     INSERT INTO "RateLimit" ("key", "value", "at", "granted") VALUES (${`${kind}:${key}`}, ${float(limit.burst - 1)}, ${float(now)}, TRUE)
     ON CONFLICT ("key") DO UPDATE SET
       "value" = CASE WHEN ${refilled} >= 1 THEN ${refilled} - 1 ELSE ${refilled} END,
       "granted" = ${refilled} >= 1,
-      "at" = ${float(now)}
+      "at" = CASE WHEN ${later} THEN ${float(now)} ELSE "RateLimit"."at" END
     RETURNING "value", "granted"`;
   await purgeForgotten(db, now);
   if (row!.granted) return 0;

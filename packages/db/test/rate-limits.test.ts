@@ -16,6 +16,10 @@ describe("rate limits shared through the database", () => {
     // Another key and another kind have buckets of their own.
     expect(await takeToken(t.db, "submissions", "walt", limit, NOW)).toBe(0);
     expect(await takeToken(t.db, "comments", "vera", limit, NOW)).toBe(0);
+    // A request that read the clock before another's write lands after it: no token lost,
+    // the wait counted from the later time (a wait of 11 s here was 2 servers' flake).
+    expect(await take(NOW + 9_000)).toBe(10);
+    expect(await take(NOW + 20_000)).toBe(0);
     // Never more than the burst, however long the pause.
     const later = NOW + 3600_000;
     expect([await take(later), await take(later), await take(later), await take(later)]).toEqual([0, 0, 0, 10]);
