@@ -2,6 +2,7 @@ import { execFile, spawn } from "node:child_process";
 import { once } from "node:events";
 import { existsSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
+import { getPriority } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
@@ -362,6 +363,8 @@ describe("hiwl watch", () => {
     const { child, exited, stdout: output } = startWatch("cli");
     const row = await firstEpoch(queued.id);
     expect(row).toMatchObject({ status: "running", workerId: "cli" });
+    // Below the web servers' CPU priority by default (--nice 10).
+    expect(getPriority(child.pid)).toBe(Math.min(19, getPriority() + 10));
     expect(progressOf(row).epochs).toBe(50);
     // Its heartbeat for /api/health, saying what it does.
     expect(await t.db.workerHeartbeat.findUnique({ where: { workerId: "cli" } })).toMatchObject({ stoppedAt: null });

@@ -3,9 +3,10 @@
  * synthetic catalogue into a fresh data directory, starts N production servers on it
  * (server.mjs after `next build`) and the training worker (`hiwl watch`, training and scoring
  * while the votes arrive), then drives V volunteers for D seconds, each with cookies of its
- * own: ask for the next galaxy, load its image, submit a valid walk of the tree, and now and
- * then submit the same walk again (a retry after a lost answer: it must be answered with the
- * first classification). Afterwards it checks every acknowledged classification against the
+ * own, as the classify page does: load the galaxy's image, submit a valid walk of the tree,
+ * whose answer names the next galaxy (classification.next is asked for the first one and
+ * after a refused submission), and now and then submit the same walk again (a retry after a
+ * lost answer: it must be answered with the first classification). Afterwards it checks every acknowledged classification against the
  * database: none lost, none stored twice, every galaxy's tallies equal to its classifications.
  *
  *   npm run bench:load -- --servers 2 --volunteers 20 --seconds 30 [--database postgresql] [--json]
@@ -83,9 +84,11 @@ export interface LoadResult {
   /**
    * The servers' answer rate, before the run, for the cheapest request that reaches the
    * database (`/api/health?only=database`: one trivial query) from the same V clients: the
-   * framework's and the database client's floor. A classification takes three requests.
+   * framework's and the database client's floor. A classification takes two requests
+   * (image, submission) and the odd retry or classification.next: `requestsPerClassification`.
    */
   floorRequestsPerSec: number;
+  requestsPerClassification: number;
   /** What the worker did meanwhile: model versions registered, predictions stored. */
   worker: { modelVersions: number; predictions: number; jobs: string[] } | null;
 }
@@ -104,7 +107,8 @@ function randomWalk(rng: Rng): string[] {
 }
 
 /** What classification.submit answers (its other fields do not matter here). */
-const submitted = (reply: Reply) => (reply.json as { result: { classificationId: number; duplicate: boolean } }).result;
+const submitted = (reply: Reply) =>
+  (reply.json as { result: { classificationId: number; duplicate: boolean; next: { id: number } | null } }).result;
 
 function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return 0;
@@ -185,15 +189,20 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       const rng = createRng(`load-volunteer-${index}`);
       const url = urls[index % urls.length]!;
       const client = new RawClient(url);
+      // As the page does: the next galaxy comes with the answer to a stored classification;
+      // classification.next is asked for the first, and after a refused submission.
+      let handedOut: number | null | undefined;
       while (performance.now() < end) {
         let t = performance.now();
-        const next = await client.query("classification.next");
-        record("next", t, next.status, next.text);
-        const id = (next.json as { result?: { id?: number } | null } | null)?.result?.id;
-        if (next.status !== 200 || id === undefined) {
-          if (next.status === 200) return; // nothing left for this volunteer
-          continue;
+        if (handedOut === undefined) {
+          const next = await client.query("classification.next");
+          record("next", t, next.status, next.text);
+          if (next.status !== 200) continue;
+          handedOut = (next.json as { result: { id: number } | null }).result?.id ?? null;
         }
+        if (handedOut === null) return; // nothing left for this volunteer
+        const id = handedOut;
+        handedOut = undefined;
         t = performance.now();
         const cookie = [...client.cookies].map(([k, v]) => `${k}=${v}`).join("; ");
         const image = await fetch(`${url}/api/galaxies/${id}/image`, { headers: { cookie } });
@@ -204,7 +213,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
         const vote = await client.mutate("classification.submit", input);
         record("submit", t, vote.status, vote.text);
         if (vote.status !== 200) continue;
-        const { classificationId } = submitted(vote);
+        const { classificationId, next } = submitted(vote);
+        handedOut = next?.id ?? null;
         acknowledged.add(classificationId);
         if (rng() < options.retryRate) {
           retries++;
@@ -245,6 +255,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
         tallyMismatches: (await checkTallies(db)).length,
         retries,
         floorRequestsPerSec,
+        requestsPerClassification: Math.round((all.length / Math.max(1, acknowledged.size)) * 100) / 100,
         worker: options.worker
           ? { modelVersions: await db.modelVersion.count(), predictions: await db.prediction.count(), jobs: jobs.map((j) => `${j.id} ${j.status}${j.error ? ` (${j.error.split("\n")[0]!.slice(0, 200)})` : ""}`) }
           : null,
@@ -274,7 +285,7 @@ function formatResult(r: LoadResult): string {
     ...(Object.entries(r.byKind) as [Kind, LoadResult["byKind"][Kind]][]).map(([kind, s]) => row([kind, s.requests, s.p50Ms, s.p95Ms, s.p99Ms])),
     "",
     `other answers: ${Object.keys(r.otherErrors).length ? JSON.stringify(r.otherErrors) : "none"}`,
-    `floor: the server(s) answered ${r.floorRequestsPerSec} requests/s for /api/health?only=database (one trivial query) before the run: at most ${Math.round(r.floorRequestsPerSec / 3)} classifications/s at 3 requests each`,
+    `floor: the server(s) answered ${r.floorRequestsPerSec} requests/s for /api/health?only=database (one trivial query) before the run: at most ${Math.round(r.floorRequestsPerSec / r.requestsPerClassification)} classifications/s at the run's ${r.requestsPerClassification} requests each`,
     r.worker ? `worker meanwhile: ${r.worker.modelVersions} model version(s), ${r.worker.predictions} predictions stored, jobs ${r.worker.jobs.join(", ") || "none"}` : "",
   ].join("\n");
 }

@@ -52,6 +52,14 @@ const WALKS: { steps: Step[]; answers: string[] }[] = [
 ];
 
 test("a volunteer classifies three galaxies and the database holds exactly those classifications", async ({ page, context }) => {
+  // When each request left: the next galaxy comes with the answer to a vote, its image before the click.
+  const requested = new Map<string, number>();
+  let nextAsked = 0;
+  page.on("request", (request) => {
+    const url = new URL(request.url());
+    if (url.pathname.includes("classification.next")) nextAsked++;
+    if (!requested.has(url.pathname)) requested.set(url.pathname, Date.now());
+  });
   await page.goto("/");
   await page.getByRole("link", { name: "Start classifying" }).click();
   await expect(page).toHaveURL(/\/classify$/);
@@ -77,9 +85,13 @@ test("a volunteer classifies three galaxies and the database holds exactly those
       await readmeScreenshot(page, "classify.png");
     }
     expected.set(galaxyId, walk.answers);
+    const clicked = Date.now();
     await page.getByRole("button", { name: "Next galaxy" }).click();
     await expect(classifier).not.toHaveAttribute("data-galaxy-id", String(galaxyId));
+    const nextId = await classifier.getAttribute("data-galaxy-id");
+    expect(requested.get(`/api/galaxies/${nextId}/image`), "the next galaxy's image loads before the click").toBeLessThanOrEqual(clicked);
   }
+  expect(nextAsked, "classification.next is asked for the first galaxy only").toBe(1);
 
   const volunteerId = await volunteerIdOf(context);
   const db = testDb();

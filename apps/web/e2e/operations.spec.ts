@@ -24,7 +24,7 @@ test.describe("/api/health", () => {
   test("names what is wrong, in turn: no worker yet, a silent one, a stopped one, an active model without files", async () => {
     const fresh = await health();
     expect(fresh.status).toBe(503);
-    expect(fresh.cache).toBe("no-store");
+    expect(fresh.cache).toBe("no-store, no-transform");
     expect(fresh.body).toMatchObject({
       ok: false,
       database: { ok: true },

@@ -283,9 +283,15 @@ test.describe("votes, requests, sign-in and what a volunteer may see", () => {
     const first = await client.mutate("classification.submit", walkInput(galaxyId!, ROUND, key));
     expect(first.status).toBe(200);
     expect(first.json.result.duplicate).toBe(false);
+    // Kept by nothing, and not compressed (the fetch accepted gzip).
+    expect([first.headers.get("cache-control"), first.headers.get("content-encoding")]).toEqual(["no-store, no-transform", null]);
+    // The answer hands out the next galaxy, its id and image hash only: what classification.next answers after.
+    const handedOut = first.json.result.next as { id: number; imageHash: string };
+    expect(Object.keys(handedOut).sort()).toEqual(["id", "imageHash"]);
+    expect(handedOut.id).not.toBe(galaxyId);
     for (let i = 0; i < 2; i++) {
       const retry = await client.mutate("classification.submit", walkInput(galaxyId!, ROUND, key));
-      expect(retry.json.result).toMatchObject({ classificationId: first.json.result.classificationId, duplicate: true });
+      expect(retry.json.result).toMatchObject({ classificationId: first.json.result.classificationId, duplicate: true, next: handedOut });
     }
     expect((await client.mutate("classification.submit", walkInput(galaxyId!, EDGE_ON, key))).status).toBe(409);
     expect((await client.mutate("classification.submit", walkInput(galaxyId!, ROUND, randomKey()))).status).toBe(409);
@@ -293,6 +299,7 @@ test.describe("votes, requests, sign-in and what a volunteer may see", () => {
 
     // An expired hand-out: refused, naming the time it expired.
     const next = (await client.query("classification.next")).json.result.id as number;
+    expect(next).toBe(handedOut.id);
     await inDb(site, (db) =>
       db.handout.update({ where: { volunteerId_galaxyId: { volunteerId: client.cookies.get("hiwl_volunteer")!, galaxyId: next } }, data: { expiresAt: new Date(Date.now() - 1) } }),
     );

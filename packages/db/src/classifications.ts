@@ -2,12 +2,12 @@ import { randomUUID } from "node:crypto";
 import { retirementReason, validateWalk, type RetirementReason, type RetirementRules } from "@hiwl/model";
 import { z } from "zod";
 import { consensusOf } from "./aggregates.ts";
-import { providerOf, type Db } from "./client.ts";
+import { providerOf, typedParam, type Db } from "./client.ts";
 import { answersOf, toStoredJson, walkAnswers } from "./contracts.ts";
 import { ConflictError, InvalidInputError, NotFoundError } from "./errors.ts";
 import { Prisma, type Classification, type ClassificationFlag } from "./generated/prisma/client.ts";
 import { limits } from "./limits.ts";
-import { predictionProbabilities } from "./model-versions.ts";
+import { predictionProbabilities, readActivePrediction } from "./model-versions.ts";
 import { isPrismaError } from "./prisma-errors.ts";
 import { retirementRules } from "./retirement-rules.ts";
 import { readGalaxyTallies } from "./tallies.ts";
@@ -45,6 +45,9 @@ export type { ClassificationFlag };
 export const countedClassification = {
   OR: [{ flag: null }, { flag: { not: "same_address" } }],
 } satisfies Prisma.ClassificationWhereInput;
+
+/** countedClassification in raw SQL. */
+const countedSql = Prisma.sql`("flag" IS NULL OR "flag" <> 'same_address')`;
 
 export interface SubmitOptions {
   /**
@@ -105,7 +108,13 @@ export async function submitClassification(
   if (earlier) return earlier;
   // A live hand-out names an existing galaxy and volunteer (foreign keys): the two lookups are
   // needed only without one, to say which is missing.
-  const handout = (options.requireHandout ?? true) ? await db.handout.findUnique({ where: { volunteerId_galaxyId: { volunteerId, galaxyId } } }) : null;
+  const handout =
+    (options.requireHandout ?? true)
+      ? ((
+          await db.$queryRaw<{ expiresAt: Date }[]>`
+            SELECT "expiresAt" FROM "Handout" WHERE "volunteerId" = ${volunteerId} AND "galaxyId" = ${galaxyId}`
+        )[0] ?? null)
+      : null;
   if (!handout) {
     if (!(await db.galaxy.findUnique({ where: { id: galaxyId }, select: { id: true } }))) {
       throw new NotFoundError(`galaxy ${galaxyId} does not exist`);
@@ -122,53 +131,50 @@ export async function submitClassification(
   const votesPerAddress = options.votesPerAddress ?? limits().votesPerAddress;
   try {
     return await db.$transaction(
+      // Raw statements throughout: this runs for every vote, and each of Prisma's model queries
+      // costs several times the SQL it sends (docs/benchmarks.md, bench:load).
       async (tx) => {
         // Taken first: BEGIN is deferred, and on SQLite the write lock makes every read below
         // see the latest commit (concurrent votes on this galaxy queue up behind it).
-        if ((await tx.$executeRaw`UPDATE "Galaxy" SET "id" = "id" WHERE "id" = ${galaxyId}`) === 0) {
-          throw new NotFoundError(`galaxy ${galaxyId} does not exist`);
-        }
-        const galaxy = await tx.galaxy.findUniqueOrThrow({
-          where: { id: galaxyId },
-          select: { retiredAt: true, gold: { select: { galaxyId: true } } },
-        });
+        const [galaxy] = await tx.$queryRaw<{ retiredAt: Date | null; gold: boolean | number | bigint }[]>`
+          UPDATE "Galaxy" SET "id" = "id" WHERE "id" = ${galaxyId}
+          RETURNING "retiredAt", EXISTS (SELECT 1 FROM "GoldStandard" AS "gs" WHERE "gs"."galaxyId" = "Galaxy"."id") AS "gold"`;
+        if (!galaxy) throw new NotFoundError(`galaxy ${galaxyId} does not exist`);
         const sameAddress =
           input.clientKey != null &&
-          (await tx.classification.count({ where: { galaxyId, clientKey: input.clientKey, ...countedClassification } })) >=
-            votesPerAddress;
+          Number(
+            (
+              await tx.$queryRaw<{ n: number | bigint }[]>`
+                SELECT COUNT(*) AS "n" FROM "Classification"
+                WHERE "galaxyId" = ${galaxyId} AND "clientKey" = ${input.clientKey} AND ${countedSql}`
+            )[0]!.n,
+          ) >= votesPerAddress;
         const flag: ClassificationFlag | null = sameAddress
           ? "same_address"
-          : galaxy.gold
+          : Number(galaxy.gold)
             ? "gold"
             : galaxy.retiredAt
               ? "after_retirement"
               : null;
-        const classification = await tx.classification.create({
-          data: {
-            volunteerId,
-            galaxyId,
-            answers,
-            startedAt: input.startedAt,
-            finishedAt: input.finishedAt,
-            userAgent: input.userAgent ?? null,
-            idempotencyKey: key,
-            flag,
-            clientKey: input.clientKey ?? null,
-          },
-        });
-        await tx.handout.deleteMany({ where: { volunteerId, galaxyId } });
-        if (flag === "same_address") return { classification, duplicate: false, retired: null };
+        const [classification] = await tx.$queryRaw<Classification[]>`
+          INSERT INTO "Classification"
+            ("volunteerId", "galaxyId", "answers", "startedAt", "finishedAt", "userAgent", "idempotencyKey", "flag", "clientKey")
+          VALUES (${volunteerId}, ${galaxyId}, ${typedParam(tx, JSON.stringify(answers), "JSONB")}, ${input.startedAt}, ${input.finishedAt},
+            ${input.userAgent ?? null}, ${key}, ${typedParam(tx, flag, '"ClassificationFlag"')}, ${input.clientKey ?? null})
+          RETURNING *`;
+        await tx.$executeRaw`DELETE FROM "Handout" WHERE "volunteerId" = ${volunteerId} AND "galaxyId" = ${galaxyId}`;
+        if (flag === "same_address") return { classification: classification!, duplicate: false, retired: null };
 
         const tallies = Prisma.join(input.answers.map((answerId) => Prisma.sql`(${galaxyId}, ${answerId}, 1)`));
         await tx.$executeRaw`
           INSERT INTO "VoteTally" ("galaxyId", "answerId", "count") VALUES ${tallies}
           ON CONFLICT ("galaxyId", "answerId") DO UPDATE SET "count" = "VoteTally"."count" + "excluded"."count"`;
-        await tx.galaxy.update({ where: { id: galaxyId }, data: { classificationCount: { increment: 1 } } });
+        await tx.$executeRaw`UPDATE "Galaxy" SET "classificationCount" = "classificationCount" + 1 WHERE "id" = ${galaxyId}`;
         // The galaxy's row was locked and updated above: it exists.
         const { classificationCount, voteFractions } = (await readGalaxyTallies(tx, galaxyId))!;
         let retired: RetirementReason | null = null;
         if (flag === null && rules !== null) {
-          const prediction = await tx.prediction.findFirst({ where: { galaxyId, modelVersion: { active: true } } });
+          const prediction = await readActivePrediction(tx, galaxyId);
           retired = retirementReason(
             {
               classifications: classificationCount,
@@ -179,11 +185,11 @@ export async function submitClassification(
             rules,
           );
         }
-        await tx.galaxy.update({
-          where: { id: galaxyId },
-          data: { ...consensusOf(voteFractions), ...(retired && { retiredAt: new Date(), retirementReason: retired }) },
-        });
-        return { classification, duplicate: false, retired };
+        const { consensus, consensusShare } = consensusOf(voteFractions);
+        const retirement = retired ? Prisma.sql`, "retiredAt" = ${new Date()}, "retirementReason" = ${retired}` : Prisma.empty;
+        await tx.$executeRaw`
+          UPDATE "Galaxy" SET "consensus" = ${consensus}, "consensusShare" = ${consensusShare} ${retirement} WHERE "id" = ${galaxyId}`;
+        return { classification: classification!, duplicate: false, retired };
       },
       // Submissions queue up behind each other's transactions on SQLite.
       { maxWait: 15_000, timeout: 15_000 },
@@ -220,7 +226,8 @@ async function storedBefore(
   galaxyId: number,
   answers: Prisma.InputJsonValue,
 ): Promise<SubmitResult | null> {
-  const rows = await db.classification.findMany({ where: { OR: [{ idempotencyKey: key }, { volunteerId, galaxyId }] } });
+  const rows = await db.$queryRaw<Classification[]>`
+    SELECT * FROM "Classification" WHERE "idempotencyKey" = ${key} OR ("volunteerId" = ${volunteerId} AND "galaxyId" = ${galaxyId})`;
   const byKey = rows.find((c) => c.idempotencyKey === key);
   if (byKey) return retried(byKey, volunteerId, galaxyId, answers);
   if (rows.length > 0) throw new ConflictError(`you have already classified galaxy ${galaxyId}`);

@@ -5,7 +5,7 @@ import type Database from "better-sqlite3";
 import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
 import { PrismaClient as PostgresClient } from "./generated/postgres/client.ts";
-import { PrismaClient, type Prisma } from "./generated/prisma/client.ts";
+import { Prisma, PrismaClient } from "./generated/prisma/client.ts";
 import { databasePath, dataDir as defaultDataDir, databaseUrl } from "./paths.ts";
 
 /**
@@ -23,6 +23,14 @@ export function providerOf(db: Db | Prisma.TransactionClient): Provider {
   const provider = (db as unknown as { _activeProvider?: string })._activeProvider;
   if (provider !== "sqlite" && provider !== "postgresql") throw new Error(`unexpected Prisma provider ${provider}`);
   return provider;
+}
+
+/**
+ * A raw query's parameter whose type PostgreSQL must be told (JSONB, an enum); SQLite takes
+ * the value as it is (a cast there would apply its own affinity rules to the text).
+ */
+export function typedParam(db: Db | Prisma.TransactionClient, value: unknown, postgresType: string): Prisma.Sql {
+  return providerOf(db) === "postgresql" ? Prisma.sql`CAST(${value} AS ${Prisma.raw(postgresType)})` : Prisma.sql`${value}`;
 }
 
 /** What DATABASE_URL selects: PostgreSQL for a postgres:// or postgresql:// URL, else SQLite. */
@@ -124,23 +132,37 @@ type Prepare = (sql: string) => Database.Statement;
  * binds its parameters to it for good (`prepare(sql).bind(args)`); a CPU profile of the web
  * server under `npm run bench:load` put 12% of its time there. Here each SQL text is prepared
  * once, and what the adapter binds is handed to the statement on each run instead; the adapter
- * uses only the calls below. Statements run one at a time (serialise), so sharing one is safe;
- * SQLite re-prepares a statement by itself after a migration changed the schema.
+ * uses only the calls below. Statements run one at a time (serialise), so sharing one is safe.
+ * The adapter also asks every query for its result's columns (2% of the server's time): kept
+ * with the statement. A schema changed by another process (a migration while serving) empties
+ * the cache and loads the new schema: a statement reports the columns of the schema its
+ * connection last loaded until it runs, and the adapter asks before it runs, so `SELECT *`
+ * lost the new column's name (as it did without this cache, the adapter's own behaviour).
  */
-function cacheStatements(prepare: Prepare): Prepare {
-  const cache = new Map<string, Database.Statement>();
+function cacheStatements(prepare: Prepare, schemaVersion: () => unknown): Prepare {
+  const cache = new Map<string, { statement: Database.Statement; columns?: Database.ColumnDefinition[] }>();
+  let version = schemaVersion();
   return (sql) => {
-    let statement = cache.get(sql);
-    if (statement) cache.delete(sql);
-    else statement = prepare(sql);
-    cache.set(sql, statement); // most recently used last
+    const current = schemaVersion();
+    if (current !== version) {
+      version = current;
+      cache.clear();
+      // Running a statement makes the connection load the new schema: prepared before that,
+      // statements would still report the old columns.
+      prepare(`SELECT COUNT(*) FROM "sqlite_master"`).get();
+    }
+    let entry = cache.get(sql);
+    if (entry) cache.delete(sql);
+    else entry = { statement: prepare(sql) };
+    cache.set(sql, entry); // most recently used last
     if (cache.size > STATEMENT_CACHE) cache.delete(cache.keys().next().value!);
-    const prepared = statement;
+    const { statement } = entry;
+    const cached = entry;
     const bound = (args: unknown[]) => ({
-      reader: prepared.reader,
-      run: () => prepared.run(args),
-      columns: () => prepared.columns(),
-      raw: () => ({ all: () => prepared.raw(true).all(args) }),
+      reader: statement.reader,
+      run: () => statement.run(args),
+      columns: () => (cached.columns ??= statement.columns()),
+      raw: () => ({ all: () => statement.raw(true).all(args) }),
     });
     // `prepare(sql).run()` (BEGIN, COMMIT) and `prepare(sql).bind(args)...`: all the adapter does.
     return { ...bound([]), bind: bound } as unknown as Database.Statement;
@@ -151,7 +173,9 @@ function cacheStatements(prepare: Prepare): Prepare {
 function tuneStatements(adapter: SqlDriverAdapter): void {
   const client = (adapter as unknown as { client?: Database.Database }).client;
   if (!client) throw new Error("the better-sqlite3 adapter no longer exposes its connection: check tuneStatements in packages/db/src/client.ts");
-  client.prepare = cacheStatements(beginImmediate(client.prepare.bind(client))) as Database.Database["prepare"];
+  const prepare = client.prepare.bind(client);
+  const schemaVersion = prepare("PRAGMA schema_version").pluck();
+  client.prepare = cacheStatements(beginImmediate(prepare), () => schemaVersion.get()) as Database.Database["prepare"];
 }
 
 /**

@@ -7,6 +7,7 @@ import { galaxyMetadata, priorFractions, priorFractionsOf } from "./contracts.ts
 import { InvalidInputError } from "./errors.ts";
 import { Prisma, type Galaxy, type Prediction } from "./generated/prisma/client.ts";
 import { hashImageFile, IMAGE_HASH } from "./images.ts";
+import { readActivePrediction } from "./model-versions.ts";
 import { readGalaxyTallies, type GalaxyTallies } from "./tallies.ts";
 
 /** One galaxy as an importer (catalogue file, Kaggle CSV, synthetic generator) gives it. */
@@ -100,17 +101,26 @@ export type GalaxyDetail = Omit<GalaxyWithPrediction, "priorFractions"> & {
 };
 
 export async function getGalaxy(db: Db, id: number): Promise<GalaxyDetail | null> {
-  const galaxy = await db.galaxy.findUnique({ where: { id }, include: activePrediction });
+  // Raw statements: every vote's answer and galaxy page reads this.
+  const [galaxy] = await db.$queryRaw<Galaxy[]>`SELECT * FROM "Galaxy" WHERE "id" = ${id}`;
   const tallies = galaxy && (await readGalaxyTallies(db, id));
   if (!galaxy || !tallies) return null;
   return {
-    ...withActivePrediction(galaxy),
+    ...galaxy,
+    activePrediction: await readActivePrediction(db, id),
     // The count the tallies were read with (one statement), so the fractions never exceed 1.
     classificationCount: tallies.classificationCount,
     priorFractions: priorFractionsOf(galaxy),
     voteCounts: tallies.counts,
     voteFractions: tallies.voteFractions,
   };
+}
+
+/** Where a galaxy's image is stored and its content hash, or null (one raw statement: every image request). */
+export async function getGalaxyImage(db: Db, id: number): Promise<Pick<Galaxy, "imagePath" | "imageHash"> | null> {
+  const [row] = await db.$queryRaw<Pick<Galaxy, "imagePath" | "imageHash">[]>`
+    SELECT "imagePath", "imageHash" FROM "Galaxy" WHERE "id" = ${id}`;
+  return row ?? null;
 }
 
 export async function galaxyCounts(db: Db): Promise<{ active: number; retired: number; total: number }> {

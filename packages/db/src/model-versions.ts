@@ -120,6 +120,15 @@ export const predictedClassOf = (p: Pick<Prediction, "predictedClass">): HiwlCla
   hiwlClass.safeParse(p.predictedClass).data ?? null;
 
 /** A stored prediction's five probabilities keyed by class, in the shape @hiwl/model uses. */
+/** The active model version's prediction for one galaxy, or null (one raw statement: on every vote and galaxy page). */
+export async function readActivePrediction(db: Db | Prisma.TransactionClient, galaxyId: number): Promise<Prediction | null> {
+  const [prediction] = await db.$queryRaw<Prediction[]>`
+    SELECT "p".* FROM "Prediction" AS "p" JOIN "ModelVersion" AS "m" ON "m"."id" = "p"."modelVersionId"
+    WHERE "p"."galaxyId" = ${galaxyId} AND "m"."active" = TRUE
+    LIMIT 1`;
+  return prediction ?? null;
+}
+
 export function predictionProbabilities(
   p: Pick<Prediction, "pRound" | "pInBetween" | "pCigar" | "pEdgeOn" | "pSpiral">,
 ): Record<HiwlClass, number> {

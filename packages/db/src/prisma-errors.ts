@@ -3,8 +3,17 @@ import { Prisma } from "./generated/prisma/client.ts";
 /** Prisma's codes for the constraint failures the queries turn into typed errors. */
 const CODES = { unique: "P2002", foreignKey: "P2003", recordNotFound: "P2025" } as const;
 
+/** The driver adapters' kinds for the same failures, which a raw query reports under P2010. */
+const ADAPTER_KINDS: Partial<Record<keyof typeof CODES, string>> = {
+  unique: "UniqueConstraintViolation",
+  foreignKey: "ForeignKeyConstraintViolation",
+};
+
 export function isPrismaError(e: unknown, kind: keyof typeof CODES): boolean {
-  return e instanceof Prisma.PrismaClientKnownRequestError && e.code === CODES[kind];
+  if (!(e instanceof Prisma.PrismaClientKnownRequestError)) return false;
+  if (e.code === CODES[kind]) return true;
+  const cause = (e.meta as { driverAdapterError?: { cause?: { kind?: unknown } } } | undefined)?.driverAdapterError?.cause;
+  return e.code === "P2010" && cause?.kind !== undefined && cause.kind === ADAPTER_KINDS[kind];
 }
 
 /** Prisma's codes for a database it cannot reach or that dropped the connection, and a full pool. */

@@ -1,5 +1,5 @@
 import type { Db } from "./client.ts";
-import type { Galaxy } from "./generated/prisma/client.ts";
+import { Prisma, type Galaxy } from "./generated/prisma/client.ts";
 import { goldMixing, goldRate, type GoldMixing } from "./gold.ts";
 
 /**
@@ -48,26 +48,35 @@ export async function handOutGalaxy(
   options: Parameters<typeof nextGalaxy>[2] & { minutes: number; gold?: GoldMixing },
 ): Promise<Galaxy | null> {
   const now = new Date();
-  await db.handout.deleteMany({ where: { expiresAt: { lte: now } } });
-  const open = await db.handout.findFirst({
-    where: {
-      volunteerId,
-      galaxy: { OR: [{ retiredAt: null }, { gold: { isNot: null } }], classifications: { none: { volunteerId } } },
-    },
-    orderBy: { createdAt: "desc" },
-    include: { galaxy: true },
-  });
-  if (open) return open.galaxy;
+  await purgeExpiredHandouts(db, now);
+  // Raw SQL on this path, as in nextGalaxy: it runs on every galaxy a volunteer sees.
+  const [open] = await db.$queryRaw<Galaxy[]>`
+    SELECT "g".* FROM "Handout" AS "h" JOIN "Galaxy" AS "g" ON "g"."id" = "h"."galaxyId"
+    WHERE "h"."volunteerId" = ${volunteerId} AND "h"."expiresAt" > ${now}
+      AND ("g"."retiredAt" IS NULL OR EXISTS (SELECT 1 FROM "GoldStandard" AS "gs" WHERE "gs"."galaxyId" = "g"."id"))
+      AND NOT EXISTS (
+        SELECT 1 FROM "Classification" AS "c" WHERE "c"."volunteerId" = ${volunteerId} AND "c"."galaxyId" = "g"."id")
+    ORDER BY "h"."createdAt" DESC
+    LIMIT 1`;
+  if (open) return open;
   const queued = await nextGalaxy(db, volunteerId, options);
   if (!queued) return null;
   const galaxy = (await drawGold(db, volunteerId, options.gold ?? goldMixing(), options.random ?? Math.random)) ?? queued;
   const expiresAt = new Date(now.getTime() + options.minutes * 60_000);
-  await db.handout.upsert({
-    where: { volunteerId_galaxyId: { volunteerId, galaxyId: galaxy.id } },
-    create: { volunteerId, galaxyId: galaxy.id, createdAt: now, expiresAt },
-    update: { createdAt: now, expiresAt },
-  });
+  await db.$executeRaw`
+    INSERT INTO "Handout" ("volunteerId", "galaxyId", "createdAt", "expiresAt") VALUES (${volunteerId}, ${galaxy.id}, ${now}, ${expiresAt})
+    ON CONFLICT ("volunteerId", "galaxyId") DO UPDATE SET "createdAt" = "excluded"."createdAt", "expiresAt" = "excluded"."expiresAt"`;
   return galaxy;
+}
+
+/** How often one process deletes expired hand-outs (the queries above skip them meanwhile). */
+const PURGE_EVERY_MS = 60_000;
+let lastPurge = 0;
+
+async function purgeExpiredHandouts(db: Db, now: Date): Promise<void> {
+  if (now.getTime() - lastPurge < PURGE_EVERY_MS) return;
+  lastPurge = now.getTime();
+  await db.handout.deleteMany({ where: { expiresAt: { lte: now } } });
 }
 
 /** With the volunteer's current gold rate, a gold galaxy they have not classified (at random); else null. */
@@ -75,10 +84,15 @@ async function drawGold(db: Db, volunteerId: string, mixing: GoldMixing, random:
   const draw = random();
   // Past both rates the count cannot matter: most requests skip the query.
   if (draw >= Math.max(mixing.earlyRate, mixing.lateRate)) return null;
-  const classified = await db.classification.count({ where: { volunteerId } });
-  if (draw >= goldRate(mixing, classified)) return null;
-  const left = { gold: { isNot: null }, classifications: { none: { volunteerId } } } as const;
-  const n = await db.galaxy.count({ where: left });
+  const [classified] = await db.$queryRaw<{ n: number | bigint }[]>`
+    SELECT COUNT(*) AS "n" FROM "Classification" WHERE "volunteerId" = ${volunteerId}`;
+  if (draw >= goldRate(mixing, Number(classified!.n))) return null;
+  const left = Prisma.sql`
+    FROM "Galaxy" AS "g" JOIN "GoldStandard" AS "gs" ON "gs"."galaxyId" = "g"."id"
+    WHERE NOT EXISTS (SELECT 1 FROM "Classification" AS "c" WHERE "c"."volunteerId" = ${volunteerId} AND "c"."galaxyId" = "g"."id")`;
+  const [count] = await db.$queryRaw<{ n: number | bigint }[]>`SELECT COUNT(*) AS "n" ${left}`;
+  const n = Number(count!.n);
   if (n === 0) return null;
-  return db.galaxy.findFirst({ where: left, orderBy: { id: "asc" }, skip: Math.floor(random() * n) });
+  const [galaxy] = await db.$queryRaw<Galaxy[]>`SELECT "g".* ${left} ORDER BY "g"."id" LIMIT 1 OFFSET ${Math.floor(random() * n)}`;
+  return galaxy ?? null;
 }

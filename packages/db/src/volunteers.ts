@@ -17,6 +17,16 @@ function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
   return result.data;
 }
 
+/**
+ * The volunteer with this id, or null. One raw statement: every request of a volunteer asks.
+ * SQLite hands booleans back as integers; the row is the model's shape on both databases.
+ */
+export async function getVolunteer(db: Db, id: string): Promise<Volunteer | null> {
+  const [row] = await db.$queryRaw<(Omit<Volunteer, "simulated"> & { simulated: boolean | number | bigint })[]>`
+    SELECT * FROM "Volunteer" WHERE "id" = ${id}`;
+  return row ? { ...row, simulated: Boolean(Number(row.simulated)) } : null;
+}
+
 /** The volunteer behind an anonymous cookie id, created on first sight. */
 export async function ensureVolunteer(db: Db, id: string, options: { simulated?: boolean } = {}): Promise<Volunteer> {
   const vid = parse(volunteerId, id, "volunteer id");

@@ -1,8 +1,9 @@
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
-import { createDb, createModelVersion, db, migrate, MigrationError, pathToStore, Prisma } from "../src/index.ts";
+import { createDb, createModelVersion, databasePath, db, migrate, MigrationError, pathToStore, Prisma } from "../src/index.ts";
 import { testProvider } from "../src/testing.ts";
 import { useTestDb } from "./helpers.ts";
 
@@ -105,6 +106,19 @@ describe.runIf(testProvider() === "sqlite")("one connection on SQLite", () => {
     expect((await t.db.volunteer.findUnique({ where: { id: "stmt-b" } }))?.displayName).toBe("B");
     const rows = await Promise.all(["stmt-a", "stmt-b", "none"].map((id) => t.db.$queryRaw<{ id: string }[]>`SELECT "id" FROM "Volunteer" WHERE "id" = ${id}`));
     expect(rows).toEqual([[{ id: "stmt-a" }], [{ id: "stmt-b" }], []]);
+  });
+
+  it("a statement's columns follow a schema changed by another connection (a migration while serving)", async () => {
+    await t.db.volunteer.create({ data: { id: "cols", displayName: "C" } });
+    const row = async () => (await t.db.$queryRaw<Record<string, unknown>[]>`SELECT * FROM "Volunteer" WHERE "id" = 'cols'`)[0]!;
+    expect(await row()).not.toHaveProperty("motto");
+    const other = new Database(databasePath(t.dataDir));
+    try {
+      other.exec(`ALTER TABLE "Volunteer" ADD COLUMN "motto" TEXT DEFAULT 'ad astra'`);
+    } finally {
+      other.close();
+    }
+    expect(await row()).toMatchObject({ id: "cols", displayName: "C", motto: "ad astra" });
   });
 
   it("a write outside a transaction survives another request's rolled-back transaction", async () => {

@@ -1,4 +1,4 @@
-import { hostname } from "node:os";
+import { getPriority, hostname, setPriority } from "node:os";
 import { Option, type Command } from "commander";
 import { dataDir, db, retirementRules } from "@hiwl/db";
 import { ACQUISITION_FUNCTIONS, type AcquisitionFunction } from "@hiwl/model";
@@ -17,7 +17,15 @@ interface WatchCliOptions extends ModelCliOptions {
   poll: number;
   staleAfter: number;
   workerId: string;
+  nice: number;
 }
+
+/**
+ * How much the worker lowers its CPU priority by default. Training keeps a core busy for
+ * minutes; on a machine it shares with a web server, volunteers' requests must come first
+ * (bench:load on 2 cores: 59 classifications/s beside a worker at the same priority).
+ */
+const DEFAULT_NICE = 10;
 
 export function registerWatch(program: Command) {
   const defaultScoring = presetScoring(DEFAULT_PRESET);
@@ -43,9 +51,16 @@ export function registerWatch(program: Command) {
     )
     .option("--poll <seconds>", "how often to look for queued jobs", positiveNumber("--poll"), 5)
     .option("--stale-after <seconds>", "fail running jobs whose worker has been silent this long", positiveNumber("--stale-after"), 120)
-    .option("--worker-id <id>", "this worker's name in the jobs it runs", `${hostname()}:${process.pid}`);
+    .option("--worker-id <id>", "this worker's name in the jobs it runs", `${hostname()}:${process.pid}`)
+    .option(
+      "--nice <n>",
+      "lower this worker's CPU priority by n (up to 19), so that web servers on the same machine answer volunteers first; 0 keeps it",
+      integer("--nice"),
+      DEFAULT_NICE,
+    );
   // The model options are the defaults of every job; the dashboard's jobs carry none of their own.
   addModelOptions(command, DEFAULT_PRESET, { choosable: true }).action(async (opts: WatchCliOptions) => {
+    if (opts.nice > 0) setPriority(Math.min(19, getPriority() + opts.nice));
     const training = modelConfig(opts, DEFAULT_PRESET);
     const scoring = presetScoring(training.preset);
     const acquisition = opts.acquisition ?? scoring.acquisition;

@@ -3,6 +3,14 @@ import { isDatabaseUnavailable } from "@hiwl/db";
 import { UNAVAILABLE_MESSAGE, UNAVAILABLE_RETRY_SECONDS } from "./unavailable.ts";
 
 /**
+ * Cache-Control for an answer that belongs to one request (a vote's result, health): nothing
+ * may keep it. no-transform also keeps Next's server from gzipping it: it compresses every
+ * streamed response, however small, and deflate's set-up per response cost more CPU than a
+ * vote's whole SQL under `npm run bench:load` (docs/benchmarks.md).
+ */
+export const PER_REQUEST_CACHE_CONTROL = "no-store, no-transform";
+
+/**
  * A route handler whose responses carry a request id and whose faults reach the client as a
  * generic 500 naming that id (a database out of reach: 503 with Retry-After); the detail goes
  * to the server log only.

@@ -2,7 +2,7 @@
 
 import { remainingQuestions, walk, type Question } from "@hiwl/model";
 import { AnswerButton, Card } from "@hiwl/ui";
-import { useMutation, useQuery, type UseQueryResult } from "@tanstack/react-query";
+import { useMutation, useQuery, useQueryClient, type UseQueryResult } from "@tanstack/react-query";
 import Link from "next/link";
 import { useEffect, useEffectEvent, useRef, useState, type ReactNode } from "react";
 import { flushOutbox, isRetryable, outbox, retryDelay, type Submission } from "~/lib/outbox.ts";
@@ -32,6 +32,13 @@ export function Classifier() {
   }, [client]);
   // Always asked afresh: a cached answer could be a galaxy this volunteer has done since.
   const next = useQuery({ ...trpc.classification.next.queryOptions(), staleTime: 0, gcTime: 0, enabled: flushed });
+  const queryClient = useQueryClient();
+  // A stored classification's answer names the galaxy handed out next: shown at once, with no
+  // request to wait for. Without one (a refused submission) the page asks.
+  const showNext = (handedOut: Galaxy | null | undefined) => {
+    if (handedOut === undefined) void next.refetch();
+    else queryClient.setQueryData(trpc.classification.next.queryKey(), handedOut);
+  };
   // Read on the client only: nothing below renders before the outbox is flushed (an effect).
   const [tutorial, setTutorial] = useState(() => typeof window !== "undefined" && !tutorialSeen());
   if (!flushed || next.isPending) return <Placeholder>Finding a galaxy…</Placeholder>;
@@ -46,12 +53,14 @@ export function Classifier() {
           Field guide ↗
         </a>
       </div>
-      <NextGalaxy next={next} onNext={() => void next.refetch()} />
+      <NextGalaxy next={next} onNext={showNext} />
     </>
   );
 }
 
-function NextGalaxy({ next, onNext }: { next: UseQueryResult<Galaxy | null, { message: string }>; onNext: () => void }) {
+type OnNext = (handedOut: Galaxy | null | undefined) => void;
+
+function NextGalaxy({ next, onNext }: { next: UseQueryResult<Galaxy | null, { message: string }>; onNext: OnNext }) {
   if (next.isError) return <Placeholder>Could not load a galaxy: {next.error.message}</Placeholder>;
   if (!next.data) {
     return (
@@ -90,7 +99,7 @@ function Placeholder({ children }: { children: ReactNode }) {
   return <Card className="mx-auto max-w-xl text-center text-slate-300">{children}</Card>;
 }
 
-function GalaxyClassification({ galaxy, loadingNext, onNext }: { galaxy: Galaxy; loadingNext: boolean; onNext: () => void }) {
+function GalaxyClassification({ galaxy, loadingNext, onNext }: { galaxy: Galaxy; loadingNext: boolean; onNext: OnNext }) {
   const trpc = useTRPC();
   // A walk of this galaxy the server has not acknowledged (the page was closed while offline)
   // comes back as it was, to be sent again.
@@ -101,6 +110,12 @@ function GalaxyClassification({ galaxy, loadingNext, onNext }: { galaxy: Galaxy;
   // volunteer; failing lets the outbox below keep it and retry it.
   const submit = useMutation({ ...trpc.classification.submit.mutationOptions(), networkMode: "always" });
   const [attempt, setAttempt] = useState(0);
+  const handedOut = submit.data?.next;
+  const goNext = () => onNext(handedOut);
+  // The next galaxy's image loads while the volunteer reads this one's answer.
+  useEffect(() => {
+    if (handedOut) new Image().src = galaxyImageUrl(handedOut);
+  }, [handedOut]);
   const state = walk(answers);
   // One submission per walk, kept until the server answers: every retry resends it with its
   // idempotency key, so the server stores the walk once.
@@ -173,7 +188,7 @@ function GalaxyClassification({ galaxy, loadingNext, onNext }: { galaxy: Galaxy;
       if (answer) choose(answer.id);
     } else if (e.key === "Enter" && submit.isSuccess && !loadingNext && !target?.closest("button, a")) {
       // A focused button or link handles Enter itself ("Next galaxy" has the focus after saving).
-      onNext();
+      goNext();
     }
   });
   useEffect(() => {
@@ -209,7 +224,7 @@ function GalaxyClassification({ galaxy, loadingNext, onNext }: { galaxy: Galaxy;
                 )}
                 <div className="flex gap-2">
                   {final ? (
-                    <button type="button" className={secondary} disabled={loadingNext} onClick={onNext}>
+                    <button type="button" className={secondary} disabled={loadingNext} onClick={goNext}>
                       Next galaxy
                     </button>
                   ) : (
@@ -234,7 +249,7 @@ function GalaxyClassification({ galaxy, loadingNext, onNext }: { galaxy: Galaxy;
                   voteCounts={submit.data.galaxy.voteCounts}
                 />
                 <div className="flex flex-wrap items-center gap-3">
-                  <button type="button" autoFocus className={primary} disabled={loadingNext} onClick={onNext}>
+                  <button type="button" autoFocus className={primary} disabled={loadingNext} onClick={goNext}>
                     {loadingNext ? "Loading…" : "Next galaxy"}
                   </button>
                   <Link href={`/galaxies/${galaxy.id}#talk`} className="text-sm text-slate-400 hover:text-white">

@@ -3,7 +3,7 @@
  * (public, volunteer, researcher). Routers live in ./routers, one per domain, merged in ./root.ts.
  */
 import { randomUUID } from "node:crypto";
-import { ConflictError, InvalidInputError, NotFoundError, db, ensureVolunteer, isDatabaseUnavailable, limits, takeToken, type Volunteer } from "@hiwl/db";
+import { ConflictError, InvalidInputError, NotFoundError, db, ensureVolunteer, getVolunteer, isDatabaseUnavailable, limits, takeToken, type Volunteer } from "@hiwl/db";
 import { TRPCError, initTRPC } from "@trpc/server";
 import SuperJSON from "superjson";
 import { checkResearcher } from "../auth.ts";
@@ -83,7 +83,7 @@ export function tooManyRequests(ctx: Pick<Context, "resHeaders">, seconds: numbe
 /** The volunteer this request's cookie names, if the database knows them. */
 export async function findVolunteer(ctx: Context): Promise<Volunteer | null> {
   const id = readCookie(ctx.headers, VOLUNTEER_COOKIE);
-  return isVolunteerId(id) ? ctx.db.volunteer.findUnique({ where: { id } }) : null;
+  return isVolunteerId(id) ? getVolunteer(ctx.db, id) : null;
 }
 
 /** An existing volunteer only: nothing here creates an identity (a submission never does). */

@@ -1,5 +1,5 @@
 import { checkDatabase, checkHealth, db } from "@hiwl/db";
-import { route } from "~/server/route.ts";
+import { PER_REQUEST_CACHE_CONTROL, route } from "~/server/route.ts";
 
 /**
  * The platform's health for monitoring: 200 when the database answers, the active model's
@@ -14,5 +14,5 @@ export const GET = route(async (request: Request) => {
     return Response.json({ error: { code: "BAD_REQUEST", message: `only=${only.slice(0, 40)}: the one check that can be asked for alone is 'database'` } }, { status: 400 });
   }
   const health = only === "database" ? await checkDatabase(db()).then((database) => ({ ok: database.ok, database })) : await checkHealth(db());
-  return Response.json(health, { status: health.ok ? 200 : 503, headers: { "cache-control": "no-store" } });
+  return Response.json(health, { status: health.ok ? 200 : 503, headers: { "cache-control": PER_REQUEST_CACHE_CONTROL } });
 });

@@ -1,5 +1,6 @@
 import {
   classificationsPerDay,
+  type Db,
   getGalaxy,
   getGoldAnswers,
   goldFeedback,
@@ -7,11 +8,13 @@ import {
   idempotencyKey,
   limits,
   listVolunteerClassifications,
+  storedPath,
   submitClassification,
   takeToken,
 } from "@hiwl/db";
 import { z } from "zod";
 import { clientKey } from "../../client.ts";
+import { warmImage } from "../../image-cache.ts";
 import { galaxyDetail } from "../dto.ts";
 import {
   createTRPCRouter,
@@ -25,20 +28,28 @@ import {
 
 const HISTORY_PAGE = 30;
 
+/**
+ * Hands the volunteer the galaxy they should classify next (handOutGalaxy) and starts reading
+ * its image, which the page asks for next: its id alone, no label, votes or prediction before
+ * they answer. Null when none is left for them.
+ */
+async function handOutNext(ctx: { db: Db; volunteer: { id: string } }) {
+  const galaxy = await handOutGalaxy(ctx.db, ctx.volunteer.id, { minutes: limits().handoutMinutes });
+  if (!galaxy) return null;
+  warmImage(storedPath(galaxy.imagePath), galaxy.imageHash);
+  return { id: galaxy.id, imageHash: galaxy.imageHash };
+}
+
 export const classificationRouter = createTRPCRouter({
-  /**
-   * The galaxy this volunteer should classify next, handed out to them (and only its id: no
-   * label, votes or prediction before they answer), or null when none is left for them.
-   */
-  next: identityProcedure.query(async ({ ctx }) => {
-    const galaxy = await handOutGalaxy(ctx.db, ctx.volunteer.id, { minutes: limits().handoutMinutes });
-    return galaxy && { id: galaxy.id, imageHash: galaxy.imageHash };
-  }),
+  /** The galaxy this volunteer should classify next (handOutNext), or null when none is left for them. */
+  next: identityProcedure.query(({ ctx }) => handOutNext(ctx)),
 
   /**
    * Stores one finished walk of the tree of a galaxy handed to this volunteer (checked by
    * @hiwl/db) and answers with what the volunteers so far and the active model said about it,
-   * and on a gold-standard galaxy how the walk compares with the expert's.
+   * and on a gold-standard galaxy how the walk compares with the expert's; with it the galaxy
+   * to classify next (handOutNext), so that the page has it, and its image, while the volunteer
+   * reads the answer: one request per classification fewer.
    * A retried request (same idempotency key) gets the first one's answer.
    */
   submit: volunteerProcedure
@@ -72,6 +83,8 @@ export const classificationRouter = createTRPCRouter({
         galaxy: galaxy && galaxyDetail(galaxy),
         /** On a gold-standard galaxy: the expert's answer beside the volunteer's, question by question. */
         gold: gold && goldFeedback(input.answers, gold),
+        /** What classification.next would answer now. */
+        next: await handOutNext(ctx),
       };
     }),
 

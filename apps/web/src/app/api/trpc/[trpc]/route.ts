@@ -5,6 +5,7 @@ import { appRouter } from "~/server/api/root.ts";
 import { createTRPCContext } from "~/server/api/trpc.ts";
 import { isHttps } from "~/server/cookies.ts";
 import { checkContentType, checkOrigin, isRefusal, readBody, refusalResponse } from "~/server/request-guard.ts";
+import { PER_REQUEST_CACHE_CONTROL } from "~/server/route.ts";
 
 const handler = async (req: Request) => {
   const requestId = randomUUID();
@@ -26,6 +27,7 @@ const handler = async (req: Request) => {
     },
   });
   response.headers.set("x-request-id", requestId);
+  response.headers.set("cache-control", PER_REQUEST_CACHE_CONTROL);
   return response;
 };
 

@@ -1,8 +1,6 @@
-import { createReadStream } from "node:fs";
-import { stat } from "node:fs/promises";
 import { extname } from "node:path";
-import { Readable } from "node:stream";
-import { db, storedPath } from "@hiwl/db";
+import { db, getGalaxyImage, storedPath } from "@hiwl/db";
+import { readImage } from "~/server/image-cache.ts";
 import { route } from "~/server/route.ts";
 
 const CONTENT_TYPES: Record<string, string> = {
@@ -26,12 +24,11 @@ export const GET = route(async (request: Request, { params }: { params: Promise<
   const raw = (await params).id;
   const id = Number(raw);
   if (!/^[1-9][0-9]{0,15}$/.test(raw) || !Number.isSafeInteger(id)) return notFound();
-  const galaxy = await db().galaxy.findUnique({ where: { id }, select: { imagePath: true, imageHash: true } });
+  const galaxy = await getGalaxyImage(db(), id);
   if (!galaxy) return notFound();
   const file = storedPath(galaxy.imagePath);
   const type = CONTENT_TYPES[extname(file).toLowerCase()];
-  const info = await stat(file).catch(() => null);
-  if (!type || !info?.isFile()) return notFound();
+  if (!type) return notFound();
   const { imageHash } = galaxy;
   const cacheable = imageHash !== null && new URL(request.url).searchParams.get("v") === imageHash;
   const headers: Record<string, string> = {
@@ -39,6 +36,7 @@ export const GET = route(async (request: Request, { params }: { params: Promise<
     ...(imageHash === null ? {} : { etag: `"${imageHash}"` }),
   };
   if (imageHash !== null && request.headers.get("if-none-match") === `"${imageHash}"`) return new Response(null, { status: 304, headers });
-  const body = Readable.toWeb(createReadStream(file)) as ReadableStream<Uint8Array>;
-  return new Response(body, { headers: { ...headers, "content-type": type, "content-length": String(info.size) } });
+  const bytes = await readImage(file, imageHash);
+  if (!bytes) return notFound();
+  return new Response(bytes, { headers: { ...headers, "content-type": type, "content-length": String(bytes.length) } });
 });
