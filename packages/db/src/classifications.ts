@@ -5,12 +5,14 @@ import { consensusOf } from "./aggregates.ts";
 import { providerOf, typedParam, type Db } from "./client.ts";
 import { answersOf, toStoredJson, walkAnswers } from "./contracts.ts";
 import { ConflictError, InvalidInputError, NotFoundError } from "./errors.ts";
-import { Prisma, type Classification, type ClassificationFlag } from "./generated/prisma/client.ts";
+import { galaxyDetailOf, getGalaxy, type GalaxyDetail } from "./galaxies.ts";
+import { Prisma, type Classification, type ClassificationFlag, type Galaxy } from "./generated/prisma/client.ts";
 import { limits } from "./limits.ts";
 import { predictionProbabilities, readActivePrediction } from "./model-versions.ts";
 import { isPrismaError } from "./prisma-errors.ts";
 import { retirementRules } from "./retirement-rules.ts";
-import { readGalaxyTallies } from "./tallies.ts";
+import { sqlOf, type Sql } from "./sql.ts";
+import { readGalaxyTallies, talliesOf } from "./tallies.ts";
 
 /** How far ahead of the server's clock a volunteer's clock may be (time zones set wrong). */
 const CLOCK_SKEW_MS = 24 * 3600 * 1000;
@@ -68,7 +70,12 @@ export interface SubmitResult {
   duplicate: boolean;
   /** Why this classification retired the galaxy, or null. */
   retired: RetirementReason | null;
+  /** The galaxy as this classification left it (null: deleted meanwhile). */
+  galaxy: GalaxyDetail | null;
 }
+
+/** What store() knows: the galaxy's detail when the transaction read it anyway. */
+type Stored = Omit<SubmitResult, "galaxy"> & { galaxy?: GalaxyDetail | null };
 
 /**
  * Stores one volunteer's classification of one galaxy. Everything it changes happens in one
@@ -93,6 +100,11 @@ export async function submitClassification(
   submission: ClassificationSubmission,
   options: SubmitOptions = {},
 ): Promise<SubmitResult> {
+  const result = await store(db, submission, options);
+  return { ...result, galaxy: result.galaxy !== undefined ? result.galaxy : await getGalaxy(db, submission.galaxyId) };
+}
+
+async function store(db: Db, submission: ClassificationSubmission, options: SubmitOptions): Promise<Stored> {
   const parsed = classificationSubmission.safeParse(submission);
   if (!parsed.success) throw new InvalidInputError(`invalid classification: ${z.prettifyError(parsed.error)}`);
   const input = parsed.data;
@@ -104,15 +116,17 @@ export async function submitClassification(
 
   // Retried requests are common (double clicks, flaky networks): answered before any check
   // that the first request's success has since made fail (its hand-out is used up).
-  const earlier = await storedBefore(db, key, volunteerId, galaxyId, answers);
+  // On the driver (sql.ts) throughout: this runs for every vote.
+  const sql = await sqlOf(db);
+  const earlier = await storedBefore(sql, key, volunteerId, galaxyId, answers);
   if (earlier) return earlier;
   // A live hand-out names an existing galaxy and volunteer (foreign keys): the two lookups are
   // needed only without one, to say which is missing.
   const handout =
     (options.requireHandout ?? true)
       ? ((
-          await db.$queryRaw<{ expiresAt: Date }[]>`
-            SELECT "expiresAt" FROM "Handout" WHERE "volunteerId" = ${volunteerId} AND "galaxyId" = ${galaxyId}`
+          await sql.query<{ expiresAt: Date }>(Prisma.sql`
+            SELECT "expiresAt" FROM "Handout" WHERE "volunteerId" = ${volunteerId} AND "galaxyId" = ${galaxyId}`)
         )[0] ?? null)
       : null;
   if (!handout) {
@@ -130,81 +144,78 @@ export async function submitClassification(
   const rules = options.rules === undefined ? retirementRules() : options.rules;
   const votesPerAddress = options.votesPerAddress ?? limits().votesPerAddress;
   try {
-    return await db.$transaction(
-      // Raw statements throughout: this runs for every vote, and each of Prisma's model queries
-      // costs several times the SQL it sends (docs/benchmarks.md, bench:load).
-      async (tx) => {
+    return await sql.transaction(async (tx) => {
         // Taken first: BEGIN is deferred, and on SQLite the write lock makes every read below
         // see the latest commit (concurrent votes on this galaxy queue up behind it).
-        const [galaxy] = await tx.$queryRaw<{ retiredAt: Date | null; gold: boolean | number | bigint }[]>`
+        const [locked] = await tx.query<Galaxy & { gold: boolean | bigint }>(Prisma.sql`
           UPDATE "Galaxy" SET "id" = "id" WHERE "id" = ${galaxyId}
-          RETURNING "retiredAt", EXISTS (SELECT 1 FROM "GoldStandard" AS "gs" WHERE "gs"."galaxyId" = "Galaxy"."id") AS "gold"`;
-        if (!galaxy) throw new NotFoundError(`galaxy ${galaxyId} does not exist`);
+          RETURNING *, EXISTS (SELECT 1 FROM "GoldStandard" AS "gs" WHERE "gs"."galaxyId" = "Galaxy"."id") AS "gold"`);
+        if (!locked) throw new NotFoundError(`galaxy ${galaxyId} does not exist`);
+        const { gold, ...galaxy } = locked;
         const sameAddress =
           input.clientKey != null &&
           Number(
             (
-              await tx.$queryRaw<{ n: number | bigint }[]>`
+              await tx.query<{ n: bigint }>(Prisma.sql`
                 SELECT COUNT(*) AS "n" FROM "Classification"
-                WHERE "galaxyId" = ${galaxyId} AND "clientKey" = ${input.clientKey} AND ${countedSql}`
+                WHERE "galaxyId" = ${galaxyId} AND "clientKey" = ${input.clientKey} AND ${countedSql}`)
             )[0]!.n,
           ) >= votesPerAddress;
         const flag: ClassificationFlag | null = sameAddress
           ? "same_address"
-          : Number(galaxy.gold)
+          : Number(gold)
             ? "gold"
             : galaxy.retiredAt
               ? "after_retirement"
               : null;
-        const [classification] = await tx.$queryRaw<Classification[]>`
+        const [classification] = await tx.query<Classification>(Prisma.sql`
           INSERT INTO "Classification"
             ("volunteerId", "galaxyId", "answers", "startedAt", "finishedAt", "userAgent", "idempotencyKey", "flag", "clientKey")
           VALUES (${volunteerId}, ${galaxyId}, ${typedParam(tx, JSON.stringify(answers), "JSONB")}, ${input.startedAt}, ${input.finishedAt},
             ${input.userAgent ?? null}, ${key}, ${typedParam(tx, flag, '"ClassificationFlag"')}, ${input.clientKey ?? null})
-          RETURNING *`;
-        await tx.$executeRaw`DELETE FROM "Handout" WHERE "volunteerId" = ${volunteerId} AND "galaxyId" = ${galaxyId}`;
+          RETURNING *`);
+        await tx.execute(Prisma.sql`DELETE FROM "Handout" WHERE "volunteerId" = ${volunteerId} AND "galaxyId" = ${galaxyId}`);
         if (flag === "same_address") return { classification: classification!, duplicate: false, retired: null };
 
-        const tallies = Prisma.join(input.answers.map((answerId) => Prisma.sql`(${galaxyId}, ${answerId}, 1)`));
-        await tx.$executeRaw`
-          INSERT INTO "VoteTally" ("galaxyId", "answerId", "count") VALUES ${tallies}
-          ON CONFLICT ("galaxyId", "answerId") DO UPDATE SET "count" = "VoteTally"."count" + "excluded"."count"`;
-        await tx.$executeRaw`UPDATE "Galaxy" SET "classificationCount" = "classificationCount" + 1 WHERE "id" = ${galaxyId}`;
-        // The galaxy's row was locked and updated above: it exists.
-        const { classificationCount, voteFractions } = (await readGalaxyTallies(tx, galaxyId))!;
-        let retired: RetirementReason | null = null;
-        if (flag === null && rules !== null) {
-          const prediction = await readActivePrediction(tx, galaxyId);
-          retired = retirementReason(
-            {
-              classifications: classificationCount,
-              voteFractions,
-              prediction: prediction && predictionProbabilities(prediction),
-              acquisition: prediction?.acquisition ?? null,
-            },
-            rules,
-          );
-        }
-        const { consensus, consensusShare } = consensusOf(voteFractions);
-        const retirement = retired ? Prisma.sql`, "retiredAt" = ${new Date()}, "retirementReason" = ${retired}` : Prisma.empty;
-        await tx.$executeRaw`
-          UPDATE "Galaxy" SET "consensus" = ${consensus}, "consensusShare" = ${consensusShare} ${retirement} WHERE "id" = ${galaxyId}`;
-        return { classification: classification!, duplicate: false, retired };
-      },
-      // Submissions queue up behind each other's transactions on SQLite.
-      { maxWait: 15_000, timeout: 15_000 },
-    );
+        const increments = Prisma.join(input.answers.map((answerId) => Prisma.sql`(${galaxyId}, ${answerId}, 1)`));
+        await tx.execute(Prisma.sql`
+          INSERT INTO "VoteTally" ("galaxyId", "answerId", "count") VALUES ${increments}
+          ON CONFLICT ("galaxyId", "answerId") DO UPDATE SET "count" = "VoteTally"."count" + "excluded"."count"`);
+        // The row is locked: its count is exact, and this vote adds one (stored below with the rest).
+        const counted = (await readGalaxyTallies(tx, galaxyId))!;
+        const tallies = talliesOf(galaxyId, counted.counts, counted.classificationCount + 1);
+        const prediction = await readActivePrediction(tx, galaxyId);
+        const retired =
+          flag === null && rules !== null
+            ? retirementReason(
+                {
+                  classifications: tallies.classificationCount,
+                  voteFractions: tallies.voteFractions,
+                  prediction: prediction && predictionProbabilities(prediction),
+                  acquisition: prediction?.acquisition ?? null,
+                },
+                rules,
+              )
+            : null;
+        const stored = { ...consensusOf(tallies.voteFractions), ...(retired && { retiredAt: new Date(), retirementReason: retired }) };
+        const retirement = stored.retiredAt ? Prisma.sql`, "retiredAt" = ${stored.retiredAt}, "retirementReason" = ${retired}` : Prisma.empty;
+        await tx.execute(Prisma.sql`
+          UPDATE "Galaxy" SET "classificationCount" = "classificationCount" + 1, "consensus" = ${stored.consensus},
+            "consensusShare" = ${stored.consensusShare} ${retirement}
+          WHERE "id" = ${galaxyId}`);
+        return { classification: classification!, duplicate: false, retired, galaxy: galaxyDetailOf({ ...galaxy, ...stored }, tallies, prediction) };
+    });
   } catch (e) {
     // Lost a race with another request of the same walk (same key) or of the same volunteer.
     if (isPrismaError(e, "unique")) {
-      const winner = await storedBefore(db, key, volunteerId, galaxyId, answers);
+      const winner = await storedBefore(sql, key, volunteerId, galaxyId, answers);
       if (winner) return winner;
     }
     throw e;
   }
 }
 
-function retried(stored: Classification, volunteerId: string, galaxyId: number, answers: Prisma.InputJsonValue): SubmitResult {
+function retried(stored: Classification, volunteerId: string, galaxyId: number, answers: Prisma.InputJsonValue): Stored {
   // Both sides are the contract's canonical form (toStoredJson, answersOf): compared as JSON text.
   if (stored.volunteerId === volunteerId && stored.galaxyId === galaxyId && JSON.stringify(answersOf(stored)) === JSON.stringify(answers)) {
     return { classification: stored, duplicate: true, retired: null };
@@ -220,14 +231,14 @@ function retried(stored: Classification, volunteerId: string, galaxyId: number, 
  * retry's own classification, never as the galaxy "already classified".
  */
 async function storedBefore(
-  db: Db,
+  sql: Sql,
   key: string,
   volunteerId: string,
   galaxyId: number,
   answers: Prisma.InputJsonValue,
-): Promise<SubmitResult | null> {
-  const rows = await db.$queryRaw<Classification[]>`
-    SELECT * FROM "Classification" WHERE "idempotencyKey" = ${key} OR ("volunteerId" = ${volunteerId} AND "galaxyId" = ${galaxyId})`;
+): Promise<Stored | null> {
+  const rows = await sql.query<Classification>(Prisma.sql`
+    SELECT * FROM "Classification" WHERE "idempotencyKey" = ${key} OR ("volunteerId" = ${volunteerId} AND "galaxyId" = ${galaxyId})`);
   const byKey = rows.find((c) => c.idempotencyKey === key);
   if (byKey) return retried(byKey, volunteerId, galaxyId, answers);
   if (rows.length > 0) throw new ConflictError(`you have already classified galaxy ${galaxyId}`);

@@ -3,10 +3,12 @@ import { resolve } from "node:path";
 import { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
 import type Database from "better-sqlite3";
 import { PrismaPg } from "@prisma/adapter-pg";
+import type { SqlDriverAdapter } from "@prisma/driver-adapter-utils";
 import pg from "pg";
 import { PrismaClient as PostgresClient } from "./generated/postgres/client.ts";
 import { Prisma, PrismaClient } from "./generated/prisma/client.ts";
 import { databasePath, dataDir as defaultDataDir, databaseUrl } from "./paths.ts";
+import { registerAdapter } from "./sql.ts";
 
 /**
  * A client on either database. Both clients come from one schema (scripts/prisma-postgres.mjs
@@ -18,7 +20,8 @@ export type Db = PrismaClient;
 /** Which database a client talks to, for the few statements whose SQL differs. */
 export type Provider = "sqlite" | "postgresql";
 
-export function providerOf(db: Db | Prisma.TransactionClient): Provider {
+export function providerOf(db: Db | Prisma.TransactionClient | { readonly provider: Provider }): Provider {
+  if ("provider" in db) return db.provider; // an Sql (sql.ts)
   // Prisma keeps the schema's provider on every client and transaction client it makes.
   const provider = (db as unknown as { _activeProvider?: string })._activeProvider;
   if (provider !== "sqlite" && provider !== "postgresql") throw new Error(`unexpected Prisma provider ${provider}`);
@@ -29,7 +32,7 @@ export function providerOf(db: Db | Prisma.TransactionClient): Provider {
  * A raw query's parameter whose type PostgreSQL must be told (JSONB, an enum); SQLite takes
  * the value as it is (a cast there would apply its own affinity rules to the text).
  */
-export function typedParam(db: Db | Prisma.TransactionClient, value: unknown, postgresType: string): Prisma.Sql {
+export function typedParam(db: Parameters<typeof providerOf>[0], value: unknown, postgresType: string): Prisma.Sql {
   return providerOf(db) === "postgresql" ? Prisma.sql`CAST(${value} AS ${Prisma.raw(postgresType)})` : Prisma.sql`${value}`;
 }
 
@@ -42,7 +45,7 @@ export function databaseProvider(url: string | undefined = process.env.DATABASE_
   );
 }
 
-type SqlDriverAdapter = Awaited<ReturnType<PrismaBetterSQLite3["connect"]>>;
+export type { SqlDriverAdapter };
 
 /** How long a statement waits for another process's write lock before failing. */
 export const BUSY_TIMEOUT_MS = 5000;
@@ -191,7 +194,37 @@ export function createDb(options: { dataDir?: string; url?: string } = {}): Db {
   // trace the whole repository into the server bundle.
   const dir = options.dataDir === undefined ? defaultDataDir() : resolve(/*turbopackIgnore: true*/ options.dataDir);
   mkdirSync(dir, { recursive: true });
-  return new PrismaClient({ adapter: new SharedSQLite3({ url: databaseUrl(dir), timeout: BUSY_TIMEOUT_MS }) });
+  return withSharedAdapter(new SharedSQLite3({ url: databaseUrl(dir), timeout: BUSY_TIMEOUT_MS }), (adapter) => new PrismaClient({ adapter }));
+}
+
+type AdapterFactory = { connect(): Promise<SqlDriverAdapter> };
+
+/**
+ * The client `create` makes on `factory`, which connects once until the client disconnects:
+ * Prisma and sqlOf (sql.ts) share the adapter, so raw statements run on the same connection
+ * (and, on SQLite, in turn with Prisma's: serialise).
+ */
+function withSharedAdapter<F extends AdapterFactory>(factory: F, create: (factory: F) => Db): Db {
+  const open = factory.connect.bind(factory);
+  let connected: Promise<SqlDriverAdapter> | undefined;
+  factory.connect = () =>
+    (connected ??= open().then(
+      (adapter) => {
+        const dispose = adapter.dispose.bind(adapter);
+        adapter.dispose = () => {
+          connected = undefined;
+          return dispose();
+        };
+        return adapter;
+      },
+      (e: unknown) => {
+        connected = undefined;
+        throw e;
+      },
+    ));
+  const db = create(factory);
+  registerAdapter(db, () => factory.connect());
+  return db;
 }
 
 /** Connections one process opens at most: a web server's concurrent queries, the trainer's writes. */
@@ -204,14 +237,14 @@ const POSTGRES_POOL_SIZE = 10;
  * than queueing without end while the server is down.
  */
 function createPostgresDb(url: string): Db {
-  const adapter = new PrismaPg({
+  const factory = new PrismaPg({
     connectionString: url,
     max: POSTGRES_POOL_SIZE,
     connectionTimeoutMillis: BUSY_TIMEOUT_MS,
     // Bounded, so a request never waits on a lost server for longer than a proxy would.
     statement_timeout: 30_000,
   });
-  return new PostgresClient({ adapter }) as unknown as Db;
+  return withSharedAdapter(factory, (adapter) => new PostgresClient({ adapter }) as unknown as Db);
 }
 
 // Next.js re-evaluates modules on every hot reload; keeping the client on globalThis stops

@@ -8,6 +8,7 @@ import { InvalidInputError } from "./errors.ts";
 import { Prisma, type Galaxy, type Prediction } from "./generated/prisma/client.ts";
 import { hashImageFile, IMAGE_HASH } from "./images.ts";
 import { readActivePrediction } from "./model-versions.ts";
+import { sqlOf } from "./sql.ts";
 import { readGalaxyTallies, type GalaxyTallies } from "./tallies.ts";
 
 /** One galaxy as an importer (catalogue file, Kaggle CSV, synthetic generator) gives it. */
@@ -100,14 +101,11 @@ export type GalaxyDetail = Omit<GalaxyWithPrediction, "priorFractions"> & {
   voteFractions: GalaxyTallies["voteFractions"];
 };
 
-export async function getGalaxy(db: Db, id: number): Promise<GalaxyDetail | null> {
-  // Raw statements: every vote's answer and galaxy page reads this.
-  const [galaxy] = await db.$queryRaw<Galaxy[]>`SELECT * FROM "Galaxy" WHERE "id" = ${id}`;
-  const tallies = galaxy && (await readGalaxyTallies(db, id));
-  if (!galaxy || !tallies) return null;
+/** A galaxy's detail from its row, its tallies and the active model's prediction for it. */
+export function galaxyDetailOf(galaxy: Galaxy, tallies: GalaxyTallies, activePrediction: Prediction | null): GalaxyDetail {
   return {
     ...galaxy,
-    activePrediction: await readActivePrediction(db, id),
+    activePrediction,
     // The count the tallies were read with (one statement), so the fractions never exceed 1.
     classificationCount: tallies.classificationCount,
     priorFractions: priorFractionsOf(galaxy),
@@ -116,10 +114,20 @@ export async function getGalaxy(db: Db, id: number): Promise<GalaxyDetail | null
   };
 }
 
-/** Where a galaxy's image is stored and its content hash, or null (one raw statement: every image request). */
+export async function getGalaxy(db: Db, id: number): Promise<GalaxyDetail | null> {
+  // On the driver (sql.ts): every galaxy page reads this.
+  const sql = await sqlOf(db);
+  const [galaxy] = await sql.query<Galaxy>(Prisma.sql`SELECT * FROM "Galaxy" WHERE "id" = ${id}`);
+  const tallies = galaxy && (await readGalaxyTallies(sql, id));
+  if (!galaxy || !tallies) return null;
+  return galaxyDetailOf(galaxy, tallies, await readActivePrediction(sql, id));
+}
+
+/** Where a galaxy's image is stored and its content hash, or null (on the driver: every image request). */
 export async function getGalaxyImage(db: Db, id: number): Promise<Pick<Galaxy, "imagePath" | "imageHash"> | null> {
-  const [row] = await db.$queryRaw<Pick<Galaxy, "imagePath" | "imageHash">[]>`
-    SELECT "imagePath", "imageHash" FROM "Galaxy" WHERE "id" = ${id}`;
+  const [row] = await (await sqlOf(db)).query<Pick<Galaxy, "imagePath" | "imageHash">>(
+    Prisma.sql`SELECT "imagePath", "imageHash" FROM "Galaxy" WHERE "id" = ${id}`,
+  );
   return row ?? null;
 }
 

@@ -7,7 +7,9 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { METADATA_FILE } from "@hiwl/model";
 import type { Db } from "./client.ts";
+import { Prisma } from "./generated/prisma/client.ts";
 import { storedPath } from "./paths.ts";
+import { sqlOf } from "./sql.ts";
 
 /** A worker silent for longer than this is taken for gone (its heartbeat is every 15 s). */
 export const WORKER_SILENT_MS = 120_000;
@@ -42,7 +44,8 @@ const message = (error: unknown) => (error instanceof Error ? error.message.spli
 /** Whether the database answers one trivial query: a server's own readiness, for load balancers. */
 export async function checkDatabase(db: Db): Promise<HealthCheck> {
   try {
-    await db.$queryRaw`SELECT 1`;
+    // On the driver (sql.ts), as the votes' statements: a load balancer asks often.
+    await (await sqlOf(db)).query(Prisma.sql`SELECT 1`);
     return { ok: true, detail: "answers" };
   } catch (error) {
     return { ok: false, detail: `unreachable: ${message(error)}` };

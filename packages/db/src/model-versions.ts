@@ -17,6 +17,7 @@ import {
 import { NotFoundError } from "./errors.ts";
 import { Prisma, type ModelVersion, type Prediction } from "./generated/prisma/client.ts";
 import { pathToStore } from "./paths.ts";
+import { queryRows, type Queryable } from "./sql.ts";
 import { isPrismaError } from "./prisma-errors.ts";
 
 export interface ModelVersionInput {
@@ -121,11 +122,14 @@ export const predictedClassOf = (p: Pick<Prediction, "predictedClass">): HiwlCla
 
 /** A stored prediction's five probabilities keyed by class, in the shape @hiwl/model uses. */
 /** The active model version's prediction for one galaxy, or null (one raw statement: on every vote and galaxy page). */
-export async function readActivePrediction(db: Db | Prisma.TransactionClient, galaxyId: number): Promise<Prediction | null> {
-  const [prediction] = await db.$queryRaw<Prediction[]>`
-    SELECT "p".* FROM "Prediction" AS "p" JOIN "ModelVersion" AS "m" ON "m"."id" = "p"."modelVersionId"
-    WHERE "p"."galaxyId" = ${galaxyId} AND "m"."active" = TRUE
-    LIMIT 1`;
+export async function readActivePrediction(db: Queryable, galaxyId: number): Promise<Prediction | null> {
+  const [prediction] = await queryRows<Prediction>(
+    db,
+    Prisma.sql`
+      SELECT "p".* FROM "Prediction" AS "p" JOIN "ModelVersion" AS "m" ON "m"."id" = "p"."modelVersionId"
+      WHERE "p"."galaxyId" = ${galaxyId} AND "m"."active" = TRUE
+      LIMIT 1`,
+  );
   return prediction ?? null;
 }
 

@@ -1,15 +1,20 @@
+import { isDriverAdapterError } from "@prisma/driver-adapter-utils";
 import { Prisma } from "./generated/prisma/client.ts";
 
 /** Prisma's codes for the constraint failures the queries turn into typed errors. */
 const CODES = { unique: "P2002", foreignKey: "P2003", recordNotFound: "P2025" } as const;
 
-/** The driver adapters' kinds for the same failures, which a raw query reports under P2010. */
+/**
+ * The driver adapters' kinds for the same failures: a raw query through Prisma reports them
+ * under P2010, and sqlOf (sql.ts) hands on the adapter's own error.
+ */
 const ADAPTER_KINDS: Partial<Record<keyof typeof CODES, string>> = {
   unique: "UniqueConstraintViolation",
   foreignKey: "ForeignKeyConstraintViolation",
 };
 
 export function isPrismaError(e: unknown, kind: keyof typeof CODES): boolean {
+  if (isDriverAdapterError(e)) return e.cause.kind === ADAPTER_KINDS[kind];
   if (!(e instanceof Prisma.PrismaClientKnownRequestError)) return false;
   if (e.code === CODES[kind]) return true;
   const cause = (e.meta as { driverAdapterError?: { cause?: { kind?: unknown } } } | undefined)?.driverAdapterError?.cause;

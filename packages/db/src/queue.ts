@@ -1,6 +1,7 @@
 import type { Db } from "./client.ts";
 import { Prisma, type Galaxy } from "./generated/prisma/client.ts";
 import { goldMixing, goldRate, type GoldMixing } from "./gold.ts";
+import { sqlOf, type Sql } from "./sql.ts";
 
 /**
  * The next galaxy to show a volunteer: never one they classified, never a retired one, never a
@@ -18,16 +19,15 @@ export async function nextGalaxy(
   options: { spread?: number; /** [0, 1) draws; a seeded one makes a simulation repeatable. */ random?: () => number } = {},
 ): Promise<Galaxy | null> {
   const spread = Math.max(1, Math.floor(options.spread ?? 10));
-  // One round trip: the SQL takes well under a millisecond, Prisma's per-query overhead
-  // about as much again.
-  const candidates = await db.$queryRaw<Galaxy[]>`
+  // One statement, on the driver (sql.ts): the SQL takes well under a millisecond.
+  const candidates = await (await sqlOf(db)).query<Galaxy>(Prisma.sql`
     SELECT "g".* FROM "Galaxy" AS "g"
     WHERE "g"."retiredAt" IS NULL
       AND NOT EXISTS (
         SELECT 1 FROM "Classification" AS "c" WHERE "c"."volunteerId" = ${volunteerId} AND "c"."galaxyId" = "g"."id")
       AND NOT EXISTS (SELECT 1 FROM "GoldStandard" AS "gs" WHERE "gs"."galaxyId" = "g"."id")
     ORDER BY "g"."priority" DESC, "g"."id" DESC
-    LIMIT ${spread}`;
+    LIMIT ${spread}`);
   return candidates[Math.floor((options.random ?? Math.random)() * candidates.length)] ?? null;
 }
 
@@ -49,23 +49,24 @@ export async function handOutGalaxy(
 ): Promise<Galaxy | null> {
   const now = new Date();
   await purgeExpiredHandouts(db, now);
-  // Raw SQL on this path, as in nextGalaxy: it runs on every galaxy a volunteer sees.
-  const [open] = await db.$queryRaw<Galaxy[]>`
+  // On the driver (sql.ts), as nextGalaxy: this runs for every galaxy a volunteer sees.
+  const sql = await sqlOf(db);
+  const [open] = await sql.query<Galaxy>(Prisma.sql`
     SELECT "g".* FROM "Handout" AS "h" JOIN "Galaxy" AS "g" ON "g"."id" = "h"."galaxyId"
     WHERE "h"."volunteerId" = ${volunteerId} AND "h"."expiresAt" > ${now}
       AND ("g"."retiredAt" IS NULL OR EXISTS (SELECT 1 FROM "GoldStandard" AS "gs" WHERE "gs"."galaxyId" = "g"."id"))
       AND NOT EXISTS (
         SELECT 1 FROM "Classification" AS "c" WHERE "c"."volunteerId" = ${volunteerId} AND "c"."galaxyId" = "g"."id")
     ORDER BY "h"."createdAt" DESC
-    LIMIT 1`;
+    LIMIT 1`);
   if (open) return open;
   const queued = await nextGalaxy(db, volunteerId, options);
   if (!queued) return null;
-  const galaxy = (await drawGold(db, volunteerId, options.gold ?? goldMixing(), options.random ?? Math.random)) ?? queued;
+  const galaxy = (await drawGold(sql, volunteerId, options.gold ?? goldMixing(), options.random ?? Math.random)) ?? queued;
   const expiresAt = new Date(now.getTime() + options.minutes * 60_000);
-  await db.$executeRaw`
+  await sql.execute(Prisma.sql`
     INSERT INTO "Handout" ("volunteerId", "galaxyId", "createdAt", "expiresAt") VALUES (${volunteerId}, ${galaxy.id}, ${now}, ${expiresAt})
-    ON CONFLICT ("volunteerId", "galaxyId") DO UPDATE SET "createdAt" = "excluded"."createdAt", "expiresAt" = "excluded"."expiresAt"`;
+    ON CONFLICT ("volunteerId", "galaxyId") DO UPDATE SET "createdAt" = "excluded"."createdAt", "expiresAt" = "excluded"."expiresAt"`);
   return galaxy;
 }
 
@@ -80,19 +81,19 @@ async function purgeExpiredHandouts(db: Db, now: Date): Promise<void> {
 }
 
 /** With the volunteer's current gold rate, a gold galaxy they have not classified (at random); else null. */
-async function drawGold(db: Db, volunteerId: string, mixing: GoldMixing, random: () => number): Promise<Galaxy | null> {
+async function drawGold(sql: Sql, volunteerId: string, mixing: GoldMixing, random: () => number): Promise<Galaxy | null> {
   const draw = random();
   // Past both rates the count cannot matter: most requests skip the query.
   if (draw >= Math.max(mixing.earlyRate, mixing.lateRate)) return null;
-  const [classified] = await db.$queryRaw<{ n: number | bigint }[]>`
-    SELECT COUNT(*) AS "n" FROM "Classification" WHERE "volunteerId" = ${volunteerId}`;
+  const [classified] = await sql.query<{ n: bigint }>(Prisma.sql`
+    SELECT COUNT(*) AS "n" FROM "Classification" WHERE "volunteerId" = ${volunteerId}`);
   if (draw >= goldRate(mixing, Number(classified!.n))) return null;
   const left = Prisma.sql`
     FROM "Galaxy" AS "g" JOIN "GoldStandard" AS "gs" ON "gs"."galaxyId" = "g"."id"
     WHERE NOT EXISTS (SELECT 1 FROM "Classification" AS "c" WHERE "c"."volunteerId" = ${volunteerId} AND "c"."galaxyId" = "g"."id")`;
-  const [count] = await db.$queryRaw<{ n: number | bigint }[]>`SELECT COUNT(*) AS "n" ${left}`;
+  const [count] = await sql.query<{ n: bigint }>(Prisma.sql`SELECT COUNT(*) AS "n" ${left}`);
   const n = Number(count!.n);
   if (n === 0) return null;
-  const [galaxy] = await db.$queryRaw<Galaxy[]>`SELECT "g".* ${left} ORDER BY "g"."id" LIMIT 1 OFFSET ${Math.floor(random() * n)}`;
+  const [galaxy] = await sql.query<Galaxy>(Prisma.sql`SELECT "g".* ${left} ORDER BY "g"."id" LIMIT 1 OFFSET ${Math.floor(random() * n)}`);
   return galaxy ?? null;
 }

@@ -8,6 +8,7 @@
 import type { Db } from "./client.ts";
 import { Prisma } from "./generated/prisma/client.ts";
 import type { BucketLimit, Limits } from "./limits.ts";
+import { sqlOf } from "./sql.ts";
 
 /** What a token bucket limits, by whom: the key's prefix. */
 export type BucketKind = "identities" | "submissions" | "comments";
@@ -41,15 +42,15 @@ export async function takeToken(db: Db, kind: BucketKind, key: string, limit: Bu
   const later = Prisma.sql`${float(now)} > "RateLimit"."at"`;
   const grown = Prisma.sql`(CASE WHEN ${later} THEN "RateLimit"."value" + (${float(now)} - "RateLimit"."at") * ${float(perMs)} ELSE "RateLimit"."value" END)`;
   const refilled = Prisma.sql`(CASE WHEN ${grown} > ${burst} THEN ${burst} ELSE ${grown} END)`;
-  const [row] = await db.$queryRaw<{ value: number; granted: boolean | number }[]>`
+  const [row] = await (await sqlOf(db)).query<{ value: number; granted: boolean | number | bigint }>(Prisma.sql`
     INSERT INTO "RateLimit" ("key", "value", "at", "granted") VALUES (${`${kind}:${key}`}, ${float(limit.burst - 1)}, ${float(now)}, TRUE)
     ON CONFLICT ("key") DO UPDATE SET
       "value" = CASE WHEN ${refilled} >= 1 THEN ${refilled} - 1 ELSE ${refilled} END,
       "granted" = ${refilled} >= 1,
       "at" = CASE WHEN ${later} THEN ${float(now)} ELSE "RateLimit"."at" END
-    RETURNING "value", "granted"`;
+    RETURNING "value", "granted"`);
   await purgeForgotten(db, now);
-  if (row!.granted) return 0;
+  if (Number(row!.granted)) return 0;
   return Math.max(1, Math.ceil((1 - Number(row!.value)) / perMs / 1000));
 }
 

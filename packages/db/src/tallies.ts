@@ -5,7 +5,7 @@
  */
 import { cumulativeFractions } from "@hiwl/model";
 import { chunks } from "./batch.ts";
-import type { Db } from "./client.ts";
+import { queryRows, type Queryable } from "./sql.ts";
 import { Prisma } from "./generated/prisma/client.ts";
 
 export interface GalaxyTallies {
@@ -38,15 +38,18 @@ interface Row {
  * caller's transaction too.
  */
 export async function readTallies(
-  db: Db | Prisma.TransactionClient,
+  db: Queryable,
   galaxyIds: readonly number[],
 ): Promise<Map<number, GalaxyTallies>> {
   const byGalaxy = new Map<number, { classificationCount: number; counts: Record<string, number> }>();
   for (const ids of chunks([...new Set(galaxyIds)])) {
-    const rows = await db.$queryRaw<Row[]>`
-      SELECT g."id" AS "galaxyId", g."classificationCount", t."answerId", t."count"
-      FROM "Galaxy" g LEFT JOIN "VoteTally" t ON t."galaxyId" = g."id"
-      WHERE g."id" IN (${Prisma.join(ids)})`;
+    const rows = await queryRows<Row>(
+      db,
+      Prisma.sql`
+        SELECT g."id" AS "galaxyId", g."classificationCount", t."answerId", t."count"
+        FROM "Galaxy" g LEFT JOIN "VoteTally" t ON t."galaxyId" = g."id"
+        WHERE g."id" IN (${Prisma.join(ids)})`,
+    );
     for (const r of rows) {
       const galaxyId = Number(r.galaxyId);
       let entry = byGalaxy.get(galaxyId);
@@ -58,6 +61,6 @@ export async function readTallies(
 }
 
 /** One galaxy's tallies; null when it does not exist. */
-export async function readGalaxyTallies(db: Db | Prisma.TransactionClient, galaxyId: number): Promise<GalaxyTallies | null> {
+export async function readGalaxyTallies(db: Queryable, galaxyId: number): Promise<GalaxyTallies | null> {
   return (await readTallies(db, [galaxyId])).get(galaxyId) ?? null;
 }

@@ -2,9 +2,10 @@ import { createHash, randomBytes, randomUUID, scrypt, timingSafeEqual, type Scry
 import { z } from "zod";
 import type { Db } from "./client.ts";
 import { ConflictError, InvalidInputError, NotFoundError } from "./errors.ts";
-import type { Volunteer } from "./generated/prisma/client.ts";
+import { Prisma, type Volunteer } from "./generated/prisma/client.ts";
 import { limits } from "./limits.ts";
 import { isPrismaError } from "./prisma-errors.ts";
+import { sqlOf } from "./sql.ts";
 
 const volunteerId = z.string().min(1).max(128);
 const displayName = z.string().trim().min(1).max(40).nullable();
@@ -17,14 +18,10 @@ function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
   return result.data;
 }
 
-/**
- * The volunteer with this id, or null. One raw statement: every request of a volunteer asks.
- * SQLite hands booleans back as integers; the row is the model's shape on both databases.
- */
+/** The volunteer with this id, or null (on the driver, sql.ts: every request of a volunteer asks). */
 export async function getVolunteer(db: Db, id: string): Promise<Volunteer | null> {
-  const [row] = await db.$queryRaw<(Omit<Volunteer, "simulated"> & { simulated: boolean | number | bigint })[]>`
-    SELECT * FROM "Volunteer" WHERE "id" = ${id}`;
-  return row ? { ...row, simulated: Boolean(Number(row.simulated)) } : null;
+  const [row] = await (await sqlOf(db)).query<Volunteer>(Prisma.sql`SELECT * FROM "Volunteer" WHERE "id" = ${id}`);
+  return row ?? null;
 }
 
 /** The volunteer behind an anonymous cookie id, created on first sight. */

@@ -8,6 +8,7 @@ import {
   createModelVersion,
   activateModelVersion,
   ensureVolunteer,
+  getGalaxy,
   handOutGalaxy,
   InvalidInputError,
   listVolunteerClassifications,
@@ -61,8 +62,11 @@ describe("submitClassification", () => {
     expect(first.classification).toMatchObject({ idempotencyKey: key, flag: null, clientKey: null, userAgent: "vitest" });
     expect(first.classification.answers).toEqual(WALKS.spiral);
     await submit(submission("bob", g1!, WALKS.spiral));
-    await submit(submission("carol", g1!, WALKS.round));
+    const third = await submit(submission("carol", g1!, WALKS.round));
     await submit(submission("alice", g2!, WALKS.star));
+    // The galaxy as the vote left it, built inside its transaction: what a later read finds.
+    expect(third.galaxy).toEqual(await getGalaxy(t.db, g1!));
+    expect(third.galaxy).toMatchObject({ classificationCount: 3, voteCounts: { "1.2": 2, "1.1": 1 } });
 
     // A retry of the same walk (dates as ISO strings, as JSON delivers them) returns the stored one.
     const retry = await submit({
@@ -71,7 +75,7 @@ describe("submitClassification", () => {
       startedAt: new Date().toISOString(),
       finishedAt: new Date().toISOString(),
     });
-    expect(retry).toEqual({ classification: first.classification, duplicate: true, retired: null });
+    expect(retry).toEqual({ classification: first.classification, duplicate: true, retired: null, galaxy: await getGalaxy(t.db, g1!) });
 
     // The same key with other answers, or for another galaxy; a new walk of a galaxy already done.
     const before = await snapshot();

@@ -21,11 +21,11 @@ interface WatchCliOptions extends ModelCliOptions {
 }
 
 /**
- * How much the worker lowers its CPU priority by default. Training keeps a core busy for
- * minutes; on a machine it shares with a web server, volunteers' requests must come first
- * (bench:load on 2 cores: 59 classifications/s beside a worker at the same priority).
+ * How much the worker lowers its CPU priority by default: to the lowest. Training keeps a core
+ * busy for minutes; on a machine it shares with a web server, volunteers' requests must come
+ * first, and the worker has the rest (bench:load on 2 cores, docs/benchmarks.md).
  */
-const DEFAULT_NICE = 10;
+const DEFAULT_NICE = 19;
 
 export function registerWatch(program: Command) {
   const defaultScoring = presetScoring(DEFAULT_PRESET);

@@ -1,7 +1,6 @@
 import {
   classificationsPerDay,
   type Db,
-  getGalaxy,
   getGoldAnswers,
   goldFeedback,
   handOutGalaxy,
@@ -66,13 +65,12 @@ export const classificationRouter = createTRPCRouter({
     .mutation(async ({ ctx, input }) => {
       const wait = await takeToken(ctx.db, "submissions", ctx.volunteer.id, limits().submissions);
       if (wait > 0) throw tooManyRequests(ctx, wait, "You are classifying faster than anyone can look");
-      const { classification, duplicate, retired } = await submitClassification(ctx.db, {
+      const { classification, duplicate, retired, galaxy } = await submitClassification(ctx.db, {
         ...input,
         volunteerId: ctx.volunteer.id,
         userAgent: ctx.headers.get("user-agent")?.slice(0, 512) ?? null,
         clientKey: clientKey(ctx.address),
       });
-      const galaxy = await getGalaxy(ctx.db, input.galaxyId);
       const gold = classification.flag === "gold" ? await getGoldAnswers(ctx.db, input.galaxyId) : null;
       return {
         classificationId: classification.id,
