@@ -53,6 +53,8 @@ export interface LoadOptions {
   retryRate: number;
   /** Run the training worker beside the servers. */
   worker: boolean;
+  /** The worker's `--nice` (default: its own, the lowest priority). */
+  workerNice?: number;
   log?: (line: string) => void;
 }
 
@@ -121,8 +123,9 @@ function spread(samples: number[]) {
 }
 
 /** The training worker (`hiwl watch`, small) on the run's database; returns how to stop it and wait for its exit. */
-function startWorker(env: NodeJS.ProcessEnv): () => Promise<void> {
+function startWorker(env: NodeJS.ProcessEnv, nice: number | undefined): () => Promise<void> {
   const args = ["watch", "--every", "300", "--variant", "nano", "--input-size", "32", "--epochs", "2", "--poll", "1", "--worker-id", "load"];
+  if (nice !== undefined) args.push("--nice", String(nice));
   const child = spawn(process.execPath, [HIWL, ...args], { cwd: WEB_DIR, env, stdio: "ignore" });
   const exited = once(child, "exit");
   return async () => {
@@ -166,7 +169,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     for (let i = 0; i < options.servers; i++) servers.push(await startServer(dataDir, env));
     const urls = servers.map((server) => server.url);
     log(`${options.servers} server(s) on ${urls.join(", ")}, ${database === "postgresql" ? "PostgreSQL" : "SQLite"}`);
-    if (options.worker) stopWorker = startWorker({ ...process.env, HIWL_DATA_DIR: dataDir, ...env });
+    if (options.worker) stopWorker = startWorker({ ...process.env, HIWL_DATA_DIR: dataDir, ...env }, options.workerNice);
 
     const floorRequestsPerSec = await floorRate(urls, options.volunteers);
     log(`floor: ${floorRequestsPerSec} requests/s for /api/health?only=database`);
@@ -299,10 +302,16 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
       galaxies: { type: "string", default: "1000" },
       "retry-rate": { type: "string", default: "0.05" },
       worker: { type: "string", default: "on" },
+      "worker-nice": { type: "string" },
       database: { type: "string", default: "sqlite" },
       json: { type: "boolean", default: false },
     },
   });
+  const nonNegative = (name: string, value: string) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} must be an integer >= 0, got "${value}"`);
+    return n;
+  };
   const positive = (name: string, value: string) => {
     const n = Number(value);
     if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer, got "${value}"`);
@@ -320,6 +329,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
     galaxies: positive("galaxies", values.galaxies),
     retryRate,
     worker: values.worker === "on",
+    workerNice: values["worker-nice"] === undefined ? undefined : nonNegative("worker-nice", values["worker-nice"]),
     log: values.json ? undefined : (line) => console.log(line),
   });
   console.log(values.json ? JSON.stringify(result) : formatResult(result));
