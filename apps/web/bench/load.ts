@@ -6,8 +6,9 @@
  * own, as the classify page does: load the galaxy's image, submit a valid walk of the tree,
  * whose answer names the next galaxy (classification.next is asked for the first one and
  * after a refused submission), and now and then submit the same walk again (a retry after a
- * lost answer: it must be answered with the first classification). Afterwards it checks every acknowledged classification against the
- * database: none lost, none stored twice, every galaxy's tallies equal to its classifications.
+ * lost answer: it must be answered with the first classification). Afterwards it checks
+ * every acknowledged classification against the database: none lost, none stored twice,
+ * every galaxy's tallies equal to its classifications.
  *
  *   npm run bench:load -- --servers 2 --volunteers 20 --seconds 30 [--database postgresql] [--json]
  *
@@ -307,14 +308,9 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
       json: { type: "boolean", default: false },
     },
   });
-  const nonNegative = (name: string, value: string) => {
+  const integer = (name: string, value: string, min = 1) => {
     const n = Number(value);
-    if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} must be an integer >= 0, got "${value}"`);
-    return n;
-  };
-  const positive = (name: string, value: string) => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer, got "${value}"`);
+    if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be ${min === 1 ? "a positive integer" : `an integer >= ${min}`}, got "${value}"`);
     return n;
   };
   if (values.database !== "sqlite" && values.database !== "postgresql") throw new Error(`--database must be sqlite or postgresql, got "${values.database}"`);
@@ -322,14 +318,14 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   const retryRate = Number(values["retry-rate"]);
   if (!(retryRate >= 0 && retryRate <= 1)) throw new Error(`--retry-rate must be between 0 and 1, got "${values["retry-rate"]}"`);
   const result = await runLoad({
-    servers: positive("servers", values.servers),
+    servers: integer("servers", values.servers),
     database: values.database,
-    volunteers: positive("volunteers", values.volunteers),
-    seconds: positive("seconds", values.seconds),
-    galaxies: positive("galaxies", values.galaxies),
+    volunteers: integer("volunteers", values.volunteers),
+    seconds: integer("seconds", values.seconds),
+    galaxies: integer("galaxies", values.galaxies),
     retryRate,
     worker: values.worker === "on",
-    workerNice: values["worker-nice"] === undefined ? undefined : nonNegative("worker-nice", values["worker-nice"]),
+    workerNice: values["worker-nice"] === undefined ? undefined : integer("worker-nice", values["worker-nice"], 0),
     log: values.json ? undefined : (line) => console.log(line),
   });
   console.log(values.json ? JSON.stringify(result) : formatResult(result));

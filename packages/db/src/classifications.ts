@@ -145,65 +145,65 @@ async function store(db: Db, submission: ClassificationSubmission, options: Subm
   const votesPerAddress = options.votesPerAddress ?? limits().votesPerAddress;
   try {
     return await sql.transaction(async (tx) => {
-        // Taken first: BEGIN is deferred, and on SQLite the write lock makes every read below
-        // see the latest commit (concurrent votes on this galaxy queue up behind it).
-        const [locked] = await tx.query<Galaxy & { gold: boolean | bigint }>(Prisma.sql`
-          UPDATE "Galaxy" SET "id" = "id" WHERE "id" = ${galaxyId}
-          RETURNING *, EXISTS (SELECT 1 FROM "GoldStandard" AS "gs" WHERE "gs"."galaxyId" = "Galaxy"."id") AS "gold"`);
-        if (!locked) throw new NotFoundError(`galaxy ${galaxyId} does not exist`);
-        const { gold, ...galaxy } = locked;
-        const sameAddress =
-          input.clientKey != null &&
-          Number(
-            (
-              await tx.query<{ n: bigint }>(Prisma.sql`
-                SELECT COUNT(*) AS "n" FROM "Classification"
-                WHERE "galaxyId" = ${galaxyId} AND "clientKey" = ${input.clientKey} AND ${countedSql}`)
-            )[0]!.n,
-          ) >= votesPerAddress;
-        const flag: ClassificationFlag | null = sameAddress
-          ? "same_address"
-          : Number(gold)
-            ? "gold"
-            : galaxy.retiredAt
-              ? "after_retirement"
-              : null;
-        const [classification] = await tx.query<Classification>(Prisma.sql`
-          INSERT INTO "Classification"
-            ("volunteerId", "galaxyId", "answers", "startedAt", "finishedAt", "userAgent", "idempotencyKey", "flag", "clientKey")
-          VALUES (${volunteerId}, ${galaxyId}, ${typedParam(tx, JSON.stringify(answers), "JSONB")}, ${input.startedAt}, ${input.finishedAt},
-            ${input.userAgent ?? null}, ${key}, ${typedParam(tx, flag, '"ClassificationFlag"')}, ${input.clientKey ?? null})
-          RETURNING *`);
-        await tx.execute(Prisma.sql`DELETE FROM "Handout" WHERE "volunteerId" = ${volunteerId} AND "galaxyId" = ${galaxyId}`);
-        if (flag === "same_address") return { classification: classification!, duplicate: false, retired: null };
-
-        const increments = Prisma.join(input.answers.map((answerId) => Prisma.sql`(${galaxyId}, ${answerId}, 1)`));
-        await tx.execute(Prisma.sql`
-          INSERT INTO "VoteTally" ("galaxyId", "answerId", "count") VALUES ${increments}
-          ON CONFLICT ("galaxyId", "answerId") DO UPDATE SET "count" = "VoteTally"."count" + "excluded"."count"`);
-        // The row is locked: its count is exact, and this vote adds one (stored below with the rest).
-        const counted = (await readGalaxyTallies(tx, galaxyId))!;
-        const tallies = talliesOf(galaxyId, counted.counts, counted.classificationCount + 1);
-        const prediction = await readActivePrediction(tx, galaxyId);
-        const retired =
-          flag === null && rules !== null
-            ? retirementReason(
-                {
-                  classifications: tallies.classificationCount,
-                  voteFractions: tallies.voteFractions,
-                  prediction: prediction && predictionProbabilities(prediction),
-                  acquisition: prediction?.acquisition ?? null,
-                },
-                rules,
-              )
+      // Taken first: the galaxy's row lock queues concurrent votes on it behind this one, so
+      // every read below sees the latest commit (SQLite's BEGIN IMMEDIATE holds its write lock).
+      const [locked] = await tx.query<Galaxy & { gold: boolean | bigint }>(Prisma.sql`
+        UPDATE "Galaxy" SET "id" = "id" WHERE "id" = ${galaxyId}
+        RETURNING *, EXISTS (SELECT 1 FROM "GoldStandard" AS "gs" WHERE "gs"."galaxyId" = "Galaxy"."id") AS "gold"`);
+      if (!locked) throw new NotFoundError(`galaxy ${galaxyId} does not exist`);
+      const { gold, ...galaxy } = locked;
+      const sameAddress =
+        input.clientKey != null &&
+        Number(
+          (
+            await tx.query<{ n: bigint }>(Prisma.sql`
+              SELECT COUNT(*) AS "n" FROM "Classification"
+              WHERE "galaxyId" = ${galaxyId} AND "clientKey" = ${input.clientKey} AND ${countedSql}`)
+          )[0]!.n,
+        ) >= votesPerAddress;
+      const flag: ClassificationFlag | null = sameAddress
+        ? "same_address"
+        : Number(gold)
+          ? "gold"
+          : galaxy.retiredAt
+            ? "after_retirement"
             : null;
-        const stored = { ...consensusOf(tallies.voteFractions), ...(retired && { retiredAt: new Date(), retirementReason: retired }) };
-        const retirement = stored.retiredAt ? Prisma.sql`, "retiredAt" = ${stored.retiredAt}, "retirementReason" = ${retired}` : Prisma.empty;
-        await tx.execute(Prisma.sql`
-          UPDATE "Galaxy" SET "classificationCount" = "classificationCount" + 1, "consensus" = ${stored.consensus},
-            "consensusShare" = ${stored.consensusShare} ${retirement}
-          WHERE "id" = ${galaxyId}`);
-        return { classification: classification!, duplicate: false, retired, galaxy: galaxyDetailOf({ ...galaxy, ...stored }, tallies, prediction) };
+      const [classification] = await tx.query<Classification>(Prisma.sql`
+        INSERT INTO "Classification"
+          ("volunteerId", "galaxyId", "answers", "startedAt", "finishedAt", "userAgent", "idempotencyKey", "flag", "clientKey")
+        VALUES (${volunteerId}, ${galaxyId}, ${typedParam(tx, JSON.stringify(answers), "JSONB")}, ${input.startedAt}, ${input.finishedAt},
+          ${input.userAgent ?? null}, ${key}, ${typedParam(tx, flag, '"ClassificationFlag"')}, ${input.clientKey ?? null})
+        RETURNING *`);
+      await tx.execute(Prisma.sql`DELETE FROM "Handout" WHERE "volunteerId" = ${volunteerId} AND "galaxyId" = ${galaxyId}`);
+      if (flag === "same_address") return { classification: classification!, duplicate: false, retired: null };
+
+      const increments = Prisma.join(input.answers.map((answerId) => Prisma.sql`(${galaxyId}, ${answerId}, 1)`));
+      await tx.execute(Prisma.sql`
+        INSERT INTO "VoteTally" ("galaxyId", "answerId", "count") VALUES ${increments}
+        ON CONFLICT ("galaxyId", "answerId") DO UPDATE SET "count" = "VoteTally"."count" + "excluded"."count"`);
+      // The row is locked: its count is exact, and this vote adds one (stored below with the rest).
+      const counted = (await readGalaxyTallies(tx, galaxyId))!;
+      const tallies = talliesOf(galaxyId, counted.counts, counted.classificationCount + 1);
+      const prediction = await readActivePrediction(tx, galaxyId);
+      const retired =
+        flag === null && rules !== null
+          ? retirementReason(
+              {
+                classifications: tallies.classificationCount,
+                voteFractions: tallies.voteFractions,
+                prediction: prediction && predictionProbabilities(prediction),
+                acquisition: prediction?.acquisition ?? null,
+              },
+              rules,
+            )
+          : null;
+      const stored = { ...consensusOf(tallies.voteFractions), ...(retired && { retiredAt: new Date(), retirementReason: retired }) };
+      const retirement = stored.retiredAt ? Prisma.sql`, "retiredAt" = ${stored.retiredAt}, "retirementReason" = ${retired}` : Prisma.empty;
+      await tx.execute(Prisma.sql`
+        UPDATE "Galaxy" SET "classificationCount" = "classificationCount" + 1, "consensus" = ${stored.consensus},
+          "consensusShare" = ${stored.consensusShare} ${retirement}
+        WHERE "id" = ${galaxyId}`);
+      return { classification: classification!, duplicate: false, retired, galaxy: galaxyDetailOf({ ...galaxy, ...stored }, tallies, prediction) };
     });
   } catch (e) {
     // Lost a race with another request of the same walk (same key) or of the same volunteer.

@@ -154,17 +154,15 @@ function cacheStatements(prepare: Prepare, schemaVersion: () => unknown): Prepar
       // statements would still report the old columns.
       prepare(`SELECT COUNT(*) FROM "sqlite_master"`).get();
     }
-    let entry = cache.get(sql);
-    if (entry) cache.delete(sql);
-    else entry = { statement: prepare(sql) };
+    const entry = cache.get(sql) ?? { statement: prepare(sql) };
+    cache.delete(sql);
     cache.set(sql, entry); // most recently used last
     if (cache.size > STATEMENT_CACHE) cache.delete(cache.keys().next().value!);
     const { statement } = entry;
-    const cached = entry;
     const bound = (args: unknown[]) => ({
       reader: statement.reader,
       run: () => statement.run(args),
-      columns: () => (cached.columns ??= statement.columns()),
+      columns: () => (entry.columns ??= statement.columns()),
       raw: () => ({ all: () => statement.raw(true).all(args) }),
     });
     // `prepare(sql).run()` (BEGIN, COMMIT) and `prepare(sql).bind(args)...`: all the adapter does.

@@ -26,7 +26,6 @@ export * from "./skills.ts";
 export * from "./health.ts";
 export * from "./backup.ts";
 export * from "./rate-limits.ts";
-export { sqlOf, type Sql, type SqlClient } from "./sql.ts";
 export * from "./scratch-postgres.ts";
 export { parseJsonText } from "./json-text.ts";
 export { isDatabaseUnavailable } from "./prisma-errors.ts";

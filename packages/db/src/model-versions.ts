@@ -120,7 +120,6 @@ const hiwlClass = z.enum(HIWL_CLASSES);
 export const predictedClassOf = (p: Pick<Prediction, "predictedClass">): HiwlClass | null =>
   hiwlClass.safeParse(p.predictedClass).data ?? null;
 
-/** A stored prediction's five probabilities keyed by class, in the shape @hiwl/model uses. */
 /** The active model version's prediction for one galaxy, or null (one raw statement: on every vote and galaxy page). */
 export async function readActivePrediction(db: Queryable, galaxyId: number): Promise<Prediction | null> {
   const [prediction] = await queryRows<Prediction>(
@@ -133,6 +132,7 @@ export async function readActivePrediction(db: Queryable, galaxyId: number): Pro
   return prediction ?? null;
 }
 
+/** A stored prediction's five probabilities keyed by class, in the shape @hiwl/model uses. */
 export function predictionProbabilities(
   p: Pick<Prediction, "pRound" | "pInBetween" | "pCigar" | "pEdgeOn" | "pSpiral">,
 ): Record<HiwlClass, number> {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { createModelVersion, ensureVolunteer, handOutGalaxy, Prisma, sqlOf, submitClassification, upsertPredictions } from "../src/index.ts";
+import { createModelVersion, ensureVolunteer, handOutGalaxy, Prisma, submitClassification, upsertPredictions } from "../src/index.ts";
 import { isPrismaError } from "../src/prisma-errors.ts";
+import { sqlOf } from "../src/sql.ts";
 import { addGalaxies, galaxyRows, useTestDb, WALKS } from "./helpers.ts";
 
 const t = useTestDb();

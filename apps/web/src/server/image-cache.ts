@@ -14,9 +14,7 @@ type Image = Uint8Array<ArrayBuffer>;
  * for the tRPC calls). So the server reads each galaxy's image when it hands the galaxy out
  * (warmImage), and the request for it that follows finds it here, read or being read.
  */
-const cache = new Map<string, Promise<Image | null>>();
-/** The sizes of the images read so far (the cache also holds reads under way). */
-const sizes = new Map<string, number>();
+const cache = new Map<string, { image: Promise<Image | null>; bytes?: number }>();
 let cachedBytes = 0;
 
 /** `sync`: one blocking read instead of several turns of the event loop (see warmImage). */
@@ -30,32 +28,33 @@ async function read(file: string, sync = false): Promise<Image | null> {
   }
 }
 
+/** Kept: its size counts once read; past the budget the least recently used go. */
 function remember(key: string, image: Promise<Image | null>): void {
-  cache.set(key, image);
+  const entry: { image: Promise<Image | null>; bytes?: number } = { image };
+  cache.set(key, entry);
   image.then(
     (bytes) => {
-      if (cache.get(key) !== image) return;
+      if (cache.get(key) !== entry) return;
       if (!bytes || bytes.length > BUDGET_BYTES / 16) return void cache.delete(key);
-      sizes.set(key, bytes.length);
+      entry.bytes = bytes.length;
       cachedBytes += bytes.length;
-      for (const oldest of cache.keys()) {
+      for (const [oldest, { bytes: size }] of cache) {
         if (cachedBytes <= BUDGET_BYTES) break;
-        cachedBytes -= sizes.get(oldest) ?? 0;
-        sizes.delete(oldest);
+        cachedBytes -= size ?? 0;
         cache.delete(oldest);
       }
     },
-    () => cache.get(key) === image && cache.delete(key),
+    () => cache.get(key) === entry && cache.delete(key),
   );
 }
 
 function cached(file: string, hash: string, sync: boolean): Promise<Image | null> {
   const key = `${hash}\0${file}`;
-  const image = cache.get(key);
-  if (image) {
+  const entry = cache.get(key);
+  if (entry) {
     cache.delete(key);
-    cache.set(key, image); // most recently used last
-    return image;
+    cache.set(key, entry); // most recently used last
+    return entry.image;
   }
   const reading = read(file, sync);
   remember(key, reading);
