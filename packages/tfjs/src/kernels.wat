@@ -30,6 +30,186 @@
   (import "env" "memory" (memory 1))
 
   ;; ---------------------------------------------------------------------------------------------
+  ;; Matrix products. XNNPACK packs a matrix product's or a convolution's weights into a new
+  ;; operator for every weight tensor it has not seen, and training makes new weights every step:
+  ;; packing B0's head weights (320 x 1280) costs 25 times the product itself on one 2x2 image.
+  ;; These read the weights as they lie.
+  ;; ---------------------------------------------------------------------------------------------
+
+  ;; c[M,N] = a[M,K] b[K,N] (+ bias[N] where hasBias): a 1x1 stride-1 convolution's forward pass
+  ;; (a = the input's pixels, b = the filter as [ci, co]) and its input gradient (a = dy's pixels,
+  ;; b = the filter transposed). Register-blocked: a 4 x 8 tile of c (rows m .. m+3, columns
+  ;; n0 .. n0+7) stays in eight vector locals while k runs, as pointwiseFilterGradientTiled's;
+  ;; rows go in chunks of `chunk` (a multiple of 4) whose a rows stay in L2 while every column
+  ;; block passes over them, and each column block's b panel (K x 8) stays in L1 meanwhile.
+  ;; acc{2r}, acc{2r+1}: row m+r of the tile, columns n0 .. n0+3 and n0+4 .. n0+7. Rows past
+  ;; M4 (M rounded down to 4) and columns past N8 go to $matMulEdge.
+  (func $matMul (export "matMul")
+    (param $a i32) (param $b i32) (param $bias i32) (param $hasBias i32) (param $c i32)
+    (param $M i32) (param $K i32) (param $N i32) (param $chunk i32)
+    (local $M4 i32) (local $N8 i32) (local $rowA i32) (local $rowB i32) (local $m0 i32) (local $mEnd i32)
+    (local $n0 i32) (local $m i32) (local $k i32) (local $a0 i32) (local $a1 i32) (local $a2 i32) (local $a3 i32)
+    (local $bp i32) (local $cp i32)
+    (local $init0 v128) (local $init1 v128)
+    (local $acc0 v128) (local $acc1 v128) (local $acc2 v128) (local $acc3 v128)
+    (local $acc4 v128) (local $acc5 v128) (local $acc6 v128) (local $acc7 v128)
+    (local $s v128) (local $d0 v128) (local $d1 v128)
+    (local.set $M4 (i32.and (local.get $M) (i32.const -4)))
+    (local.set $N8 (i32.and (local.get $N) (i32.const -8)))
+    (local.set $rowA (i32.shl (local.get $K) (i32.const 2)))
+    (local.set $rowB (i32.shl (local.get $N) (i32.const 2)))
+    ;; for each chunk of rows [m0, mEnd)
+    (local.set $m0 (i32.const 0))
+    (block $m0_end (loop $m0_loop
+      (br_if $m0_end (i32.ge_s (local.get $m0) (local.get $M4)))
+      (block $m0_next
+        (local.set $mEnd (i32.add (local.get $m0) (local.get $chunk)))
+        (if (i32.ge_s (local.get $mEnd) (local.get $M4))
+          (then (local.set $mEnd (local.get $M4))))
+        ;; for each column block [n0, n0 + 8)
+        (local.set $n0 (i32.const 0))
+        (block $n0_end (loop $n0_loop
+          (br_if $n0_end (i32.ge_s (local.get $n0) (local.get $N8)))
+          (block $n0_next
+            (if (local.get $hasBias)
+              (then
+                (local.set $init0 (v128.load align=4 (i32.add (local.get $bias) (i32.shl (local.get $n0) (i32.const 2)))))
+                (local.set $init1 (v128.load offset=16 align=4 (i32.add (local.get $bias) (i32.shl (local.get $n0) (i32.const 2))))))
+              (else
+                (local.set $init0 (f32x4.splat (f32.const 0)))
+                (local.set $init1 (f32x4.splat (f32.const 0)))))
+            ;; for each row block [m, m + 4) of the chunk
+            (local.set $m (local.get $m0))
+            (block $m_end (loop $m_loop
+              (br_if $m_end (i32.ge_s (local.get $m) (local.get $mEnd)))
+              (block $m_next
+                (local.set $acc0 (local.get $init0))
+                (local.set $acc1 (local.get $init1))
+                (local.set $acc2 (local.get $init0))
+                (local.set $acc3 (local.get $init1))
+                (local.set $acc4 (local.get $init0))
+                (local.set $acc5 (local.get $init1))
+                (local.set $acc6 (local.get $init0))
+                (local.set $acc7 (local.get $init1))
+                ;; a0 .. a3 = &a[m + r, 0]; bp = &b[0, n0]
+                (local.set $a0 (i32.add (local.get $a) (i32.mul (local.get $m) (local.get $rowA))))
+                (local.set $a1 (i32.add (local.get $a0) (local.get $rowA)))
+                (local.set $a2 (i32.add (local.get $a1) (local.get $rowA)))
+                (local.set $a3 (i32.add (local.get $a2) (local.get $rowA)))
+                (local.set $bp (i32.add (local.get $b) (i32.shl (local.get $n0) (i32.const 2))))
+                ;; for k in [0, K): tile row r += a[m + r, k] * b[k, n0 .. n0+7]
+                (local.set $k (i32.const 0))
+                (block $k_end (loop $k_loop
+                  (br_if $k_end (i32.ge_s (local.get $k) (local.get $rowA)))
+                  (block $k_next
+                    (local.set $d0 (v128.load align=4 (local.get $bp)))
+                    (local.set $d1 (v128.load offset=16 align=4 (local.get $bp)))
+                    (local.set $s (v128.load32_splat align=4 (i32.add (local.get $a0) (local.get $k))))
+                    (local.set $acc0 (f32x4.add (local.get $acc0) (f32x4.mul (local.get $s) (local.get $d0))))
+                    (local.set $acc1 (f32x4.add (local.get $acc1) (f32x4.mul (local.get $s) (local.get $d1))))
+                    (local.set $s (v128.load32_splat align=4 (i32.add (local.get $a1) (local.get $k))))
+                    (local.set $acc2 (f32x4.add (local.get $acc2) (f32x4.mul (local.get $s) (local.get $d0))))
+                    (local.set $acc3 (f32x4.add (local.get $acc3) (f32x4.mul (local.get $s) (local.get $d1))))
+                    (local.set $s (v128.load32_splat align=4 (i32.add (local.get $a2) (local.get $k))))
+                    (local.set $acc4 (f32x4.add (local.get $acc4) (f32x4.mul (local.get $s) (local.get $d0))))
+                    (local.set $acc5 (f32x4.add (local.get $acc5) (f32x4.mul (local.get $s) (local.get $d1))))
+                    (local.set $s (v128.load32_splat align=4 (i32.add (local.get $a3) (local.get $k))))
+                    (local.set $acc6 (f32x4.add (local.get $acc6) (f32x4.mul (local.get $s) (local.get $d0))))
+                    (local.set $acc7 (f32x4.add (local.get $acc7) (f32x4.mul (local.get $s) (local.get $d1))))
+                    (local.set $bp (i32.add (local.get $bp) (local.get $rowB))))
+                  (local.set $k (i32.add (local.get $k) (i32.const 4)))
+                  (br $k_loop)))
+                ;; store the tile: cp = &c[m + r, n0]
+                (local.set $cp (i32.add (i32.add (local.get $c) (i32.mul (local.get $m) (local.get $rowB)))
+                  (i32.shl (local.get $n0) (i32.const 2))))
+                (v128.store align=4 (local.get $cp) (local.get $acc0))
+                (v128.store offset=16 align=4 (local.get $cp) (local.get $acc1))
+                (local.set $cp (i32.add (local.get $cp) (local.get $rowB)))
+                (v128.store align=4 (local.get $cp) (local.get $acc2))
+                (v128.store offset=16 align=4 (local.get $cp) (local.get $acc3))
+                (local.set $cp (i32.add (local.get $cp) (local.get $rowB)))
+                (v128.store align=4 (local.get $cp) (local.get $acc4))
+                (v128.store offset=16 align=4 (local.get $cp) (local.get $acc5))
+                (local.set $cp (i32.add (local.get $cp) (local.get $rowB)))
+                (v128.store align=4 (local.get $cp) (local.get $acc6))
+                (v128.store offset=16 align=4 (local.get $cp) (local.get $acc7)))
+              (local.set $m (i32.add (local.get $m) (i32.const 4)))
+              (br $m_loop))))
+          (local.set $n0 (i32.add (local.get $n0) (i32.const 8)))
+          (br $n0_loop))))
+      (local.set $m0 (i32.add (local.get $m0) (local.get $chunk)))
+      (br $m0_loop)))
+    (call $matMulEdge (local.get $a) (local.get $b) (local.get $bias) (local.get $hasBias) (local.get $c)
+      (i32.const 0) (local.get $M4) (local.get $N8) (local.get $N) (local.get $K) (local.get $N))
+    (call $matMulEdge (local.get $a) (local.get $b) (local.get $bias) (local.get $hasBias) (local.get $c)
+      (local.get $M4) (local.get $M) (i32.const 0) (local.get $N) (local.get $K) (local.get $N)))
+
+  ;; $matMul on rows [m0, m1) and columns [n0, n1) only, one row at a time: 4 columns per step,
+  ;; then 1. For the edges the 4 x 8 tiles leave (and the narrow products of squeeze-excite).
+  (func $matMulEdge
+    (param $a i32) (param $b i32) (param $bias i32) (param $hasBias i32) (param $c i32)
+    (param $m0 i32) (param $m1 i32) (param $n0 i32) (param $n1 i32) (param $K i32) (param $N i32)
+    (local $m i32) (local $n i32) (local $k i32) (local $rowA i32) (local $rowB i32) (local $ap i32) (local $bp i32)
+    (local $end4 i32) (local $acc v128) (local $sum f32)
+    (local.set $rowA (i32.shl (local.get $K) (i32.const 2)))
+    (local.set $rowB (i32.shl (local.get $N) (i32.const 2)))
+    (local.set $end4 (i32.add (local.get $n0) (i32.and (i32.sub (local.get $n1) (local.get $n0)) (i32.const -4))))
+    (local.set $m (local.get $m0))
+    (block $m_end (loop $m_loop
+      (br_if $m_end (i32.ge_s (local.get $m) (local.get $m1)))
+      (block $m_next
+        (local.set $ap (i32.add (local.get $a) (i32.mul (local.get $m) (local.get $rowA))))
+        ;; for n in [n0, end4), 4 columns at a time
+        (local.set $n (local.get $n0))
+        (block $n4_end (loop $n4_loop
+          (br_if $n4_end (i32.ge_s (local.get $n) (local.get $end4)))
+          (block $n4_next
+            (local.set $acc (if (result v128) (local.get $hasBias)
+              (then (v128.load align=4 (i32.add (local.get $bias) (i32.shl (local.get $n) (i32.const 2)))))
+              (else (f32x4.splat (f32.const 0)))))
+            (local.set $bp (i32.add (local.get $b) (i32.shl (local.get $n) (i32.const 2))))
+            (local.set $k (i32.const 0))
+            (block $k_end (loop $k_loop
+              (br_if $k_end (i32.ge_s (local.get $k) (local.get $rowA)))
+              (block $k_next
+                (local.set $acc (f32x4.add (local.get $acc)
+                  (f32x4.mul (v128.load32_splat align=4 (i32.add (local.get $ap) (local.get $k)))
+                    (v128.load align=4 (local.get $bp)))))
+                (local.set $bp (i32.add (local.get $bp) (local.get $rowB))))
+              (local.set $k (i32.add (local.get $k) (i32.const 4)))
+              (br $k_loop)))
+            (v128.store align=4
+              (i32.add (i32.add (local.get $c) (i32.mul (local.get $m) (local.get $rowB))) (i32.shl (local.get $n) (i32.const 2)))
+              (local.get $acc)))
+          (local.set $n (i32.add (local.get $n) (i32.const 4)))
+          (br $n4_loop)))
+        ;; for n in [end4, n1), one column at a time
+        (local.set $n (local.get $end4))
+        (block $n1_end (loop $n1_loop
+          (br_if $n1_end (i32.ge_s (local.get $n) (local.get $n1)))
+          (block $n1_next
+            (local.set $sum (if (result f32) (local.get $hasBias)
+              (then (f32.load (i32.add (local.get $bias) (i32.shl (local.get $n) (i32.const 2)))))
+              (else (f32.const 0))))
+            (local.set $bp (i32.add (local.get $b) (i32.shl (local.get $n) (i32.const 2))))
+            (local.set $k (i32.const 0))
+            (block $k1_end (loop $k1_loop
+              (br_if $k1_end (i32.ge_s (local.get $k) (local.get $rowA)))
+              (block $k1_next
+                (local.set $sum (f32.add (local.get $sum)
+                  (f32.mul (f32.load (i32.add (local.get $ap) (local.get $k))) (f32.load (local.get $bp)))))
+                (local.set $bp (i32.add (local.get $bp) (local.get $rowB))))
+              (local.set $k (i32.add (local.get $k) (i32.const 4)))
+              (br $k1_loop)))
+            (f32.store
+              (i32.add (i32.add (local.get $c) (i32.mul (local.get $m) (local.get $rowB))) (i32.shl (local.get $n) (i32.const 2)))
+              (local.get $sum)))
+          (local.set $n (i32.add (local.get $n) (i32.const 1)))
+          (br $n1_loop))))
+      (local.set $m (i32.add (local.get $m) (i32.const 1)))
+      (br $m_loop))))
+
+  ;; ---------------------------------------------------------------------------------------------
   ;; Convolution gradients. tfjs 4.22's wasm backend has no depthwise gradients; the
   ;; XNNPACK-based versions in wasm-gradients.ts need copies and a fresh XNNPACK operator per call,
   ;; and wasm's own Conv2DBackpropInput is a scalar loop.

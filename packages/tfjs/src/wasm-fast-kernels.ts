@@ -9,6 +9,7 @@
  *   a full transpose first, then a scalar loop.
  * - FusedBatchNorm: a scalar loop, ~8x slower than two XNNPACK broadcast ops.
  * - Identity and same-dtype Cast: full copies (the tape clones every tensor a gradient saves).
+ * - Conv2D and FusedConv2D of 1x1 filters: XNNPACK packs every new filter (wasm-pointwise.ts).
  *
  * The overrides keep wasm's own kernels for every other case. They call wasm kernels
  * directly on TensorInfos and free their intermediates (engine-level tf ops inside a kernel
@@ -30,9 +31,11 @@ import {
   backend_util,
   broadcastTo,
   Cast,
+  Conv2D,
   div,
   Fill,
   FusedBatchNorm,
+  FusedConv2D,
   getBackend,
   getGradient,
   getKernel,
@@ -67,6 +70,7 @@ import {
   type TileAttrs,
 } from "@tensorflow/tfjs-core";
 import { installFusedLayers, uninstallFusedLayers } from "./fused-layers.ts";
+import { pointwiseConv2D } from "./wasm-pointwise.ts";
 import { withScratch, type WasmScratch } from "./wasm-scratch.ts";
 import { HIWL_KERNELS, type AdamStepAttrs, type MomentumStepAttrs } from "./hiwl-kernels.ts";
 import { simdKernels, type SimdKernels } from "./wasm-simd-kernels.ts";
@@ -241,6 +245,8 @@ const KERNEL_OVERRIDES: ReadonlyArray<readonly [string, Override]> = [
   [Sum, poolingReduction("sum")],
   [Mean, poolingReduction("mean")],
   [FusedBatchNorm, fusedBatchNorm],
+  [Conv2D, pointwiseConv2D],
+  [FusedConv2D, pointwiseConv2D],
 ];
 
 /**

@@ -34,6 +34,7 @@ import {
   type TensorInfo,
 } from "@tensorflow/tfjs-core";
 import { registerWasmFastKernels } from "./wasm-fast-kernels.ts";
+import { isPointwise, pointwiseInputGradient } from "./wasm-pointwise.ts";
 import { withScratch } from "./wasm-scratch.ts";
 import { allocate, simdKernels, type ConvGeometry } from "./wasm-simd-kernels.ts";
 
@@ -73,20 +74,6 @@ function geometry(info: backend_util.Conv2DInfo): ConvGeometry {
     padTop: info.padInfo.top,
     padLeft: info.padInfo.left,
   };
-}
-
-/** A 1x1, stride-1, unpadded convolution is a plain matrix product over the N*H*W pixels. */
-function isPointwise(info: backend_util.Conv2DInfo): boolean {
-  return (
-    info.filterHeight === 1 &&
-    info.filterWidth === 1 &&
-    info.strideHeight === 1 &&
-    info.strideWidth === 1 &&
-    info.padInfo.top === 0 &&
-    info.padInfo.left === 0 &&
-    info.outHeight === info.inHeight &&
-    info.outWidth === info.inWidth
-  );
 }
 
 /**
@@ -307,7 +294,10 @@ function depthwiseConv2dNativeBackpropInput({ inputs, backend, attrs }: KernelAr
 /** wasm's own Conv2DBackpropInput: a scalar C++ loop, kept for everything but 1x1 stride 1. */
 let generalConv2DBackpropInput: KernelFunc | undefined;
 
-/** For a pointwise convolution dX = dY W^T, one XNNPACK matrix product instead of the loop. */
+/**
+ * For a pointwise convolution dX = dY W^T: the SIMD product (wasm-pointwise.ts), or one XNNPACK
+ * matrix product instead of the loop.
+ */
 function conv2DBackpropInput(args: KernelArgs): TensorInfo | TensorInfo[] {
   const { inputs, backend, attrs } = args;
   const { dy, filter } = inputs as { dy: TensorInfo; filter: TensorInfo };
@@ -338,6 +328,8 @@ function conv2DBackpropInput(args: KernelArgs): TensorInfo | TensorInfo[] {
     }
     return generalConv2DBackpropInput(args);
   }
+  const simdResult = pointwiseInputGradient(backend as KernelBackend, dy, filter, inputShape);
+  if (simdResult !== undefined) return simdResult;
   return withScratch(backend as KernelBackend, (ops) => {
     const pixels = info.batchSize * info.inHeight * info.inWidth;
     const filterT = ops.transpose(ops.reshape(filter, [info.inChannels, info.outChannels]), [1, 0]);

@@ -19,7 +19,7 @@
  * or with a shared one) or is still loading, `simdKernels` returns undefined and callers keep
  * their XNNPACK-based versions.
  */
-import type { KernelBackend, TensorInfo } from "@tensorflow/tfjs-core";
+import { util, type KernelBackend, type TensorInfo } from "@tensorflow/tfjs-core";
 import type { AdamStepAttrs, MomentumStepAttrs } from "./hiwl-kernels.ts";
 
 /** A new float32 tensor on the wasm backend (uninitialised). */
@@ -29,6 +29,7 @@ export function allocate(backend: KernelBackend, shape: number[]): TensorInfo {
 
 /** The functions kernels.wat exports; each takes byte offsets and sizes (i32) or hyperparameters (f32). */
 const KERNEL_EXPORTS = [
+  "matMul",
   "depthwiseFilterGradient",
   "pointwiseFilterGradient",
   "pointwiseFilterGradientTiled",
@@ -56,6 +57,12 @@ export interface ConvGeometry {
 }
 
 export interface SimdKernels {
+  /**
+   * out [.., N] = a [.., K] times b [K, N] (+ bias [N]), a and out viewed as rows of their last
+   * dimension and b as [K, N] whatever its rank (a 1x1 filter [1,1,K,N]). Reads b as it lies:
+   * no packing, which XNNPACK redoes for every new weight tensor.
+   */
+  matMul(a: TensorInfo, b: TensorInfo, bias: TensorInfo | undefined, out: TensorInfo): void;
   /** The depthwise filter gradient [kh,kw,C,1] of x [B,H,W,C] and dy [B,oh,ow,C], into out. */
   depthwiseFilterGradient(x: TensorInfo, dy: TensorInfo, out: TensorInfo, geometry: ConvGeometry): void;
   /** The depthwise input gradient [B,H,W,C] of dy [B,oh,ow,C] and filter [kh,kw,C,1], into dx. */
@@ -187,6 +194,16 @@ function build(backend: WasmBackendLike): SimdKernels | null | undefined {
     return [t.shape.reduce((a, b) => a * b, 1) / channels, channels] as const;
   };
   return {
+    matMul(a, b, bias, out) {
+      const [rows, inner] = rowsOf(a);
+      const columns = out.shape.at(-1) ?? 1;
+      if (rowsOf(out)[0] !== rows || util.sizeFromShape(b.shape) !== inner * columns || (bias !== undefined && util.sizeFromShape(bias.shape) !== columns)) {
+        throw new Error(`matMul: a ${JSON.stringify(a.shape)}, b ${JSON.stringify(b.shape)} and out ${JSON.stringify(out.shape)} do not fit`);
+      }
+      // Chunks of ~128 KB of a's rows, a multiple of 4.
+      const chunk = Math.max(4, Math.floor(32768 / Math.max(1, inner) / 4) * 4);
+      exports.matMul(offset(a), offset(b), bias === undefined ? 0 : offset(bias), bias === undefined ? 0 : 1, offset(out), rows, inner, columns, chunk);
+    },
     normalize(x, mean, k, beta) {
       const out = allocate(kernelBackend, x.shape);
       const [rows, channels] = rowsOf(x);

@@ -206,6 +206,106 @@ describe("SIMD convolution gradient kernels match the cpu backend", { timeout: 1
   }
 });
 
+describe("pointwise convolutions run as the SIMD matrix product", { timeout: 120_000 }, () => {
+  /** c = a b (+ bias) in float32, k in order from the bias (or 0): the kernel's own order. */
+  function reference(a: Float32Array, b: Float32Array, bias: Float32Array | undefined, [m, k, n]: number[]): Float32Array {
+    const c = new Float32Array(m! * n!);
+    for (let i = 0; i < m!; i++) {
+      for (let j = 0; j < n!; j++) {
+        let sum = bias?.[j] ?? 0;
+        for (let l = 0; l < k!; l++) sum = Math.fround(sum + Math.fround(a[i * k! + l]! * b[l * n! + j]!));
+        c[i * n! + j] = sum;
+      }
+    }
+    return c;
+  }
+
+  /** How many SIMD products f runs (the real kernel runs; this only counts). */
+  function countMatMuls(f: () => void): number {
+    const simd = simdKernels(tf.engine().backend)!;
+    const matMul = simd.matMul.bind(simd);
+    let calls = 0;
+    simd.matMul = (...args) => {
+      calls++;
+      matMul(...args);
+    };
+    try {
+      f();
+    } finally {
+      simd.matMul = matMul;
+    }
+    return calls;
+  }
+
+  // [M, K, N]: 4 x 8 tiles with row and column edges (M % 4, N % 8 and N % 4 nonzero), columns
+  // narrower than a tile (squeeze-excite), one row, and more rows than one chunk (K = 64: 512).
+  const shapes = [[4, 8, 8], [13, 37, 21], [1, 5, 3], [7, 3, 2], [2, 96, 4], [1100, 64, 20], [1031, 64, 40]];
+  for (const shape of shapes) {
+    for (const withBias of [false, true]) {
+      it(`matMul [${shape}]${withBias ? " + bias" : ""} equals the float32 reference bit for bit`, async () => {
+        await tf.setBackend("wasm");
+        const [m, k, n] = shape as [number, number, number];
+        const [a, b, bias] = [values(70, [m, k]), values(71, [k, n]), withBias ? values(72, [n]) : undefined];
+        const got = tf.tidy(() => {
+          const out = tf.engine().makeTensorFromTensorInfo(
+            (tf.engine().backend as unknown as { makeOutput(s: number[], d: string): tf.TensorInfo }).makeOutput([m, n], "float32"),
+          );
+          simdKernels(tf.engine().backend)!.matMul(tf.tensor(a, [m, k]), tf.tensor(b, [k, n]), bias && tf.tensor(bias), out);
+          return out.dataSync() as Float32Array;
+        });
+        expect(Array.from(got)).toEqual(Array.from(reference(a, b, bias, shape)));
+      });
+    }
+  }
+
+  it("rejects operands that do not fit", async () => {
+    await tf.setBackend("wasm");
+    tf.tidy(() => {
+      const out = tf.zeros([3, 4]);
+      expect(() => simdKernels(tf.engine().backend)!.matMul(tf.zeros([3, 5]), tf.zeros([4, 4]), undefined, out)).toThrow(
+        /matMul: a \[3,5\], b \[4,4\] and out \[3,4\] do not fit/,
+      );
+    });
+  });
+
+  const cases: Array<{ x: number[]; co: number; pad: "same" | "valid" }> = [
+    { x: [3, 5, 7, 13], co: 37, pad: "same" },
+    { x: [2, 6, 6, 16], co: 24, pad: "valid" },
+    { x: [5, 1, 1, 40], co: 10, pad: "same" }, // squeeze-excite: one pixel per image
+  ];
+  for (const { x, co, pad } of cases) {
+    it(`conv2d and fused.conv2d (bias, linear) 1x1 x[${x}] co=${co}: forward and input gradient`, async () => {
+      const f = (input: tf.Tensor, filter: tf.Tensor) => [
+        tf.conv2d(input as tf.Tensor4D, filter as tf.Tensor4D, 1, pad),
+        tf.fused.conv2d({ x: input as tf.Tensor4D, filter: filter as tf.Tensor4D, strides: 1, pad, bias: t(73, [co]) }),
+      ];
+      const both = () => {
+        const filter = t(74, [1, 1, x[3]!, co]);
+        const outs = f(t(75, x), filter);
+        const dy = t(76, outs[0]!.shape);
+        const dx = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.add(...(f(a, filter) as [tf.Tensor, tf.Tensor])), dy)))(t(75, x));
+        return [...outs, dx];
+      };
+      await expectWasmMatchesCpu(both);
+      await tf.setBackend("wasm");
+      // Two forward products, two in the gradient's forward pass, two input gradients.
+      expect(countMatMuls(() => tf.dispose(tf.tidy(both)))).toBe(6);
+    });
+  }
+
+  it("hands fused activations, strides and wider filters to wasm's own kernels", async () => {
+    const x = [2, 6, 6, 8];
+    const others = () => [
+      tf.fused.conv2d({ x: t(77, x) as tf.Tensor4D, filter: t(78, [1, 1, 8, 8]) as tf.Tensor4D, strides: 1, pad: "same", activation: "relu" }),
+      tf.conv2d(t(77, x) as tf.Tensor4D, t(78, [1, 1, 8, 8]) as tf.Tensor4D, 2, "same"),
+      tf.conv2d(t(77, x) as tf.Tensor4D, t(79, [3, 3, 8, 8]) as tf.Tensor4D, 1, "same"),
+    ];
+    await expectWasmMatchesCpu(others);
+    await tf.setBackend("wasm");
+    expect(countMatMuls(() => tf.dispose(tf.tidy(others)))).toBe(0);
+  });
+});
+
 describe("fast wasm gradients match the cpu backend", { timeout: 120_000 }, () => {
   it("batch norm in training: moments then batchNorm, every input", () =>
     expectWasmMatchesCpu(() => {
