@@ -27,11 +27,23 @@ afterAll(async () => {
   await Promise.all(pools.map((p) => p.close()));
 });
 
-async function train(workers: number, steps: number): Promise<{ losses: number[]; correct: number[]; weights: Float32Array[] }> {
+interface Run {
+  losses: number[];
+  correct: number[];
+  /** Every replica's weights after the steps, and replica 0's before them. */
+  weights: Float32Array[];
+  initial: Float32Array;
+  /** How many of the weights are trainable (they come first). */
+  parameters: number;
+}
+
+async function train(workers: number, steps: number): Promise<Run> {
   const model = buildEfficientNet(NETWORK);
+  const parameters = model.trainableWeights.reduce((n, w) => n + w.shape.reduce<number>((a, d) => a * d!, 1), 0);
   const pool = await ReplicaPool.start({ workers, model: await serializeModel(model), trainer: TRAINER });
   model.dispose();
   pools.push(pool);
+  const initial = (await pool.weights())[0]!;
   const stepRng = createRng("steps");
   const losses: number[] = [];
   const correct: number[] = [];
@@ -41,7 +53,7 @@ async function train(workers: number, steps: number): Promise<{ losses: number[]
     losses.push(sums.lossSum / sums.images);
     correct.push(sums.correct);
   }
-  return { losses, correct, weights: await pool.weights() };
+  return { losses, correct, weights: await pool.weights(), initial, parameters };
 }
 
 describe("data-parallel training", { timeout: 240_000 }, () => {
@@ -60,6 +72,17 @@ describe("data-parallel training", { timeout: 240_000 }, () => {
     const again = await train(2, 4);
     expect(again.losses).toEqual(two.losses);
     expect(Buffer.from(again.weights[0]!.buffer).equals(Buffer.from(two.weights[0]!.buffer))).toBe(true);
+
+    // Three replicas each add an uneven share of the parameters into the one shared sum: every
+    // share was added (Adam's first step moves a weight with any gradient by about the learning
+    // rate; a share left out would get no gradient), and all three apply the same sum.
+    const three = await train(3, 1);
+    for (const w of three.weights.slice(1)) expect(Buffer.from(w.buffer).equals(Buffer.from(three.weights[0]!.buffer))).toBe(true);
+    for (const [from, to] of shardBounds(three.parameters, 3)) {
+      let moved = 0;
+      for (let i = from; i < to; i++) if (Math.abs(three.weights[0]![i]! - three.initial[i]!) > TRAINER.learningRate / 3) moved++;
+      expect(moved / (to - from), `share [${from}, ${to})`).toBeGreaterThan(0.5);
+    }
 
     // One replica does what the single-process step does, given the dropout stream the pool
     // gives replica 0 of the first step.

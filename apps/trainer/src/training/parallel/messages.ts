@@ -17,7 +17,10 @@ export interface ReplicaData {
 }
 
 export type ToReplica =
-  /** The memory every replica writes its gradients and batch-norm statistics into, one slot each, and the barrier's counter. */
+  /**
+   * The memory every replica writes its gradients and batch-norm statistics into, one slot
+   * each (after the gradient slots, one more for their sum), and the barrier's counter.
+   */
   | { type: "attach"; gradients: SharedArrayBuffer; statistics: SharedArrayBuffer; barrier: SharedArrayBuffer }
   /** One shard of a step's batch (`batch`: the whole batch's size). */
   | { type: "step"; images: Float32Array; targets: number[][]; batch: number; learningRate: number; seed: string }

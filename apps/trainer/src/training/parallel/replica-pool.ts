@@ -65,7 +65,7 @@ export class ReplicaPool {
       const { parameters, statistics } = ready[0]!;
       const attach: ToReplica = {
         type: "attach",
-        gradients: new SharedArrayBuffer(options.workers * parameters * 4),
+        gradients: new SharedArrayBuffer((options.workers + 1) * parameters * 4),
         statistics: new SharedArrayBuffer(options.workers * statistics * 4),
         barrier: new SharedArrayBuffer(4),
       };

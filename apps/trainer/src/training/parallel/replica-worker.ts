@@ -1,10 +1,12 @@
 /**
  * One replica of the data-parallel trainer (replica-pool.ts), on a worker thread with a wasm
  * backend of its own. Each step it computes the gradients of its shard of the batch, writes
- * them and its batch-norm statistics into its slot of shared memory, waits at a barrier for
- * the other replicas, then applies the same sum of every slot (added in slot order, so every
- * replica computes the same bits) with its own copy of the optimizer: the replicas start
- * equal and stay equal.
+ * them and its batch-norm statistics into its slot of shared memory and waits at a barrier for
+ * the other replicas. Then each replica adds up its own share of the parameters over every
+ * slot (in slot order) into the shared sum, and after a second barrier every replica applies
+ * that one sum with its own copy of the optimizer: the replicas start equal and stay equal,
+ * and the adding, the one part of the exchange that grows with the network, is split between
+ * them instead of repeated by each.
  */
 import { parentPort, workerData } from "node:worker_threads";
 import * as tf from "@tensorflow/tfjs-core";
@@ -22,6 +24,7 @@ import {
 } from "@hiwl/model/training";
 import { startBackend } from "../backend.ts";
 import type { FromReplica, ReplicaData, ToReplica } from "./messages.ts";
+import { shardBounds } from "./replica-pool.ts";
 
 const port = parentPort!;
 const post = (message: FromReplica, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer);
@@ -41,25 +44,34 @@ const parameterCount = sizeOf(variables);
 const statisticCount = sizeOf(statistics);
 
 let gradientSlots: Float32Array[] = [];
+let gradientSum: Float32Array = new Float32Array(0);
 let statisticSlots: Float32Array[] = [];
 let barrier = new Int32Array(new SharedArrayBuffer(4));
-let steps = 0;
+let arrivals = 0;
+// This replica's share of the parameters in the sum.
+const [sumFrom, sumTo] = shardBounds(parameterCount, workers)[index]!;
 
-/** Waits until every replica has written its slots for this step (the counter only grows). */
+/** Waits until every replica has arrived here (the counter only grows: twice a step). */
 function awaitAll(): void {
-  const target = workers * (steps + 1);
+  const target = workers * (arrivals + 1);
   if (Atomics.add(barrier, 0, 1) + 1 === target) Atomics.notify(barrier, 0);
   else {
     for (let seen = Atomics.load(barrier, 0); seen < target; seen = Atomics.load(barrier, 0)) Atomics.wait(barrier, 0, seen);
   }
-  steps++;
+  arrivals++;
 }
 
-/** The slots' sum (mean: divided by their count), added in slot order. */
-function combine(slots: readonly Float32Array[], mean: boolean): Float32Array {
+/** gradientSum over this replica's share = the gradient slots added in slot order. */
+function addShare(): void {
+  gradientSum.set(gradientSlots[0]!.subarray(sumFrom, sumTo), sumFrom);
+  for (const slot of gradientSlots.slice(1)) for (let i = sumFrom; i < sumTo; i++) gradientSum[i]! += slot[i]!;
+}
+
+/** The statistics slots' mean, added in slot order (every replica; they are few). */
+function meanOf(slots: readonly Float32Array[]): Float32Array {
   const out = new Float32Array(slots[0]!.length);
   for (const slot of slots) for (let i = 0; i < out.length; i++) out[i] = out[i]! + slot[i]!;
-  if (mean) for (let i = 0; i < out.length; i++) out[i] = out[i]! / slots.length;
+  for (let i = 0; i < out.length; i++) out[i] = out[i]! / slots.length;
   return out;
 }
 
@@ -107,12 +119,16 @@ function step(message: Extract<ToReplica, { type: "step" }>): FromReplica {
   }
   write(statistics, statisticSlots[index]!);
   awaitAll();
+  addShare();
+  // Nobody writes the sum until every replica has read it: the next step's adding starts after
+  // the next step's first barrier, which every replica reaches only once done with this one.
+  awaitAll();
 
-  const gradients = unflatten(combine(gradientSlots, false), variables);
+  const gradients = unflatten(gradientSum, variables);
   setLearningRate(optimizer, learningRate);
   optimizer.applyGradients(Object.fromEntries(variables.map((v, i) => [v.name, gradients[i]!])));
   applyWeightDecay(decayed, learningRate, trainer.weightDecay);
-  const means = unflatten(combine(statisticSlots, true), statistics);
+  const means = unflatten(meanOf(statisticSlots), statistics);
   statistics.forEach((v, i) => v.assign(means[i]!));
   tf.dispose([...gradients, ...means]);
   return { type: "stepped", loss, correct };
@@ -135,6 +151,7 @@ async function handle(message: ToReplica): Promise<void> {
   try {
     if (message.type === "attach") {
       gradientSlots = slots(message.gradients, parameterCount);
+      gradientSum = new Float32Array(message.gradients, workers * parameterCount * 4, parameterCount);
       statisticSlots = slots(message.statistics, statisticCount);
       barrier = new Int32Array(message.barrier);
       post({ type: "attached" });
