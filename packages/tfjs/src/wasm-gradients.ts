@@ -33,6 +33,7 @@ import {
   type KernelFunc,
   type TensorInfo,
 } from "@tensorflow/tfjs-core";
+import { enableRelaxedSimd } from "./relaxed-simd.ts";
 import { registerWasmFastKernels } from "./wasm-fast-kernels.ts";
 import { isPointwise, pointwiseInputGradient } from "./wasm-pointwise.ts";
 import { withScratch } from "./wasm-scratch.ts";
@@ -346,9 +347,12 @@ const MISSING_KERNELS: ReadonlyArray<readonly [string, KernelFunc]> = [
 /**
  * Registers the missing wasm gradient kernels, the faster pointwise Conv2DBackpropInput and
  * the faster kernels and gradients of wasm-fast-kernels.ts: everything training on wasm needs.
- * Idempotent; may run before or after the wasm backend is initialised.
+ * Also turns on relaxed SIMD where Node has it behind a flag (relaxed-simd.ts), so the SIMD
+ * kernels' fused multiply-add build loads. Idempotent; may run before or after the wasm
+ * backend is initialised.
  */
 export function registerWasmGradientKernels(): void {
+  enableRelaxedSimd();
   registerWasmFastKernels();
   for (const [kernelName, kernelFunc] of MISSING_KERNELS) {
     if (getKernel(kernelName, "wasm") === undefined) {

@@ -2,6 +2,7 @@
  * Hand-written WebAssembly SIMD kernels for what XNNPACK has no fast operator for, run on the
  * tfjs wasm backend's own heap: the module imports the backend's WebAssembly.Memory, and
  * kernels take the byte offsets of tensor buffers (`dataIdMap.get(dataId).memoryOffset`).
+ * - matrix products for 1x1 convolutions, forward and input gradient (wasm-pointwise.ts);
  * - convolution gradients: depthwise filter and input (tfjs has none; the XNNPACK-based
  *   versions in wasm-gradients.ts need copies and a fresh XNNPACK operator per call), the
  *   filter gradient of any convolution without transposes or weight packing, and the input
@@ -11,9 +12,10 @@
  * Every kernel writes fresh outputs and never aliases its inputs.
  *
  * The kernels are written in the WebAssembly text format, in kernels.wat (read it for what each
- * computes and how), and assembled at build time into dist/kernels.wasm
- * (`npm run build -w @hiwl/tfjs`; npm install and turbo's builds run it). A missing binary is
- * an error, thrown on first use with the command that builds it.
+ * computes and how), and assembled at build time into dist/kernels.wasm and, with fused
+ * multiply-adds, dist/kernels-fma.wasm (`npm run build -w @hiwl/tfjs`; npm install and turbo's
+ * builds run it). A missing binary is an error, thrown on first use with the command that
+ * builds it.
  *
  * Where the module cannot be used (no SIMD support, a wasm backend without an exported memory
  * or with a shared one) or is still loading, `simdKernels` returns undefined and callers keep
@@ -57,6 +59,8 @@ export interface ConvGeometry {
 }
 
 export interface SimdKernels {
+  /** Which build of kernels.wat these are. */
+  readonly build: SimdBuild;
   /**
    * out [.., N] = a [.., K] times b [K, N] (+ bias [N]), a and out viewed as rows of their last
    * dimension and b as [K, N] whatever its rank (a 1x1 filter [1,1,K,N]). Reads b as it lies:
@@ -113,63 +117,82 @@ interface WasmBackendLike {
   dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
 }
 
-const KERNELS = new URL("../dist/kernels.wasm", import.meta.url);
+/**
+ * The two builds of kernels.wat (scripts/build.mjs): "fma" turns every vector multiply-add into
+ * relaxed SIMD's fused multiply-add (one instruction, one rounding; up to a third faster matrix
+ * products here), "plain" is WebAssembly SIMD alone, for engines without relaxed SIMD (and
+ * Node 20 without --experimental-wasm-relaxed-simd, which the hiwl CLI sets).
+ */
+export type SimdBuild = "fma" | "plain";
+const BINARIES: Record<SimdBuild, URL> = {
+  fma: new URL("../dist/kernels-fma.wasm", import.meta.url),
+  plain: new URL("../dist/kernels.wasm", import.meta.url),
+};
 const BUILD_COMMAND = "npm run build -w @hiwl/tfjs";
 
-function missingBinary(cause: unknown): Error {
-  const file = KERNELS.protocol === "file:" ? decodeURIComponent(KERNELS.pathname) : KERNELS.href;
+function missingBinary(url: URL, cause: unknown): Error {
+  const file = url.protocol === "file:" ? decodeURIComponent(url.pathname) : url.href;
   return new Error(
     `${file} is missing: it is built from src/kernels.wat by \`${BUILD_COMMAND}\` (run it at the repository root; npm install runs it too)`,
     { cause },
   );
 }
 
-/** The binary, read synchronously in Node; undefined elsewhere (no node:fs: browsers fetch it). */
-function readBinary(): Uint8Array | undefined {
+/** A binary, read synchronously in Node; undefined elsewhere (no node:fs: browsers fetch it). */
+function readBinary(url: URL): Uint8Array | undefined {
   const fs = globalThis.process?.getBuiltinModule?.("node:fs");
   if (fs === undefined) return undefined;
   try {
-    return fs.readFileSync(KERNELS);
+    return fs.readFileSync(url);
   } catch (error) {
-    throw (error as { code?: string }).code === "ENOENT" ? missingBinary(error) : error;
+    throw (error as { code?: string }).code === "ENOENT" ? missingBinary(url, error) : error;
   }
 }
 
-const instances = new WeakMap<object, SimdKernels | null>();
-let compiled: WebAssembly.Module | null | undefined;
-let loading = false;
+const compiled: Partial<Record<SimdBuild, WebAssembly.Module | null>> = {};
+const loading = new Set<SimdBuild>();
 let loadError: Error | undefined;
 
 /**
- * The compiled module; undefined while it loads, null if this engine cannot run it. Node reads
- * and compiles it synchronously; browsers fetch and compile it in the background (they refuse
- * synchronous compiles of this size on the main thread), and the kernels apply from the next
- * call on. Throws if the binary is missing.
+ * A build's compiled module; undefined while it loads, null if this engine cannot run it. Node
+ * reads and compiles it synchronously; browsers fetch and compile it in the background (they
+ * refuse synchronous compiles of this size on the main thread), and the kernels apply from the
+ * next call on. Throws if the binary is missing.
  */
-function compiledModule(): WebAssembly.Module | null | undefined {
+function compiledModule(which: SimdBuild): WebAssembly.Module | null | undefined {
   if (loadError !== undefined) throw loadError;
-  if (compiled !== undefined || loading) return compiled;
-  const bytes = readBinary();
+  if (compiled[which] !== undefined || loading.has(which)) return compiled[which];
+  const url = BINARIES[which];
+  const bytes = readBinary(url);
   if (bytes === undefined) {
-    loading = true;
-    fetch(KERNELS)
+    loading.add(which);
+    fetch(url)
       .then(async (response) => {
-        if (!response.ok) throw missingBinary(new Error(`HTTP ${response.status}`));
+        if (!response.ok) throw missingBinary(url, new Error(`HTTP ${response.status}`));
         const buffer = await response.arrayBuffer();
-        compiled = WebAssembly.validate(buffer) ? await WebAssembly.compile(buffer) : null;
+        compiled[which] = WebAssembly.validate(buffer) ? await WebAssembly.compile(buffer) : null;
       })
       .catch((error: unknown) => (loadError = error instanceof Error ? error : new Error(String(error))));
     return undefined;
   }
-  if (!WebAssembly.validate(bytes as BufferSource)) return (compiled = null);
-  return (compiled = new WebAssembly.Module(bytes as BufferSource));
+  if (!WebAssembly.validate(bytes as BufferSource)) return (compiled[which] = null);
+  return (compiled[which] = new WebAssembly.Module(bytes as BufferSource));
+}
+
+/** The fma build where this engine runs it (and it is wanted), else the plain one. */
+function chosenModule(): { module: WebAssembly.Module | null | undefined; which: SimdBuild } {
+  if (fusedMultiplyAdd) {
+    const fma = compiledModule("fma");
+    if (fma !== null) return { module: fma, which: "fma" };
+  }
+  return { module: compiledModule("plain"), which: "plain" };
 }
 
 /** The kernels bound to this backend's memory; undefined while compiling, null where impossible. */
 function build(backend: WasmBackendLike): SimdKernels | null | undefined {
   const memory = backend.wasm?.asm?.memory;
   if (!(memory instanceof WebAssembly.Memory)) return null;
-  const module = compiledModule();
+  const { module, which } = chosenModule();
   if (module == null) return module;
   let instance: WebAssembly.Instance;
   try {
@@ -179,7 +202,7 @@ function build(backend: WasmBackendLike): SimdKernels | null | undefined {
     return null;
   }
   const missing = KERNEL_EXPORTS.filter((name) => typeof instance.exports[name] !== "function");
-  if (missing.length > 0) throw new Error(`kernels.wasm lacks ${missing.join(", ")}: rebuild it with \`npm run build -w @hiwl/tfjs\``);
+  if (missing.length > 0) throw new Error(`${BINARIES[which].pathname.split("/").at(-1)} lacks ${missing.join(", ")}: rebuild it with \`${BUILD_COMMAND}\``);
   const exports = instance.exports as unknown as Exports;
   const offset = (t: TensorInfo) => {
     const data = backend.dataIdMap.get(t.dataId);
@@ -194,6 +217,7 @@ function build(backend: WasmBackendLike): SimdKernels | null | undefined {
     return [t.shape.reduce((a, b) => a * b, 1) / channels, channels] as const;
   };
   return {
+    build: which,
     matMul(a, b, bias, out) {
       const [rows, inner] = rowsOf(a);
       const columns = out.shape.at(-1) ?? 1;
@@ -310,6 +334,8 @@ function build(backend: WasmBackendLike): SimdKernels | null | undefined {
 }
 
 let enabled = true;
+let fusedMultiplyAdd = true;
+const instances = new WeakMap<object, Partial<Record<"fma" | "plain", SimdKernels | null>>>();
 
 /**
  * Turns the SIMD kernels off (callers then use their XNNPACK-based versions) or back on: for
@@ -319,13 +345,25 @@ export function setWasmSimdKernelsEnabled(on: boolean): void {
   enabled = on;
 }
 
+/**
+ * Whether to use the fused multiply-add build where the engine runs it (the default) or the
+ * plain one everywhere: for the bit-exact regression fixture, whose outputs are the plain
+ * build's, and for comparisons.
+ */
+export function setFusedMultiplyAdd(on: boolean): void {
+  fusedMultiplyAdd = on;
+}
+
 /** The SIMD kernels bound to this wasm backend's memory, or undefined where unavailable. */
 export function simdKernels(backend: KernelBackend): SimdKernels | undefined {
   if (!enabled) return undefined;
-  let kernels = instances.get(backend);
+  const preference = fusedMultiplyAdd ? "fma" : "plain";
+  let byPreference = instances.get(backend);
+  if (byPreference === undefined) instances.set(backend, (byPreference = {}));
+  let kernels = byPreference[preference];
   if (kernels === undefined) {
     kernels = build(backend as unknown as WasmBackendLike);
-    if (kernels !== undefined) instances.set(backend, kernels);
+    if (kernels !== undefined) byPreference[preference] = kernels;
   }
   return kernels ?? undefined;
 }

@@ -1,11 +1,12 @@
 /**
  * Regression test of the WebAssembly SIMD kernels (src/kernels.wat): every exported kernel runs
- * on seeded inputs of a few shapes, and its outputs must equal, bit for bit, the outputs the
- * kernels gave when the fixture was recorded (test/fixtures/simd-kernels.json, first recorded
- * from the call-chain assembler that kernels.wat replaced). Bit-exact is the right bar: wasm
- * float arithmetic is deterministic (IEEE-754 single precision, no fused multiply-add, no
- * relaxed SIMD), so the same instruction sequence gives the same bits on every machine, and any
- * change in the order of operations shows here.
+ * on seeded inputs of a few shapes, and the plain build's outputs must equal, bit for bit, the
+ * outputs the kernels gave when the fixture was recorded (test/fixtures/simd-kernels.json, first
+ * recorded from the call-chain assembler that kernels.wat replaced). Bit-exact is the right bar:
+ * plain wasm SIMD float arithmetic is deterministic (IEEE-754 single precision, no fused
+ * multiply-add), so the same instruction sequence gives the same bits on every machine, and any
+ * change in the order of operations shows here. The fma build (fused multiply-adds: one rounding
+ * where the plain build has two) must stay within a tight relative error of the same outputs.
  *
  * Regenerate (only after deliberately changing a kernel's arithmetic, and say so in review):
  *   HIWL_UPDATE_FIXTURES=1 npx vitest run test/simd-kernels-fixture.test.ts   (in packages/tfjs)
@@ -15,7 +16,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { install, selectBackend } from "../src/index.ts";
 import { random } from "./helpers.ts";
-import { allocate, simdKernels, type ConvGeometry, type SimdKernels } from "../src/wasm-simd-kernels.ts";
+import { allocate, setFusedMultiplyAdd, simdKernels, type ConvGeometry, type SimdKernels } from "../src/wasm-simd-kernels.ts";
 
 const FIXTURE = new URL("./fixtures/simd-kernels.json", import.meta.url);
 const UPDATE = process.env.HIWL_UPDATE_FIXTURES === "1";
@@ -104,6 +105,17 @@ for (const c of conv) {
   });
 }
 
+// [M, K, N]: 4 x 8 tiles with row and column edges, narrow columns, more rows than one chunk.
+for (const [m, k, n] of [[13, 37, 21], [8, 16, 24], [2, 96, 4], [1031, 64, 40]] as const) {
+  for (const withBias of [false, true]) {
+    cases.set(`matMul [${m},${k},${n}]${withBias ? " + bias" : ""}`, (simd, backend) => {
+      const out = allocate(backend, [m, n]);
+      simd.matMul(input(50, [m, k]), input(51, [k, n]), withBias ? input(52, [n]) : undefined, out);
+      return [out];
+    });
+  }
+}
+
 for (const shape of [[4, 5, 3, 13], [6, 37], [2, 3, 3, 8], [5, 3]]) {
   const ch = [shape.at(-1)!];
   const key = `[${shape}]`;
@@ -142,11 +154,14 @@ interface Recorded {
   bits: string;
 }
 
-/** Runs a case on the wasm backend: its outputs' shapes and float32 values. */
-function run(f: Case): { shapes: number[][]; data: Float32Array } {
+/** Runs a case on the wasm backend with the plain or the fma build: its outputs' shapes and float32 values. */
+function run(f: Case, build: "plain" | "fma" = "plain"): { shapes: number[][]; data: Float32Array } {
   const backend = tf.engine().backend;
+  setFusedMultiplyAdd(build === "fma");
   const simd = simdKernels(backend);
+  setFusedMultiplyAdd(true);
   if (simd === undefined) throw new Error("the SIMD kernels are unavailable on this wasm backend");
+  expect(simd.build).toBe(build);
   return tf.tidy(() => {
     const outs = f(simd, backend).map((info) => tf.engine().makeTensorFromTensorInfo(info));
     const data = new Float32Array(outs.reduce((n, t) => n + t.size, 0));
@@ -207,4 +222,26 @@ describe("SIMD kernels reproduce the recorded outputs bit for bit", { timeout: 1
       expect({ differ, maxDiff }, `${differ} of ${got.length} values differ, by up to ${maxDiff}`).toEqual({ differ: 0, maxDiff: 0 });
     });
   }
+});
+
+describe("the fma build stays within rounding of the plain build's recorded outputs", { timeout: 120_000 }, () => {
+  const recorded = UPDATE ? {} : (JSON.parse(readFileSync(FIXTURE, "utf8")) as Record<string, Recorded>);
+  // install() turned relaxed SIMD on, so this engine runs the fma build (run() checks it ran).
+  let fused = 0;
+  for (const [key, f] of cases) {
+    it.skipIf(UPDATE)(key, () => {
+      const want = decode(recorded[key]!.bits);
+      const { data } = run(f, "fma");
+      let scale = 1e-30;
+      let diff = 0;
+      for (let i = 0; i < want.length; i++) {
+        scale = Math.max(scale, Math.abs(want[i]!));
+        diff = Math.max(diff, Math.abs(data[i]! - want[i]!));
+        if (data[i] !== want[i]) fused++;
+      }
+      expect(diff / scale).toBeLessThan(1e-5);
+    });
+  }
+  // One rounding instead of two shows in the bits somewhere: the fma build really is another build.
+  it.skipIf(UPDATE)("differs from the plain build in some bits", () => expect(fused).toBeGreaterThan(0));
 });
