@@ -65,8 +65,8 @@ await build({
   outExtension: { ".js": ".mjs" },
 });
 writeFileSync(join(bin, "thread.mjs"), 'await import(process.argv[2].replace(/\\.ts$/, ".mjs"));\n');
-// The project's WebAssembly kernels, where the bundle looks for them (../dist from bin/).
-cpSync(join(root, "packages/tfjs/dist/kernels.wasm"), join(app, "dist/kernels.wasm"));
+// The project's WebAssembly kernels (both builds), where the bundle looks for them (../dist from bin/).
+for (const file of ["kernels.wasm", "kernels-fma.wasm"]) cpSync(join(root, "packages/tfjs/dist", file), join(app, "dist", file));
 
 mkdirSync(join(root, ".gpu"), { recursive: true });
 execFileSync("tar", ["-cJf", join(root, ".gpu/app.tar.xz"), "-C", app, "."]);
