@@ -209,6 +209,69 @@
       (local.set $m (i32.add (local.get $m) (i32.const 1)))
       (br $m_loop))))
 
+  ;; out[C, R] = in[R, C]: the transposed filter that a 1x1 convolution's input gradient
+  ;; multiplies by (wasm's Transpose walks an index per element). 4 x 4 blocks go through four
+  ;; vector loads, eight shuffles and four vector stores; the rows past R4 and columns past C4
+  ;; (R and C rounded down to 4) one element at a time.
+  (func $transpose (export "transpose")
+    (param $in i32) (param $out i32) (param $R i32) (param $C i32)
+    (local $R4 i32) (local $C4 i32) (local $r i32) (local $c i32) (local $rowIn i32) (local $rowOut i32)
+    (local $src i32) (local $dst i32)
+    (local $x0 v128) (local $x1 v128) (local $x2 v128) (local $x3 v128) (local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128)
+    (local.set $R4 (i32.and (local.get $R) (i32.const -4)))
+    (local.set $C4 (i32.and (local.get $C) (i32.const -4)))
+    (local.set $rowIn (i32.shl (local.get $C) (i32.const 2)))
+    (local.set $rowOut (i32.shl (local.get $R) (i32.const 2)))
+    ;; for each 4 x 4 block (r, c)
+    (local.set $r (i32.const 0))
+    (block $r_end (loop $r_loop
+      (br_if $r_end (i32.ge_s (local.get $r) (local.get $R4)))
+      (block $r_next
+        (local.set $c (i32.const 0))
+        (block $c_end (loop $c_loop
+          (br_if $c_end (i32.ge_s (local.get $c) (local.get $C4)))
+          (block $c_next
+            ;; src = &in[r, c]; x0 .. x3 = rows r .. r+3, columns c .. c+3
+            (local.set $src (i32.add (i32.add (local.get $in) (i32.mul (local.get $r) (local.get $rowIn))) (i32.shl (local.get $c) (i32.const 2))))
+            (local.set $x0 (v128.load align=4 (local.get $src)))
+            (local.set $x1 (v128.load align=4 (i32.add (local.get $src) (local.get $rowIn))))
+            (local.set $x2 (v128.load align=4 (i32.add (local.get $src) (i32.shl (local.get $rowIn) (i32.const 1)))))
+            (local.set $x3 (v128.load align=4 (i32.add (local.get $src) (i32.mul (local.get $rowIn) (i32.const 3)))))
+            ;; t0 = x0[0] x1[0] x0[1] x1[1], t1 = x0[2] x1[2] x0[3] x1[3], t2 and t3 the same of x2, x3
+            (local.set $t0 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $x0) (local.get $x1)))
+            (local.set $t1 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $x0) (local.get $x1)))
+            (local.set $t2 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $x2) (local.get $x3)))
+            (local.set $t3 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $x2) (local.get $x3)))
+            ;; dst = &out[c, r]; out row c+k = column k of the block
+            (local.set $dst (i32.add (i32.add (local.get $out) (i32.mul (local.get $c) (local.get $rowOut))) (i32.shl (local.get $r) (i32.const 2))))
+            (v128.store align=4 (local.get $dst) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t0) (local.get $t2)))
+            (v128.store align=4 (i32.add (local.get $dst) (local.get $rowOut))
+              (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t0) (local.get $t2)))
+            (v128.store align=4 (i32.add (local.get $dst) (i32.shl (local.get $rowOut) (i32.const 1)))
+              (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t1) (local.get $t3)))
+            (v128.store align=4 (i32.add (local.get $dst) (i32.mul (local.get $rowOut) (i32.const 3)))
+              (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t1) (local.get $t3))))
+          (local.set $c (i32.add (local.get $c) (i32.const 4)))
+          (br $c_loop))))
+      (local.set $r (i32.add (local.get $r) (i32.const 4)))
+      (br $r_loop)))
+    ;; columns [C4, C) of rows [0, R4), then every column of rows [R4, R)
+    (local.set $r (i32.const 0))
+    (block $er_end (loop $er_loop
+      (br_if $er_end (i32.ge_s (local.get $r) (local.get $R)))
+      (block $er_next
+        (local.set $c (if (result i32) (i32.lt_s (local.get $r) (local.get $R4)) (then (local.get $C4)) (else (i32.const 0))))
+        (block $ec_end (loop $ec_loop
+          (br_if $ec_end (i32.ge_s (local.get $c) (local.get $C)))
+          (block $ec_next
+            (f32.store
+              (i32.add (i32.add (local.get $out) (i32.mul (local.get $c) (local.get $rowOut))) (i32.shl (local.get $r) (i32.const 2)))
+              (f32.load (i32.add (i32.add (local.get $in) (i32.mul (local.get $r) (local.get $rowIn))) (i32.shl (local.get $c) (i32.const 2))))))
+          (local.set $c (i32.add (local.get $c) (i32.const 1)))
+          (br $ec_loop))))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $er_loop))))
+
   ;; ---------------------------------------------------------------------------------------------
   ;; Convolution gradients. tfjs 4.22's wasm backend has no depthwise gradients; the
   ;; XNNPACK-based versions in wasm-gradients.ts need copies and a fresh XNNPACK operator per call,

@@ -16,7 +16,6 @@ import {
   type KernelFunc,
   type TensorInfo,
 } from "@tensorflow/tfjs-core";
-import { withScratch } from "./wasm-scratch.ts";
 import { allocate, simdKernels } from "./wasm-simd-kernels.ts";
 
 type Shape4 = [number, number, number, number];
@@ -78,8 +77,8 @@ export function pointwiseConv2D(args: KernelArgs, original: KernelFunc): TensorI
 }
 
 /**
- * dX = dY W^T of a pointwise convolution: W [1,1,ci,co] transposed to [co,ci] (wasm's
- * Transpose), then the SIMD product; undefined without the SIMD kernels.
+ * dX = dY W^T of a pointwise convolution: W [1,1,ci,co] transposed to [co,ci], then the SIMD
+ * product; undefined without the SIMD kernels.
  */
 export function pointwiseInputGradient(
   backend: KernelBackend,
@@ -90,11 +89,13 @@ export function pointwiseInputGradient(
   const simd = simdKernels(backend);
   if (simd === undefined || dy.dtype !== "float32" || filter.dtype !== "float32") return undefined;
   const [, , inChannels, outChannels] = filter.shape as Shape4;
+  const filterT = allocate(backend, [outChannels, inChannels]);
   const dx = allocate(backend, inputShape);
-  withScratch(backend, (ops) => {
-    const filterT = ops.transpose(ops.reshape(filter, [inChannels, outChannels]), [1, 0]);
+  try {
+    simd.transpose(filter, filterT);
     simd.matMul(dy, filterT, undefined, dx);
-    return dx;
-  });
+  } finally {
+    backend.disposeData(filterT.dataId);
+  }
   return dx;
 }

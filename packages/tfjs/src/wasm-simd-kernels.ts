@@ -32,6 +32,7 @@ export function allocate(backend: KernelBackend, shape: number[]): TensorInfo {
 /** The functions kernels.wat exports; each takes byte offsets and sizes (i32) or hyperparameters (f32). */
 const KERNEL_EXPORTS = [
   "matMul",
+  "transpose",
   "depthwiseFilterGradient",
   "pointwiseFilterGradient",
   "pointwiseFilterGradientTiled",
@@ -67,6 +68,8 @@ export interface SimdKernels {
    * no packing, which XNNPACK redoes for every new weight tensor.
    */
   matMul(a: TensorInfo, b: TensorInfo, bias: TensorInfo | undefined, out: TensorInfo): void;
+  /** out [C, R] = x viewed as [R, C] (C = its last dimension), transposed. */
+  transpose(x: TensorInfo, out: TensorInfo): void;
   /** The depthwise filter gradient [kh,kw,C,1] of x [B,H,W,C] and dy [B,oh,ow,C], into out. */
   depthwiseFilterGradient(x: TensorInfo, dy: TensorInfo, out: TensorInfo, geometry: ConvGeometry): void;
   /** The depthwise input gradient [B,H,W,C] of dy [B,oh,ow,C] and filter [kh,kw,C,1], into dx. */
@@ -227,6 +230,13 @@ function build(backend: WasmBackendLike): SimdKernels | null | undefined {
       // Chunks of ~128 KB of a's rows, a multiple of 4.
       const chunk = Math.max(4, Math.floor(32768 / Math.max(1, inner) / 4) * 4);
       exports.matMul(offset(a), offset(b), bias === undefined ? 0 : offset(bias), bias === undefined ? 0 : 1, offset(out), rows, inner, columns, chunk);
+    },
+    transpose(x, out) {
+      const [rows, columns] = rowsOf(x);
+      if (out.shape.length !== 2 || out.shape[0] !== columns || out.shape[1] !== rows) {
+        throw new Error(`transpose: out ${JSON.stringify(out.shape)} is not [${columns},${rows}]`);
+      }
+      exports.transpose(offset(x), offset(out), rows, columns);
     },
     normalize(x, mean, k, beta) {
       const out = allocate(kernelBackend, x.shape);

@@ -265,6 +265,21 @@ describe("pointwise convolutions run as the SIMD matrix product", { timeout: 120
     }
   }
 
+  // Whole 4 x 4 blocks, row and column edges, single rows and columns, B0's head.
+  for (const [r, c] of [[4, 4], [5, 7], [13, 8], [1, 9], [9, 1], [320, 1280]] as const) {
+    it(`transpose [${r},${c}] is the transpose`, async () => {
+      await tf.setBackend("wasm");
+      const x = values(80, [r, c]);
+      const got = tf.tidy(() => {
+        const out = tf.zeros([c, r]);
+        simdKernels(tf.engine().backend)!.transpose(tf.tensor(x, [1, 1, r, c]), out);
+        return out.dataSync() as Float32Array;
+      });
+      const want = Float32Array.from({ length: r * c }, (_, i) => x[(i % r) * c + Math.floor(i / r)]!);
+      expect(Array.from(got)).toEqual(Array.from(want));
+    });
+  }
+
   it("rejects operands that do not fit", async () => {
     await tf.setBackend("wasm");
     tf.tidy(() => {
