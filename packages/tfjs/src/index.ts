@@ -6,6 +6,7 @@
  */
 export { selectBackend, type BackendChoice, type BackendName, type SelectedBackend } from "./backend.ts";
 export { registerWasmGradientKernels as install } from "./wasm-gradients.ts";
+export { copyFloats } from "./wasm-memory.ts";
 // For benchmarks and comparisons against tfjs's own kernels.
 export { profileStep, type StepProfile } from "./profile.ts";
 export { registerWasmFastKernels, unregisterWasmFastKernels } from "./wasm-fast-kernels.ts";

@@ -34,6 +34,7 @@ import {
   type TensorInfo,
 } from "@tensorflow/tfjs-core";
 import { enableRelaxedSimd } from "./relaxed-simd.ts";
+import { installTapeSaves } from "./tape-saves.ts";
 import { registerWasmFastKernels } from "./wasm-fast-kernels.ts";
 import { isPointwise, pointwiseInputGradient } from "./wasm-pointwise.ts";
 import { withScratch } from "./wasm-scratch.ts";
@@ -348,11 +349,13 @@ const MISSING_KERNELS: ReadonlyArray<readonly [string, KernelFunc]> = [
  * Registers the missing wasm gradient kernels, the faster pointwise Conv2DBackpropInput and
  * the faster kernels and gradients of wasm-fast-kernels.ts: everything training on wasm needs.
  * Also turns on relaxed SIMD where Node has it behind a flag (relaxed-simd.ts), so the SIMD
- * kernels' fused multiply-add build loads. Idempotent; may run before or after the wasm
- * backend is initialised.
+ * kernels' fused multiply-add build loads, and saves the tensors gradients need without a
+ * kernel each (tape-saves.ts). Idempotent; may run before or after the wasm backend is
+ * initialised.
  */
 export function registerWasmGradientKernels(): void {
   enableRelaxedSimd();
+  installTapeSaves();
   registerWasmFastKernels();
   for (const [kernelName, kernelFunc] of MISSING_KERNELS) {
     if (getKernel(kernelName, "wasm") === undefined) {

@@ -22,6 +22,7 @@ import {
   trainingLoss,
   withMathRandom,
 } from "@hiwl/model/training";
+import { copyFloats } from "@hiwl/tfjs";
 import { startBackend } from "../backend.ts";
 import type { FromReplica, ReplicaData, ToReplica } from "./messages.ts";
 import { shardBounds } from "./replica-pool.ts";
@@ -75,11 +76,11 @@ function meanOf(slots: readonly Float32Array[]): Float32Array {
   return out;
 }
 
-/** Synchronous reads: this thread has nothing else to do meanwhile, and a wasm read is a copy. */
+/** Synchronous copies: this thread has nothing else to do meanwhile. */
 function write(values: readonly tf.Tensor[], slot: Float32Array): void {
   let offset = 0;
   for (const v of values) {
-    slot.set(v.dataSync(), offset);
+    copyFloats(v, slot, offset);
     offset += v.size;
   }
 }
@@ -94,7 +95,12 @@ function unflatten(flat: Float32Array, vs: readonly tf.Variable[]): tf.Tensor[] 
   });
 }
 
-function step(message: Extract<ToReplica, { type: "step" }>): FromReplica {
+/**
+ * Answers as soon as its loss is known, before adding up and applying the gradients: the pool
+ * then sends the next shard while this step finishes, and it waits in the queue (a failure
+ * after the answer fails the next request).
+ */
+function step(message: Extract<ToReplica, { type: "step" }>): void {
   const { images, targets, batch, learningRate, seed } = message;
   let loss = 0;
   let correct = 0;
@@ -117,6 +123,7 @@ function step(message: Extract<ToReplica, { type: "step" }>): FromReplica {
   } else {
     gradientSlots[index]!.fill(0);
   }
+  post({ type: "stepped", loss, correct });
   write(statistics, statisticSlots[index]!);
   awaitAll();
   addShare();
@@ -131,7 +138,6 @@ function step(message: Extract<ToReplica, { type: "step" }>): FromReplica {
   const means = unflatten(meanOf(statisticSlots), statistics);
   statistics.forEach((v, i) => v.assign(means[i]!));
   tf.dispose([...gradients, ...means]);
-  return { type: "stepped", loss, correct };
 }
 
 function weights(): Float32Array {
@@ -155,7 +161,7 @@ async function handle(message: ToReplica): Promise<void> {
       statisticSlots = slots(message.statistics, statisticCount);
       barrier = new Int32Array(message.barrier);
       post({ type: "attached" });
-    } else if (message.type === "step") post(step(message));
+    } else if (message.type === "step") step(message);
     else if (message.type === "weights") {
       const values = weights();
       post({ type: "weights", values }, [values.buffer as ArrayBuffer]);
