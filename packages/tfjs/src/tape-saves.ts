@@ -1,8 +1,8 @@
 /**
- * The tensors a gradient needs, saved without a kernel. tfjs-core's engine saves each one by
- * cloning it: an Identity kernel run, plus a tape node for the clone, per saved tensor (1,348
- * in one B0 training step: a third of its kernels and of the tape that every gradient call
- * then filters and walks). A saved tensor only has to keep its data alive past the forward
+ * The tensors a gradient needs, saved without a kernel. tfjs-core's engine saves each one (for
+ * kernels and for custom-gradient ops alike) with its clone(): an Identity kernel run, plus a
+ * tape node for the clone, per saved tensor (1,348 in one B0 training step: a third of its
+ * kernels and of the tape that every gradient call then filters and walks). A saved tensor only has to keep its data alive past the forward
  * pass, which another Tensor on the same data does: the backend counts references to its data
  * (wasm's own Identity shares it the same way), and a variable assigned later points to new
  * data while the saved tensor keeps the old. The clone's tape node only mattered for
@@ -11,33 +11,31 @@
 import * as tf from "@tensorflow/tfjs-core";
 
 interface EngineLike {
-  saveTensorsForBackwardMode: (this: EngineLike, tensors: tf.Tensor[]) => tf.Tensor[];
-  keep<T extends tf.Tensor>(t: T): T;
+  /** tfjs-core calls it for exactly this: saving a tensor for the backward pass. */
+  clone: (this: EngineLike, x: tf.Tensor) => tf.Tensor;
   makeTensorFromTensorInfo(info: tf.TensorInfo, backend?: tf.KernelBackend): tf.Tensor;
   state: { tensorInfo: { get(dataId: object): { backend: tf.KernelBackend } | undefined } };
 }
 
-let original: EngineLike["saveTensorsForBackwardMode"] | undefined;
+let original: EngineLike["clone"] | undefined;
 
 /** Installs the kernel-free saves on tfjs-core's engine (idempotent). */
 export function installTapeSaves(): void {
   if (original !== undefined) return;
   const engine = tf.engine() as unknown as EngineLike;
-  const stock = engine.saveTensorsForBackwardMode;
+  const stock = engine.clone;
   original = stock;
-  engine.saveTensorsForBackwardMode = function (tensors) {
-    return tensors.map((t) => {
-      const backend = this.state.tensorInfo.get(t.dataId)?.backend;
-      if (backend === undefined || typeof backend.incRef !== "function") return stock.call(this, [t])[0]!;
-      backend.incRef(t.dataId);
-      return this.keep(this.makeTensorFromTensorInfo({ dataId: t.dataId, shape: t.shape, dtype: t.dtype }, backend));
-    });
+  engine.clone = function (x) {
+    const backend = this.state.tensorInfo.get(x.dataId)?.backend;
+    if (backend === undefined || typeof backend.incRef !== "function") return stock.call(this, x);
+    backend.incRef(x.dataId);
+    return this.makeTensorFromTensorInfo({ dataId: x.dataId, shape: x.shape, dtype: x.dtype }, backend);
   };
 }
 
 /** Restores the engine's own saves. */
 export function uninstallTapeSaves(): void {
   if (original === undefined) return;
-  (tf.engine() as unknown as EngineLike).saveTensorsForBackwardMode = original;
+  (tf.engine() as unknown as EngineLike).clone = original;
   original = undefined;
 }
