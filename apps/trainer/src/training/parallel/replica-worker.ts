@@ -127,15 +127,17 @@ function step(message: Extract<ToReplica, { type: "step" }>): void {
   write(statistics, statisticSlots[index]!);
   awaitAll();
   addShare();
-  // Nobody writes the sum until every replica has read it: the next step's adding starts after
-  // the next step's first barrier, which every replica reaches only once done with this one.
+  const statisticMeans = meanOf(statisticSlots);
+  // Past this barrier every replica has read the slots, which the next step may then write;
+  // the sum, read below, is written again only after the next step's first barrier, which
+  // every replica reaches only once done with this step.
   awaitAll();
 
   const gradients = unflatten(gradientSum, variables);
   setLearningRate(optimizer, learningRate);
   optimizer.applyGradients(Object.fromEntries(variables.map((v, i) => [v.name, gradients[i]!])));
   applyWeightDecay(decayed, learningRate, trainer.weightDecay);
-  const means = unflatten(meanOf(statisticSlots), statistics);
+  const means = unflatten(statisticMeans, statistics);
   statistics.forEach((v, i) => v.assign(means[i]!));
   tf.dispose([...gradients, ...means]);
 }
