@@ -103,6 +103,12 @@ describe("hiwl train", () => {
     expect(row.active).toBe(false);
     expect(await getActiveModelVersion(t.db)).toBeNull();
     expect(first.test).toHaveLength(metrics.split.test);
+    // Calibrated on the validation galaxies: the temperature travels with the version, and the
+    // test galaxies' calibration error is recorded before and after, with its reliability bins.
+    expect(metrics.calibration!.temperature).toBeGreaterThan(0);
+    expect(metadata.temperature).toBe(metrics.calibration!.temperature);
+    expect(metrics.calibration!.bins.reduce((n, b) => n + b.count, 0)).toBe(metrics.split.test);
+    for (const ece of [metrics.calibration!.eceBefore, metrics.calibration!.eceAfter]) expect(ece).toBeGreaterThanOrEqual(0);
     const dataset = await loadDataset(t.db, first.config);
     expect(first.test).toEqual(
       dataset.split.test.map((i) => ({ galaxyId: dataset.examples[i]!.galaxyId, imagePath: dataset.examples[i]!.imagePath, cls: dataset.examples[i]!.cls })),

@@ -286,6 +286,20 @@ export const activationDecision = z.object({
 });
 export type ActivationDecision = z.output<typeof activationDecision>;
 
+/** One bin of a reliability diagram: decisions whose confidence fell in [lower, upper). */
+const reliabilityBin = z.object({ lower: fraction, upper: fraction, count, confidence: fraction, accuracy: fraction });
+
+/** Temperature scaling fitted on the validation galaxies (@hiwl/model's calibration.ts), and what it did on the test galaxies. */
+export const calibrationRecord = z.object({
+  temperature: z.number().positive(),
+  /** Expected calibration error on the test galaxies, before and after. */
+  eceBefore: fraction,
+  eceAfter: fraction,
+  /** The test galaxies' reliability diagram after calibration. */
+  bins: z.array(reliabilityBin),
+});
+export type CalibrationRecord = z.output<typeof calibrationRecord>;
+
 /** Per network ("level1", "level2" or "flat"). */
 const perNetwork = <T extends z.ZodType>(value: T) => z.record(z.string(), value);
 
@@ -309,6 +323,8 @@ const runMetricsShape = {
     trainSeconds: z.number().min(0),
     epochs: z.array(z.object({ level: z.string(), epoch: z.number().int().min(1), seconds: z.number().min(0), imagesPerSec: z.number().min(0) })),
   }),
+  /** Absent for versions trained before calibration. */
+  calibration: calibrationRecord.optional(),
   /** Set after training by the activation policy: whether and why the version became active. */
   activation: activationDecision,
 };

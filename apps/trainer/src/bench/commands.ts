@@ -4,6 +4,7 @@ import type { Command } from "commander";
 import { importFolderCatalog } from "@hiwl/catalog";
 import { createDb, listGalaxies, migrate, runMetricsOf } from "@hiwl/db";
 import { formatMetrics } from "@hiwl/model";
+import { formatCalibration } from "@hiwl/model/inference";
 import { phasedProgress } from "../cli/progress.ts";
 import { addModelOptions, cliHooks, modelConfig, type ModelCliOptions } from "../cli/model-options.ts";
 import { PRESETS } from "../training/presets.ts";
@@ -79,7 +80,7 @@ export function registerBench(program: Command) {
         );
         hooks.stop();
         const minutes = (performance.now() - started) / 60_000;
-        const { timing, curves } = runMetricsOf(result.modelVersion);
+        const { timing, curves, calibration } = runMetricsOf(result.modelVersion);
         const { variant, inputSize, optimizer, lr, batch } = result.config;
         console.log("");
         console.log(
@@ -87,6 +88,7 @@ export function registerBench(program: Command) {
             `${curves.flat?.length ?? 0} epochs in ${(timing.trainSeconds / 60).toFixed(1)} min of training, ${minutes.toFixed(1)} min in all`,
         );
         console.log(formatMetrics(result.metrics));
+        if (calibration) console.log(formatCalibration(calibration));
         console.log(`model saved to ${result.dir}`);
       } finally {
         hooks.stop();

@@ -12,12 +12,12 @@
 import { existsSync } from "node:fs";
 import { readdir } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { createModelVersion, pathToStore, type Db, type ModelVersion, type RunMetrics } from "@hiwl/db";
+import { createModelVersion, pathToStore, type CalibrationRecord, type Db, type ModelVersion, type RunMetrics } from "@hiwl/db";
 import { classificationMetrics, type ClassificationMetrics, type Level, CLASS_SETS } from "@hiwl/model";
 import { loadModelFromFiles, METADATA_FILE, networkModelPath, PREPROCESSING, type ModelFiles, type ModelMetadata, type Networks } from "@hiwl/model/network";
 import type { BackendChoice } from "@hiwl/tfjs";
 import { startBackend } from "./backend.ts";
-import { createModel } from "@hiwl/model/inference";
+import { calibrate, calibrationError, createModel, fitTemperature, formatCalibration } from "@hiwl/model/inference";
 import {
   loadCheckpoint,
   removeCheckpoints,
@@ -133,14 +133,19 @@ export async function trainModel(db: Db, dataDir: string, options: TrainOptions,
     for (const level of levels) networks[level] = await loadModelFromFiles(best[level]!);
     const test = split.test;
     const model = createModel({ classes: set.classes as ModelMetadata["classes"], hierarchy: config.hierarchy, inputSize: config.inputSize }, networks);
-    const classified = await withClassifier(model, test.length, (classifier) =>
-      classifyCutouts(classifier, pipeline, cutouts, test, { onProgress: (done, total) => hooks.onPhase?.("test", done, total) }),
-    ).finally(() => model.dispose());
-    const scores = classificationMetrics(set.classes, test.map((i) => examples[i]!.cls!), classified.predicted);
-    const metrics = runMetrics(scores, dataset, config, state);
+    const [validated, classified] = await withClassifier(model, split.val.length + test.length, async (classifier) => {
+      const phase = (name: string) => ({ onProgress: (done: number, total: number) => hooks.onPhase?.(name, done, total) });
+      const val = await classifyCutouts(classifier, pipeline, cutouts, split.val, phase("calibration"));
+      return [val, await classifyCutouts(classifier, pipeline, cutouts, test, phase("test"))] as const;
+    }).finally(() => model.dispose());
+    const truthOf = (indices: readonly number[]) => indices.map((i) => examples[i]!.cls!);
+    const calibration = calibrationOf(validated.probabilities, truthOf(split.val), classified.probabilities, truthOf(test));
+    const scores = classificationMetrics(set.classes, truthOf(test), classified.predicted);
+    const metrics = { ...runMetrics(scores, dataset, config, state), calibration };
+    log(formatCalibration(calibration));
 
     for (const level of levels) await writeModelFiles(join(dir, dirname(networkModelPath(level))), best[level]!);
-    await writeJsonAtomic(join(dir, METADATA_FILE), modelMetadata(version, config, dataset, scores));
+    await writeJsonAtomic(join(dir, METADATA_FILE), { ...modelMetadata(version, config, dataset, scores), temperature: calibration.temperature });
     await removeCheckpoints(dir);
 
     const modelVersion = await createModelVersion(db, {
@@ -243,7 +248,25 @@ function samplesBalanced(config: TrainConfig, level: Level): boolean {
   return config.weightedSampling && level !== "level1";
 }
 
-function runMetrics(scores: ClassificationMetrics, dataset: Dataset, config: TrainConfig, state: TrainingState): RunMetrics {
+/**
+ * Temperature scaling fitted on the validation galaxies' probabilities (the test galaxies stay
+ * unseen), and the test galaxies' calibration error before and after. Empty validation: T = 1.
+ */
+function calibrationOf(
+  validation: readonly number[][],
+  validationTruth: readonly number[],
+  test: readonly number[][],
+  testTruth: readonly number[],
+): CalibrationRecord {
+  const temperature = fitTemperature(validation, validationTruth);
+  const after = calibrationError(
+    test.map((p) => calibrate(p, temperature)),
+    testTruth,
+  );
+  return { temperature, eceBefore: calibrationError(test, testTruth).ece, eceAfter: after.ece, bins: after.bins };
+}
+
+function runMetrics(scores: ClassificationMetrics, dataset: Dataset, config: TrainConfig, state: TrainingState): Omit<RunMetrics, "calibration"> {
   const f1 = Object.values(scores.perClass).map((c) => c.f1);
   const byLevel = <T>(pick: (n: TrainingState["networks"][number]) => T) =>
     Object.fromEntries(state.networks.map((n) => [n.level, pick(n)])) as Partial<Record<Level, T>>;

@@ -4,8 +4,9 @@ import * as tfl from "@tensorflow/tfjs-layers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { HIWL_CLASSES } from "../labels/classes.ts";
 import { createModel, decide, load } from "./model.ts";
+import { calibrate } from "./calibration.ts";
 import { buildEfficientNet, EFFICIENTNET_LAYERS } from "../network/efficientnet.ts";
-import { serializeModel, type ModelMetadata } from "../network/export.ts";
+import { ModelMetadataSchema, serializeModel, type ModelMetadata } from "../network/export.ts";
 import { combineHierarchy } from "../network/combine.ts";
 import { PREPROCESSING } from "../network/preprocess.ts";
 
@@ -73,6 +74,18 @@ describe("the model API", { timeout: 120_000 }, () => {
     expect((await loaded.classify(x)).probabilities).toEqual((flat.predict(x) as tf.Tensor2D).arraySync());
     expect(loaded.metadata?.version).toBe("test-flat");
     await expect(load({ metadata: metadata("hierarchical"), files: { flat: await serializeModel(flat) } })).rejects.toThrow(/no level1 network files/);
+  });
+
+  it("calibrates every probability with the version's temperature, deciding the same classes", async () => {
+    const flat = net(5, 5);
+    const x = images();
+    const raw = (flat.predict(x) as tf.Tensor2D).arraySync();
+    const calibrated = await load({ metadata: { ...metadata("flat"), temperature: 2.5 }, files: { flat: await serializeModel(flat) } });
+    const result = await calibrated.classify(x);
+    expect(result.probabilities).toEqual(raw.map((p) => calibrate(p, 2.5)));
+    expect(result.probabilities).not.toEqual(raw);
+    expect(result.predicted).toEqual(raw.map(decide));
+    expect(ModelMetadataSchema.safeParse({ ...metadata("flat"), temperature: 0 }).success).toBe(false);
   });
 
   it("decides by the largest probability, the first on ties", () => {

@@ -9,7 +9,8 @@
  * the page. For the hierarchical model the probabilities are P1 for the unmerged classes and
  * P1(merged) x P2 for cigar and edge-on (combineHierarchy). Predictions come from the
  * deterministic network; Monte Carlo dropout passes (sample()) only measure uncertainty for
- * the active-learning queue.
+ * the active-learning queue. Every probability out of it is calibrated with the model's
+ * temperature (calibration.ts), which never changes the decided class.
  */
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
@@ -18,9 +19,10 @@ import { loadModelFromFiles, METADATA_FILE, ModelMetadataSchema, networkModelPat
 import type { Level } from "../labels/hierarchy.ts";
 import { combineHierarchy, type Networks } from "../network/combine.ts";
 import { argmax, classSetOf, type ClassSet } from "../labels/class-sets.ts";
+import { calibrate } from "./calibration.ts";
 
-/** What a model needs to know about itself to run: its classes, hierarchy and input size. */
-export type ModelShape = Pick<ModelMetadata, "classes" | "hierarchy" | "inputSize">;
+/** What a model needs to know about itself to run: its classes, hierarchy, input size and calibration. */
+export type ModelShape = Pick<ModelMetadata, "classes" | "hierarchy" | "inputSize" | "temperature">;
 
 /** Images ready for the network: a [N, inputSize, inputSize, 3] tensor, or the same values flat. */
 export type NetworkInput = tf.Tensor4D | Float32Array;
@@ -87,7 +89,10 @@ export function createModel(shape: ModelShape, networks: Networks, metadata: Mod
     return tf.tensor4d(images, [images.length / pixels, shape.inputSize, shape.inputSize, 3]);
   };
 
-  /** Probabilities [N, classes] and the first network's features [N, F]. */
+  const temperature = shape.temperature ?? 1;
+  const calibrated = (rows: number[][]) => (temperature === 1 ? rows : rows.map((p) => calibrate(p, temperature)));
+
+  /** Probabilities [N, classes] (before calibration) and the first network's features [N, F]. */
   const forward = (x: tf.Tensor4D): [tf.Tensor2D, tf.Tensor2D] =>
     tf.tidy(() => {
       const [p1, features] = firstWithFeatures.predict(x) as [tf.Tensor2D, tf.Tensor2D];
@@ -114,7 +119,7 @@ export function createModel(shape: ModelShape, networks: Networks, metadata: Mod
       withInput(images, async (x) => {
         const [probs, features] = forward(x);
         try {
-          const probabilities = await probs.array();
+          const probabilities = calibrated(await probs.array());
           const embeddings = options.embed ? await features.array() : undefined;
           return { probabilities, predicted: probabilities.map(decide), ...(embeddings && { embeddings }) };
         } finally {
@@ -140,7 +145,7 @@ export function createModel(shape: ModelShape, networks: Networks, metadata: Mod
           for (let pass = 0; pass < passes; pass++) {
             const [probs, features] = forward(x);
             try {
-              runs.push(await probs.array());
+              runs.push(calibrated(await probs.array()));
             } finally {
               tf.dispose([probs, features]);
             }

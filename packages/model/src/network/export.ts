@@ -107,6 +107,11 @@ export const ModelMetadataSchema = z
     variant: z.enum(EFFICIENTNET_VARIANT_NAMES),
     inputSize: z.number().int().positive(),
     preprocessing: PreprocessingSchema,
+    /**
+     * Temperature scaling fitted on the validation galaxies (inference/calibration.ts): every
+     * prediction's probabilities are p^(1/T), renormalised. Absent (versions before it): 1.
+     */
+    temperature: z.number().positive().optional(),
     /** Held-out results, e.g. accuracy and per-class recall, keyed by metric name. */
     metrics: z.record(z.string(), z.number()),
     trainingData: z.object({
