@@ -316,5 +316,9 @@ describe("hiwl predict and evaluate", () => {
     // The coverage table's first row keeps every test galaxy: the same accuracy again.
     const everyGalaxy = evaluated.stdout.split("\n").find((line) => line.trimStart().startsWith("100.0%"))!;
     expect(everyGalaxy.trim().split(/\s+/)).toEqual(["100.0%", String(metrics.split.test), expect.any(String), `${(100 * metrics.accuracy).toFixed(1)}%`]);
+    // With the version's own temperature, the same calibration error the run recorded.
+    expect(evaluated.stdout).toContain(
+      `expected calibration error ${(100 * metrics.calibration!.eceAfter).toFixed(2)}% (temperature ${metrics.calibration!.temperature})`,
+    );
   });
 });

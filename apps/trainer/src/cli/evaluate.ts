@@ -2,6 +2,7 @@ import { join } from "node:path";
 import { Option, type Command } from "commander";
 import { dataDir, db } from "@hiwl/db";
 import { accuracyByCoverage, classificationMetrics, formatCoverage, formatMetrics } from "@hiwl/model";
+import { calibrationError } from "@hiwl/model/inference";
 import type { BackendChoice } from "@hiwl/tfjs";
 import { startBackend } from "../training/backend.ts";
 import { cliHooks, resolveModel } from "./model-options.ts";
@@ -56,6 +57,10 @@ export function registerEvaluate(program: Command) {
           console.log(formatMetrics(classificationMetrics(model.set.classes, truth, classified.predicted)));
           console.log("");
           console.log(formatCoverage(accuracyByCoverage(classified.probabilities, classified.predicted, truth)));
+          const { ece } = calibrationError(classified.probabilities, truth);
+          console.log(
+            `expected calibration error ${(100 * ece).toFixed(2)}% (temperature ${model.metadata.temperature ?? 1}${model.metadata.temperature === undefined ? ": uncalibrated version" : ""})`,
+          );
         } finally {
           model.dispose();
           await pipeline.close();
