@@ -124,7 +124,7 @@ interface WasmBackendLike {
  * The two builds of kernels.wat (scripts/build.mjs): "fma" turns every vector multiply-add into
  * relaxed SIMD's fused multiply-add (one instruction, one rounding; up to a third faster matrix
  * products here), "plain" is WebAssembly SIMD alone, for engines without relaxed SIMD (and
- * Node 20 without --experimental-wasm-relaxed-simd, which the hiwl CLI sets).
+ * Node 20 without --experimental-wasm-relaxed-simd, which install() sets: relaxed-simd.ts).
  */
 export type SimdBuild = "fma" | "plain";
 const BINARIES: Record<SimdBuild, URL> = {
@@ -345,7 +345,7 @@ function build(backend: WasmBackendLike): SimdKernels | null | undefined {
 
 let enabled = true;
 let fusedMultiplyAdd = true;
-const instances = new WeakMap<object, Partial<Record<"fma" | "plain", SimdKernels | null>>>();
+const instances = new WeakMap<object, Partial<Record<SimdBuild, SimdKernels | null>>>();
 
 /**
  * Turns the SIMD kernels off (callers then use their XNNPACK-based versions) or back on: for
