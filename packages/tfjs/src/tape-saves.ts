@@ -1,9 +1,10 @@
 /**
  * The tensors a gradient needs, saved without a kernel. tfjs-core's engine saves each one (for
  * kernels and for custom-gradient ops alike) with its clone(): an Identity kernel run, plus a
- * tape node for the clone, per saved tensor (1,348 in one B0 training step: a third of its
- * kernels and of the tape that every gradient call then filters and walks). A saved tensor only has to keep its data alive past the forward
- * pass, which another Tensor on the same data does: the backend counts references to its data
+ * tape node for the clone, per saved tensor (about 1,300 in one B0 training step: a third of
+ * its kernels and of the tape that every gradient call then filters and walks). A saved tensor
+ * only has to keep its data alive past the forward pass, which another Tensor on the same data
+ * does: the backend counts references to its data
  * (wasm's own Identity shares it the same way), and a variable assigned later points to new
  * data while the saved tensor keeps the old. The clone's tape node only mattered for
  * differentiating through a gradient function, which nothing here does.
