@@ -10,5 +10,5 @@ export { copyFloats } from "./wasm-memory.ts";
 // For benchmarks and comparisons against tfjs's own kernels.
 export { profileStep, type StepProfile } from "./profile.ts";
 export { registerWasmFastKernels, unregisterWasmFastKernels } from "./wasm-fast-kernels.ts";
-export { setFusedMultiplyAdd, setWasmSimdKernelsEnabled } from "./wasm-simd-kernels.ts";
+export { setWasmSimdKernelsEnabled } from "./wasm-simd-kernels.ts";
 export { uninstallWebgpuKernels } from "./webgpu-kernels.ts";

@@ -3,8 +3,8 @@
  * --experimental-wasm-relaxed-simd in Node 20 (V8 11.3; it ships enabled from V8 11.4, Node 22).
  * V8's flags are process-wide, worker threads included, and a wasm feature flag applies to
  * modules compiled after it is set (the kernels compile on first use), so install() calls this.
- * Browsers that have relaxed SIMD have it on. Returns whether this engine now validates a
- * relaxed SIMD module.
+ * Browsers that have relaxed SIMD have it on; where the flag is unknown or ineffective, the
+ * plain build loads (wasm-simd-kernels.ts validates the fma build itself).
  */
 // (module (func (param v128 v128 v128) (result v128) local.get 0 local.get 1 local.get 2 f32x4.relaxed_madd))
 const PROBE = Uint8Array.from([
@@ -12,9 +12,8 @@ const PROBE = Uint8Array.from([
   253, 133, 2, 11,
 ]);
 
-export function enableRelaxedSimd(): boolean {
+export function enableRelaxedSimd(): void {
   if (!WebAssembly.validate(PROBE)) {
     globalThis.process?.getBuiltinModule?.("node:v8")?.setFlagsFromString("--experimental-wasm-relaxed-simd");
   }
-  return WebAssembly.validate(PROBE);
 }

@@ -318,20 +318,19 @@ function conv2DBackpropInput(args: KernelArgs): TensorInfo | TensorInfo[] {
           "channelsLast",
         )
       : undefined;
-  const simd = simdKernels(backend as KernelBackend);
-  if (info !== undefined && !isPointwise(info) && simd !== undefined && dy.dtype === "float32" && filter.dtype === "float32") {
-    const dx = allocate(backend as KernelBackend, inputShape);
-    simd.convInputGradient(dy, filter, dx, geometry(info));
-    return dx;
-  }
+  const simd = dy.dtype === "float32" && filter.dtype === "float32" ? simdKernels(backend as KernelBackend) : undefined;
   if (info === undefined || !isPointwise(info)) {
+    if (info !== undefined && simd !== undefined) {
+      const dx = allocate(backend as KernelBackend, inputShape);
+      simd.convInputGradient(dy, filter, dx, geometry(info));
+      return dx;
+    }
     if (generalConv2DBackpropInput === undefined) {
       throw new Error("registerWasmGradientKernels() has not captured wasm's Conv2DBackpropInput");
     }
     return generalConv2DBackpropInput(args);
   }
-  const simdResult = pointwiseInputGradient(backend as KernelBackend, dy, filter, inputShape);
-  if (simdResult !== undefined) return simdResult;
+  if (simd !== undefined) return pointwiseInputGradient(simd, backend as KernelBackend, dy, filter, inputShape);
   return withScratch(backend as KernelBackend, (ops) => {
     const pixels = info.batchSize * info.inHeight * info.inWidth;
     const filterT = ops.transpose(ops.reshape(filter, [info.inChannels, info.outChannels]), [1, 0]);

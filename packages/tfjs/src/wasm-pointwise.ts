@@ -16,7 +16,7 @@ import {
   type KernelFunc,
   type TensorInfo,
 } from "@tensorflow/tfjs-core";
-import { allocate, simdKernels } from "./wasm-simd-kernels.ts";
+import { allocate, simdKernels, type SimdKernels } from "./wasm-simd-kernels.ts";
 
 type Shape4 = [number, number, number, number];
 type KernelArgs = Parameters<KernelFunc>[0];
@@ -76,18 +76,14 @@ export function pointwiseConv2D(args: KernelArgs, original: KernelFunc): TensorI
   return out;
 }
 
-/**
- * dX = dY W^T of a pointwise convolution: W [1,1,ci,co] transposed to [co,ci], then the SIMD
- * product; undefined without the SIMD kernels.
- */
+/** dX = dY W^T of a pointwise convolution: W [1,1,ci,co] transposed to [co,ci], then the SIMD product. */
 export function pointwiseInputGradient(
+  simd: SimdKernels,
   backend: KernelBackend,
   dy: TensorInfo,
   filter: TensorInfo,
   inputShape: number[],
-): TensorInfo | undefined {
-  const simd = simdKernels(backend);
-  if (simd === undefined || dy.dtype !== "float32" || filter.dtype !== "float32") return undefined;
+): TensorInfo {
   const [, , inChannels, outChannels] = filter.shape as Shape4;
   const filterT = allocate(backend, [outChannels, inChannels]);
   const dx = allocate(backend, inputShape);
