@@ -139,6 +139,15 @@ function blockReduction(shape: number[], axis: number | number[]) {
 }
 
 /**
+ * The most channels the AvgPool reduction is given. XNNPACK's pooling reads past the wasm heap
+ * for rows of tens of thousands of channels (the mean over 8 views of [64, 1280] features,
+ * 81,920 "channels", failed with "memory access out of bounds"; 12,000 worked); networks'
+ * statistics and pooling have at most a few thousand (B0: 1,280), and longer rows go to
+ * wasm's own kernel.
+ */
+const MAX_POOLED_CHANNELS = 4096;
+
+/**
  * Sum or Mean over a block of leading or middle axes (batch-norm statistics over N,H,W, global
  * average pooling over H,W) as one XNNPACK AvgPool: x viewed as [outer, reduced, 1, inner]
  * pooled with a [reduced, 1] window. A Sum scales the mean back up.
@@ -149,7 +158,7 @@ function poolingReduction(kind: "sum" | "mean"): Override {
     const { axis, keepDims } = args.attrs as unknown as SumAttrs;
     if (x.dtype !== "float32" || x.shape.length > 6) return original(args);
     const block = blockReduction(x.shape, axis);
-    if (block === undefined) return original(args);
+    if (block === undefined || block.inner > MAX_POOLED_CHANNELS) return original(args);
     const [outShape] = backend_util.computeOutAndReduceShapes(x.shape, block.axes);
     const shape = keepDims ? backend_util.expandShapeToKeepDim(outShape, block.axes) : outShape;
     const backend = args.backend as KernelBackend;
