@@ -32,14 +32,17 @@ describe("image worker", () => {
     const expected = renderCutouts(picked, 1, SIDE, INPUT, null);
     const [test, augmented, again, other] = await Promise.all([
       pipeline.render(cutouts, [2], INPUT, null),
-      pipeline.render(cutouts, [2, 0], INPUT, "s"),
-      pipeline.render(cutouts, [2, 0], INPUT, "s"),
-      pipeline.render(cutouts, [2, 0], INPUT, "t"),
+      pipeline.render(cutouts, [2, 0], INPUT, { seed: "s", rotationDegrees: 25 }),
+      pipeline.render(cutouts, [2, 0], INPUT, { seed: "s", rotationDegrees: 25 }),
+      pipeline.render(cutouts, [2, 0], INPUT, { seed: "t", rotationDegrees: 25 }),
     ]);
     expect(Array.from(test)).toEqual(Array.from(expected));
     expect(augmented).toHaveLength(2 * INPUT * INPUT * 3);
     expect(Array.from(again)).toEqual(Array.from(augmented));
     expect(Array.from(other)).not.toEqual(Array.from(augmented));
+    // The recipe's rotation range reaches the worker: the same seed turned through any angle is another view.
+    const anyAngle = await pipeline.render(cutouts, [2, 0], INPUT, { seed: "s", rotationDegrees: 180 });
+    expect(Array.from(anyAngle)).not.toEqual(Array.from(augmented));
     // The caller's cutouts stay intact: only a copy of the batch is transferred.
     expect(cutouts.pixels.length).toBe(3 * SIDE * SIDE * 3);
   });

@@ -47,6 +47,8 @@ describe("training presets", () => {
       voteWeighting: "reliability",
       hierarchy: "hierarchical",
       weightedSampling: true,
+      rotationDegrees: 25,
+      testViews: 1,
       classes: "hiwl",
       source: null,
       limit: null,
@@ -85,6 +87,10 @@ describe("training presets", () => {
     // A bench's own preset, where --preset is not offered.
     expect(await parsed(["--epochs", "3"], "ablation", false)).toEqual({ ...PRESETS.ablation.training, preset: "ablation", epochs: 3, workers: defaultWorkers() });
     expect((await parsed(["--workers", "3"])).workers).toBe(3);
+    expect(await parsed(["--rotation", "180", "--test-views", "8"])).toMatchObject({ rotationDegrees: 180, testViews: 8 });
+    await expect(parsed(["--test-views", "4"])).rejects.toThrow(/test views must be one of 1, 8, got 4/);
+    expect(() => resolveTrainConfig({ rotationDegrees: 270 })).toThrow(/rotation must be in \[0, 180\] degrees, got 270/);
+    expect(() => resolveTrainConfig({ testViews: 4 as 8 })).toThrow(/test views must be one of 1, 8, got 4/);
     await expect(parsed(["--workers", "0"])).rejects.toThrow(/--workers/);
     await expect(parsed(["--preset", "paper"], "ablation", false)).rejects.toThrow(/unknown option '--preset'/);
     // The preset's rate belongs to its optimizer; another optimizer starts at its own customary rate.

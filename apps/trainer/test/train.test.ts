@@ -10,7 +10,7 @@ import { seedSynthetic } from "@hiwl/catalog";
 import { getActiveModelVersion, getGalaxy, listModelVersions, listTrainingGalaxies, modelVersionConfigOf, runMetricsOf, storedPath } from "@hiwl/db";
 import { useTestDb } from "@hiwl/db/testing";
 import { HIWL_CLASSES } from "@hiwl/model";
-import { METADATA_FILE, ModelMetadataSchema, networkModelPath, WEIGHTS_FILE } from "@hiwl/model/network";
+import { METADATA_FILE, ModelMetadataSchema, networkModelPath, PREPROCESSING, WEIGHTS_FILE } from "@hiwl/model/network";
 import { applyActivationPolicy, decideActivation } from "../src/training/activation.ts";
 import { loadDataset } from "../src/training/dataset.ts";
 import { ImagePipeline } from "../src/training/image-pipeline.ts";
@@ -22,7 +22,18 @@ const t = useTestDb();
 const HIWL = fileURLToPath(new URL("../bin/hiwl.mjs", import.meta.url));
 
 /** Small enough for a 2-core machine: nano at 32 px, a few seconds per epoch. HIWL's recipe, whose values the tests name. */
-const SMALL: TrainOptions = { preset: "paper", variant: "nano", inputSize: 32, batch: 8, epochs: 2, seed: 3, backend: "wasm" };
+/** With every rotation in training and 8 views per prediction, so that every command below predicts through them. */
+const SMALL: TrainOptions = {
+  preset: "paper",
+  variant: "nano",
+  inputSize: 32,
+  batch: 8,
+  epochs: 2,
+  seed: 3,
+  rotationDegrees: 180,
+  testViews: 8,
+  backend: "wasm",
+};
 
 const stored = async (version: string) => {
   const row = (await listModelVersions(t.db)).find((v) => v.version === version)!;
@@ -91,7 +102,8 @@ describe("hiwl train", () => {
   it("saves a model directory whose metadata validates, and records an inactive model version with its test galaxies", async () => {
     expect(first.dir).toBe(join(t.dataDir, "models", first.version));
     const metadata = ModelMetadataSchema.parse(JSON.parse(await readFile(join(first.dir, METADATA_FILE), "utf8")));
-    expect(metadata).toMatchObject({ version: first.version, hierarchy: "hierarchical", variant: "nano", inputSize: 32, classes: [...HIWL_CLASSES] });
+    expect(metadata).toMatchObject({ version: first.version, hierarchy: "hierarchical", variant: "nano", inputSize: 32, classes: [...HIWL_CLASSES], views: 8 });
+    expect(metadata.preprocessing).toEqual({ ...PREPROCESSING, rotationDegrees: 180 });
     for (const level of ["level1", "level2"] as const) expect(existsSync(join(first.dir, networkModelPath(level)))).toBe(true);
     expect((await readdir(first.dir)).filter((f) => f.startsWith("checkpoint"))).toEqual([]);
 
@@ -109,6 +121,11 @@ describe("hiwl train", () => {
     expect(metadata.temperature).toBe(metrics.calibration!.temperature);
     expect(metrics.calibration!.bins.reduce((n, b) => n + b.count, 0)).toBe(metrics.split.test);
     for (const ece of [metrics.calibration!.eceBefore, metrics.calibration!.eceAfter]) expect(ece).toBeGreaterThanOrEqual(0);
+    // Accuracy by coverage from every test galaxy down to the surest tenth, the first point the accuracy itself.
+    const coverage = metrics.calibration!.coverage!;
+    expect(coverage.map((p) => p.coverage)).toEqual([1, 0.95, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1]);
+    expect(coverage[0]).toMatchObject({ count: metrics.split.test, accuracy: metrics.accuracy });
+    for (let i = 1; i < coverage.length; i++) expect(coverage[i]!.minConfidence).toBeGreaterThanOrEqual(coverage[i - 1]!.minConfidence);
     const dataset = await loadDataset(t.db, first.config);
     expect(first.test).toEqual(
       dataset.split.test.map((i) => ({ galaxyId: dataset.examples[i]!.galaxyId, imagePath: dataset.examples[i]!.imagePath, cls: dataset.examples[i]!.cls })),
@@ -318,7 +335,7 @@ describe("hiwl predict and evaluate", () => {
     expect(everyGalaxy.trim().split(/\s+/)).toEqual(["100.0%", String(metrics.split.test), expect.any(String), `${(100 * metrics.accuracy).toFixed(1)}%`]);
     // With the version's own temperature, the same calibration error the run recorded.
     expect(evaluated.stdout).toContain(
-      `expected calibration error ${(100 * metrics.calibration!.eceAfter).toFixed(2)}% (temperature ${metrics.calibration!.temperature})`,
+      `expected calibration error ${(100 * metrics.calibration!.eceAfter).toFixed(2)}% (temperature ${metrics.calibration!.temperature}; a perfectly calibrated model would measure`,
     );
   });
 });

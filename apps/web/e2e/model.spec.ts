@@ -5,11 +5,12 @@ import { isAbsolute, join } from "node:path";
 import { promisify } from "node:util";
 import { buildCutoutCache, loadCutouts } from "@hiwl/catalog";
 import { activateModelVersion, getGalaxy, listGalaxies } from "@hiwl/db";
-import { CLASS_LABELS, HIWL_CLASSES, type HiwlClass, LEVEL_CLASSES, type Level } from "@hiwl/model";
+import { CLASS_LABELS, confidenceWords, HIWL_CLASSES, type HiwlClass, LEVEL_CLASSES, type Level, measuredAccuracy } from "@hiwl/model";
 import { cutoutSide, toCutout } from "@hiwl/model/network";
 import { expect, test, type Page } from "@playwright/test";
 import { dataDir, repoRoot, signInAsResearcher, testDb } from "./env.ts";
 import { TEST_MODELS, expectedCam, expectedProbabilities, loadTestModel, modelDir, type Pixels } from "./models.ts";
+import { RECORDED_METRICS } from "./researcher-data.ts";
 
 const [HIERARCHICAL, FLAT] = TEST_MODELS.map((m) => m.version) as [string, string];
 
@@ -94,6 +95,24 @@ test("the classify page shows the browser's prediction, equal to the model's in 
     const side = cutoutSide(models[version]!.metadata.inputSize);
     expect(toCutout({ ...pixels, channels: 3, data: pixels.rgb }, side)).toEqual(await trainerCutout(galaxyId, side));
     await expect(card.locator("li[data-id]")).toHaveCount(HIWL_CLASSES.length);
+
+    // How sure, in words, and what that confidence meant on the version's test galaxies: the
+    // active (hierarchical) version has a reliability diagram, the flat one none.
+    const confidence = Math.max(...shown);
+    const howSure = card.getByTestId("how-sure");
+    const percent = (x: number) => `${Math.round(100 * x)}%`;
+    await expect(howSure).toContainText(
+      `The model says ${CLASS_LABELS[HIWL_CLASSES[shown.indexOf(confidence)]!]}: ${confidenceWords(confidence)} (${percent(confidence)} sure).`,
+    );
+    const measured = version === HIERARCHICAL ? measuredAccuracy(confidence, RECORDED_METRICS.calibration.bins) : null;
+    expect(measured === null).toBe(version !== HIERARCHICAL);
+    if (measured) {
+      await expect(howSure).toContainText(
+        `Of the ${measured.galaxies} test galaxies it was ${percent(measured.lower)}–${percent(measured.upper)} sure about, it got ${percent(measured.accuracy)} right.`,
+      );
+    } else {
+      await expect(howSure).not.toContainText("test galaxies");
+    }
     return galaxyId;
   }
 
@@ -147,7 +166,7 @@ test("one galaxy shows the same predicted class on the classify page, the galler
   await expect(card).toHaveAttribute("data-model-version", FLAT);
   const shown = JSON.parse((await card.getAttribute("data-probabilities"))!) as number[];
   const browserClass = HIWL_CLASSES[shown.indexOf(Math.max(...shown))]!;
-  await expect(card).toContainText(`The model says ${CLASS_LABELS[browserClass]}.`);
+  await expect(card).toContainText(`The model says ${CLASS_LABELS[browserClass]}:`);
   expect(target.predictedClass).toBe(browserClass);
   const galaxy = target.galaxy;
 

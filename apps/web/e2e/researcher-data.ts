@@ -3,7 +3,7 @@
  * metrics, its predictions (the gallery's model filters) and its feature map (the dashboard).
  * global-setup.ts stores them; the specs check the pages show exactly these.
  */
-import { classificationMetrics, HIWL_CLASSES, type HiwlClass } from "@hiwl/model";
+import { accuracyByCoverage, argmax, calibrationError, classificationMetrics, HIWL_CLASSES, type HiwlClass } from "@hiwl/model";
 
 /** Test labels and decisions: every class, mostly right, with a few typical confusions. */
 const TRUTH = [0, 0, 0, 0, 1, 1, 1, 2, 2, 3, 3, 3, 4, 4, 4, 4, 4];
@@ -21,12 +21,35 @@ const epochs = (n: number, offset: number) =>
     valAccuracy: 0.25 + 0.12 * i,
   }));
 
+/**
+ * Calibrated test predictions for the reliability diagram: 12 galaxies in every confidence bin
+ * a five-class model can reach (from 20%), right a little more often than the confidence says,
+ * so that the classify page can quote whichever bin the browser's prediction falls in.
+ */
+function calibrationRecord() {
+  const probabilities: number[][] = [];
+  const truth: number[] = [];
+  for (let bin = 3; bin < 15; bin++) {
+    const confidence = (bin + 0.5) / 15;
+    const right = Math.min(12, Math.round(12 * (confidence + 0.05)));
+    for (let g = 0; g < 12; g++) {
+      const decided = g % HIWL_CLASSES.length;
+      probabilities.push(HIWL_CLASSES.map((_, k) => (k === decided ? confidence : (1 - confidence) / (HIWL_CLASSES.length - 1))));
+      truth.push(g < right ? decided : (decided + 1) % HIWL_CLASSES.length);
+    }
+  }
+  const { ece, bins } = calibrationError(probabilities, truth);
+  const coverage = accuracyByCoverage(probabilities, probabilities.map(argmax), truth, [1, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1]);
+  return { temperature: 1.234, eceBefore: 0.0712, eceAfter: ece, bins, coverage };
+}
+
 /** ModelVersion.metrics of the active test model, in the trainer's shape (RunMetrics). */
 export const RECORDED_METRICS = {
   ...scores,
   macroF1: HIWL_CLASSES.reduce((sum, c) => sum + scores.perClass[c]!.f1, 0) / HIWL_CLASSES.length,
   testGalaxies: scores.count,
   curves: { level1: epochs(4, 0), level2: epochs(3, -0.4) },
+  calibration: calibrationRecord(),
 };
 
 /**

@@ -62,6 +62,31 @@ async function expectModelDetail(page: Page) {
   }
 }
 
+/** The active model's calibration: temperature and ECE, the reliability diagram's bins and the coverage curve, as recorded. */
+async function expectCalibration(page: Page) {
+  const { temperature, eceBefore, eceAfter, bins, coverage } = RECORDED_METRICS.calibration;
+  const section = page.getByTestId("model-detail").getByTestId("calibration");
+  await expect(section.getByTestId("calibration-summary")).toContainText(
+    `Temperature ${temperature.toFixed(3)}, fitted on the validation galaxies: expected calibration error on the test galaxies ${percent(eceBefore)} before, ${percent(eceAfter)} after.`,
+  );
+  const rows = (figure: string) =>
+    section
+      .getByTestId(figure)
+      .locator("tbody tr")
+      .evaluateAll((trs) => trs.map((tr) => Object.fromEntries([...tr.querySelectorAll<HTMLElement>("td[data-key]")].map((td) => [td.dataset.key, td.textContent]))));
+  const shown = (x: number, count: number) => (count > 0 ? percent(x) : "—");
+  expect(await rows("reliability-diagram")).toEqual(
+    bins.map((b) => ({ count: String(b.count), confidence: shown(b.confidence, b.count), accuracy: shown(b.accuracy, b.count) })),
+  );
+  // One bar per bin with galaxies in it, none for the empty ones.
+  await expect(section.getByTestId("reliability-diagram").locator(".recharts-bar-rectangle path")).toHaveCount(bins.filter((b) => b.count > 0).length);
+  expect(bins.filter((b) => b.count > 0)).toHaveLength(12);
+  expect(await rows("coverage-curve")).toEqual(
+    coverage.map((p) => ({ count: String(p.count), minConfidence: percent(p.minConfidence), accuracy: percent(p.accuracy) })),
+  );
+  await expect(section.getByTestId("coverage-curve").locator(".recharts-line-dots circle")).toHaveCount(coverage.length);
+}
+
 /** The active model's feature map: one point per scored galaxy where its coordinates put it, coloured either way. */
 async function expectFeatureMap(page: Page): Promise<number> {
   const db = testDb();
@@ -165,6 +190,7 @@ test("a researcher signs in, retrains and sees the queued job", async ({ page, c
     `kept inactive: ${INACTIVE_DECISION.reason}`,
   );
   await expectModelDetail(page);
+  await expectCalibration(page);
   const target = await expectFeatureMap(page);
   // Away from the chart in several moves: the chart handles pointer moves throttled, and a
   // single jump could leave its last handled position inside.

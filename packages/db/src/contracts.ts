@@ -289,6 +289,9 @@ export type ActivationDecision = z.output<typeof activationDecision>;
 /** One bin of a reliability diagram: decisions whose confidence fell in [lower, upper). */
 const reliabilityBin = z.object({ lower: fraction, upper: fraction, count, confidence: fraction, accuracy: fraction });
 
+/** Accuracy on the share `coverage` of the test galaxies the model is surest of (@hiwl/model's accuracyByCoverage). */
+const coveragePoint = z.object({ coverage: fraction, count, minConfidence: fraction, accuracy: fraction });
+
 /** Temperature scaling fitted on the validation galaxies (@hiwl/model's calibration.ts), and what it did on the test galaxies. */
 export const calibrationRecord = z.object({
   temperature: z.number().positive(),
@@ -297,6 +300,8 @@ export const calibrationRecord = z.object({
   eceAfter: fraction,
   /** The test galaxies' reliability diagram after calibration. */
   bins: z.array(reliabilityBin),
+  /** The test galaxies' accuracy-by-coverage curve, with calibrated confidences. Absent for versions trained before it. */
+  coverage: z.array(coveragePoint).optional(),
 });
 export type CalibrationRecord = z.output<typeof calibrationRecord>;
 

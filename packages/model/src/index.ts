@@ -9,6 +9,8 @@ export * from "./labels/targets.ts";
 export * from "./labels/class-sets.ts";
 export * from "./labels/reliability.ts";
 export * from "./training/metrics.ts";
+// Calibration is plain arithmetic on probabilities: the site's pages use it without the networks.
+export * from "./inference/calibration.ts";
 export * from "./random.ts";
 export { METADATA_FILE } from "./network/files.ts";
 export * from "./active-learning/acquisition.ts";

@@ -1,8 +1,7 @@
 import { join } from "node:path";
 import { Option, type Command } from "commander";
 import { dataDir, db } from "@hiwl/db";
-import { accuracyByCoverage, classificationMetrics, formatCoverage, formatMetrics } from "@hiwl/model";
-import { calibrationError } from "@hiwl/model/inference";
+import { accuracyByCoverage, calibrationError, calibrationErrorFloor, classificationMetrics, formatCoverage, formatMetrics } from "@hiwl/model";
 import type { BackendChoice } from "@hiwl/tfjs";
 import { startBackend } from "../training/backend.ts";
 import { cliHooks, resolveModel } from "./model-options.ts";
@@ -57,9 +56,11 @@ export function registerEvaluate(program: Command) {
           console.log(formatMetrics(classificationMetrics(model.set.classes, truth, classified.predicted)));
           console.log("");
           console.log(formatCoverage(accuracyByCoverage(classified.probabilities, classified.predicted, truth)));
-          const { ece } = calibrationError(classified.probabilities, truth);
+          const { ece, bins } = calibrationError(classified.probabilities, truth);
+          const floor = calibrationErrorFloor(bins);
           console.log(
-            `expected calibration error ${(100 * ece).toFixed(2)}% (temperature ${model.metadata.temperature ?? 1}${model.metadata.temperature === undefined ? ": uncalibrated version" : ""})`,
+            `expected calibration error ${(100 * ece).toFixed(2)}% (temperature ${model.metadata.temperature ?? 1}${model.metadata.temperature === undefined ? ": uncalibrated version" : ""}; ` +
+              `a perfectly calibrated model would measure ${(100 * floor.mean).toFixed(2)}% on these galaxies)`,
           );
         } finally {
           model.dispose();

@@ -7,6 +7,7 @@ import { resolve } from "node:path";
 import { Option, type Command } from "commander";
 import { getActiveModelVersion, listModelVersions, storedPath, type Db, type ModelVersion } from "@hiwl/db";
 import { EFFICIENTNET_VARIANT_NAMES } from "@hiwl/model/network";
+import { VIEW_COUNTS } from "@hiwl/model/inference";
 import { OPTIMIZERS } from "@hiwl/model/training";
 import { phasedProgress, progressBar, type Progress } from "./progress.ts";
 import { BEST_BY, type BACKEND_CHOICES, type TrainConfigInput } from "../training/config.ts";
@@ -46,6 +47,12 @@ export function addModelOptions(command: Command, preset: PresetName, { choosabl
       "--classifier-init-scale <x>",
       `classifier's initial weights relative to Keras', Keras: 1${of(d.classifierInitScale)}`,
       finiteNumber("--classifier-init-scale", 0),
+    )
+    .option("--rotation <degrees>", `training views rotate within +- this angle, 180: any${of(d.rotationDegrees)}`, finiteNumber("--rotation", 0))
+    .addOption(
+      new Option("--test-views <n>", `views averaged per prediction: 1, or 8 (the rotations and flips)${of(d.testViews)}`)
+        .choices(VIEW_COUNTS.map(String))
+        .argParser(Number),
     )
     .option("--patience <n>", `early stopping: epochs without a better validation result${of(d.patience)}`, integer("--patience", 1))
     .addOption(
@@ -93,6 +100,8 @@ export interface ModelCliOptions {
   weightDecay?: number;
   bnMomentum?: number;
   classifierInitScale?: number;
+  rotation?: number;
+  testViews?: TrainConfigInput["testViews"];
   patience?: number;
   bestBy?: TrainConfigInput["bestBy"];
   minEpochExamples?: number;
@@ -106,8 +115,8 @@ export interface ModelCliOptions {
 
 /** The training settings of the parsed options: `--preset` or the command's `preset`, overridden by the options given. */
 export function modelConfig(opts: ModelCliOptions, preset: PresetName): TrainConfigInput & { preset: PresetName } {
-  const { backend: _backend, bnMomentum, ...rest } = opts;
-  return { ...rest, preset: opts.preset ?? preset, batchNormMomentum: bnMomentum };
+  const { backend: _backend, bnMomentum, rotation, ...rest } = opts;
+  return { ...rest, preset: opts.preset ?? preset, batchNormMomentum: bnMomentum, rotationDegrees: rotation };
 }
 
 /**

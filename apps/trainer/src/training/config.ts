@@ -5,6 +5,7 @@
  */
 import { VOTE_WEIGHTINGS, type VoteWeighting } from "@hiwl/db";
 import type { BackendChoice } from "@hiwl/tfjs";
+import { VIEW_COUNTS, type ViewCount } from "@hiwl/model/inference";
 import { CROWD_LABEL_MODES, HIERARCHY_MODES, type CrowdLabelMode, type HierarchyMode, CLASS_SET_NAMES, CLASS_SETS, type ClassSetName } from "@hiwl/model";
 import { EFFICIENTNET_VARIANT_NAMES, type EfficientNetVariantName } from "@hiwl/model/network";
 import { OPTIMIZERS, type OptimizerName } from "@hiwl/model/training";
@@ -38,6 +39,10 @@ export interface TrainConfig {
   hierarchy: HierarchyMode;
   /** Class-balanced sampling for level 2 (as in HIWL) or for the flat network; level 1 always shuffles. */
   weightedSampling: boolean;
+  /** Training views rotate uniformly within +- this many degrees (HIWL: 25; 180: any angle). */
+  rotationDegrees: number;
+  /** Views averaged per prediction of the trained model (@hiwl/model views.ts): 1, or 8 rotations and flips. */
+  testViews: ViewCount;
   classes: ClassSetName;
   source: string | null;
   /** Train on a seeded random subset of this many labelled galaxies. */
@@ -126,6 +131,8 @@ export function resolveTrainConfig(input: TrainConfigInput): TrainConfig {
     problems.push(`batch-norm momentum must be in [0, 1), got ${config.batchNormMomentum}`);
   }
   if (!(config.classifierInitScale > 0)) problems.push(`classifier init scale must be positive, got ${config.classifierInitScale}`);
+  if (!(config.rotationDegrees >= 0 && config.rotationDegrees <= 180)) problems.push(`rotation must be in [0, 180] degrees, got ${config.rotationDegrees}`);
+  if (!VIEW_COUNTS.includes(config.testViews)) problems.push(`test views must be one of ${VIEW_COUNTS.join(", ")}, got ${config.testViews}`);
   if (config.maxMinutes !== null && !(config.maxMinutes > 0)) problems.push(`max minutes must be positive, got ${config.maxMinutes}`);
   const set = CLASS_SETS[config.classes];
   if (set && !set.hierarchyModes.includes(config.hierarchy)) {

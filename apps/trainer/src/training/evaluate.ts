@@ -3,6 +3,7 @@
  */
 import { availableParallelism } from "node:os";
 import type { Classification, Model } from "@hiwl/model/inference";
+import type { Augmentation } from "@hiwl/model/training";
 import type { Cutouts, ImagePipeline } from "./image-pipeline.ts";
 import { ModelPool, type Classifier } from "./parallel/model-pool.ts";
 
@@ -49,10 +50,10 @@ export async function renderBatches(
   cutouts: Cutouts,
   batches: readonly (readonly number[])[],
   inputSize: number,
-  seedOf: (batch: number) => string | null,
+  augmentationOf: (batch: number) => Augmentation | null,
   consume: (images: Float32Array, batch: number) => Promise<void>,
 ): Promise<void> {
-  const render = (b: number) => pipeline.render(cutouts, batches[b]!, inputSize, seedOf(b));
+  const render = (b: number) => pipeline.render(cutouts, batches[b]!, inputSize, augmentationOf(b));
   let next = batches.length > 0 ? render(0) : null;
   for (let b = 0; b < batches.length; b++) {
     const images = await next!;

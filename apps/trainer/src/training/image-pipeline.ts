@@ -5,6 +5,7 @@
  * transferred Float32Array, so the worker holds no state and a batch costs no copy on return.
  */
 import type { Worker } from "node:worker_threads";
+import type { Augmentation } from "@hiwl/model/training";
 import { startThread } from "./thread.ts";
 
 export interface RenderRequest {
@@ -14,8 +15,8 @@ export interface RenderRequest {
   count: number;
   side: number;
   inputSize: number;
-  /** Seeds the random views; null renders the test view. */
-  seed: string | null;
+  /** The random views' seed and rotations; null renders the test view. */
+  augmentation: Augmentation | null;
 }
 
 export type WorkerMessage = { ready: true } | { id: number; images: Float32Array } | { id: number; error: string };
@@ -69,18 +70,18 @@ export class ImagePipeline {
 
   /**
    * Renders the cutouts at `indices` as [indices.length, inputSize, inputSize, 3] normalised
-   * pixels: augmented views seeded by `seed`, or the test view when it is null. The returned
+   * pixels: augmented views, or the test view when `augmentation` is null. The returned
    * promise always has a handler attached, so a prefetched batch that is never awaited (the
    * step before it failed) cannot end the process as an unhandled rejection.
    */
-  render(cutouts: Cutouts, indices: readonly number[], inputSize: number, seed: string | null): Promise<Float32Array> {
+  render(cutouts: Cutouts, indices: readonly number[], inputSize: number, augmentation: Augmentation | null): Promise<Float32Array> {
     if (this.failure) return Promise.reject(this.failure);
     const size = cutouts.side * cutouts.side * 3;
     const pixels = new Uint8Array(indices.length * size);
     indices.forEach((index, i) => pixels.set(cutouts.pixels.subarray(index * size, (index + 1) * size), i * size));
     const id = this.nextId++;
     const result = new Promise<Float32Array>((resolve, reject) => this.pending.set(id, { resolve, reject }));
-    const request: RenderRequest = { id, pixels, count: indices.length, side: cutouts.side, inputSize, seed };
+    const request: RenderRequest = { id, pixels, count: indices.length, side: cutouts.side, inputSize, augmentation };
     this.worker.postMessage(request, [pixels.buffer]);
     result.catch(() => {});
     return result;

@@ -10,9 +10,9 @@ const post = (message: WorkerMessage, transfer: ArrayBuffer[] = []) => port.post
 
 await useCpuForRendering();
 
-port.on("message", ({ id, pixels, count, side, inputSize, seed }: RenderRequest) => {
+port.on("message", ({ id, pixels, count, side, inputSize, augmentation }: RenderRequest) => {
   try {
-    const images = renderCutouts(pixels, count, side, inputSize, seed);
+    const images = renderCutouts(pixels, count, side, inputSize, augmentation);
     post({ id, images }, [images.buffer as ArrayBuffer]);
   } catch (error) {
     post({ id, error: error instanceof Error ? (error.stack ?? error.message) : String(error) });

@@ -180,7 +180,7 @@ export async function trainNetwork(run: NetworkRun): Promise<ModelFiles> {
         run.cutouts,
         batches.map((b) => b.map((i) => data.train.indices[i]!)),
         config.inputSize,
-        (b) => `augment:${config.seed}:${level}:${epoch}:${b}`,
+        (b) => ({ seed: `augment:${config.seed}:${level}:${epoch}:${b}`, rotationDegrees: config.rotationDegrees }),
         async (images, b) => {
           const batch = batches[b]!;
           learningRate = cosineLearningRate(config.lr, (epoch - 1) * stepsPerEpoch + b, totalSteps, warmupSteps);

@@ -13,11 +13,12 @@ import { existsSync } from "node:fs";
 import { readdir } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { createModelVersion, pathToStore, type CalibrationRecord, type Db, type ModelVersion, type RunMetrics } from "@hiwl/db";
-import { classificationMetrics, type ClassificationMetrics, type Level, CLASS_SETS } from "@hiwl/model";
+import { accuracyByCoverage, classificationMetrics, type ClassificationMetrics, type Level, CLASS_SETS } from "@hiwl/model";
 import { loadModelFromFiles, METADATA_FILE, networkModelPath, PREPROCESSING, type ModelFiles, type ModelMetadata, type Networks } from "@hiwl/model/network";
 import type { BackendChoice } from "@hiwl/tfjs";
 import { startBackend } from "./backend.ts";
-import { calibrate, calibrationError, createModel, fitTemperature, formatCalibration } from "@hiwl/model/inference";
+import { calibrate, calibrationError, fitTemperature, formatCalibration } from "@hiwl/model";
+import { createModel, decide } from "@hiwl/model/inference";
 import {
   loadCheckpoint,
   removeCheckpoints,
@@ -132,7 +133,10 @@ export async function trainModel(db: Db, dataDir: string, options: TrainOptions,
     const networks: Networks = {};
     for (const level of levels) networks[level] = await loadModelFromFiles(best[level]!);
     const test = split.test;
-    const model = createModel({ classes: set.classes as ModelMetadata["classes"], hierarchy: config.hierarchy, inputSize: config.inputSize }, networks);
+    const model = createModel(
+      { classes: set.classes as ModelMetadata["classes"], hierarchy: config.hierarchy, inputSize: config.inputSize, views: config.testViews },
+      networks,
+    );
     const [validated, classified] = await withClassifier(model, split.val.length + test.length, async (classifier) => {
       const phase = (name: string) => ({ onProgress: (done: number, total: number) => hooks.onPhase?.(name, done, total) });
       const val = await classifyCutouts(classifier, pipeline, cutouts, split.val, phase("calibration"));
@@ -248,6 +252,9 @@ function samplesBalanced(config: TrainConfig, level: Level): boolean {
   return config.weightedSampling && level !== "level1";
 }
 
+/** The dashboard's accuracy-by-coverage curve: every tenth of the test galaxies, and 95%. */
+const COVERAGE_CURVE = [1, 0.95, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1];
+
 /**
  * Temperature scaling fitted on the validation galaxies' probabilities (the test galaxies stay
  * unseen), and the test galaxies' calibration error before and after. Empty validation: T = 1.
@@ -259,11 +266,15 @@ function calibrationOf(
   testTruth: readonly number[],
 ): CalibrationRecord {
   const temperature = fitTemperature(validation, validationTruth);
-  const after = calibrationError(
-    test.map((p) => calibrate(p, temperature)),
-    testTruth,
-  );
-  return { temperature, eceBefore: calibrationError(test, testTruth).ece, eceAfter: after.ece, bins: after.bins };
+  const calibrated = test.map((p) => calibrate(p, temperature));
+  const after = calibrationError(calibrated, testTruth);
+  return {
+    temperature,
+    eceBefore: calibrationError(test, testTruth).ece,
+    eceAfter: after.ece,
+    bins: after.bins,
+    coverage: testTruth.length === 0 ? [] : accuracyByCoverage(calibrated, calibrated.map(decide), testTruth, COVERAGE_CURVE),
+  };
 }
 
 function runMetrics(scores: ClassificationMetrics, dataset: Dataset, config: TrainConfig, state: TrainingState): Omit<RunMetrics, "calibration"> {
@@ -305,7 +316,8 @@ function modelMetadata(version: string, config: TrainConfig, dataset: Dataset, s
     hierarchy: config.hierarchy,
     variant: config.variant,
     inputSize: config.inputSize,
-    preprocessing: PREPROCESSING,
+    preprocessing: { ...PREPROCESSING, rotationDegrees: config.rotationDegrees },
+    views: config.testViews,
     metrics: { accuracy: scores.accuracy, ...Object.fromEntries(perClassMetric) },
     trainingData: {
       galaxies: trainExamples.length,

@@ -1,9 +1,9 @@
 "use client";
 
-import { CLASS_LABELS, HIWL_CLASSES } from "@hiwl/model";
+import { CLASS_LABELS, confidenceWords, HIWL_CLASSES, measuredAccuracy } from "@hiwl/model";
 import { Card, ProbabilityBars } from "@hiwl/ui";
 import type { ReactNode } from "react";
-import { useLiveModel } from "~/lib/model/use-model.ts";
+import { useLiveModel, type LiveModel } from "~/lib/model/use-model.ts";
 import { classItems } from "~/lib/votes.ts";
 
 /**
@@ -33,9 +33,7 @@ export function ModelPrediction({ imageUrl, revealed }: { imageUrl: string; reve
       {model.status === "ready" && !revealed && <Note>Answer the questions to see what the model thinks.</Note>}
       {ready && (
         <div className="space-y-3">
-          <p className="text-sm text-slate-300">
-            The model says <strong className="text-white">{CLASS_LABELS[model.predicted]}</strong>.
-          </p>
+          <HowSure model={model} />
           <ProbabilityBars items={classItems(model.probabilities)} highlight={model.predicted} />
           <p className="text-xs text-slate-500">
             Computed in your browser in {Math.max(1, Math.round(model.ms))} ms ({model.backend}).
@@ -43,6 +41,32 @@ export function ModelPrediction({ imageUrl, revealed }: { imageUrl: string; reve
         </div>
       )}
     </Card>
+  );
+}
+
+const percent = (x: number) => `${Math.round(100 * x)}%`;
+
+/**
+ * The decided class with how sure the model is in words (calibration.ts' confidenceWords), and
+ * what that confidence has meant: how often the version was right on its test galaxies when it
+ * was as sure (its reliability bin), where enough of them were.
+ */
+function HowSure({ model }: { model: LiveModel }) {
+  const confidence = model.probabilities[model.predicted];
+  const measured = model.reliability && measuredAccuracy(confidence, model.reliability);
+  return (
+    <div data-testid="how-sure" data-confidence={confidence} data-measured-accuracy={measured ? measured.accuracy : undefined}>
+      <p className="text-sm text-slate-300">
+        The model says <strong className="text-white">{CLASS_LABELS[model.predicted]}</strong>: {confidenceWords(confidence)} (
+        {percent(confidence)} sure).
+      </p>
+      {measured && (
+        <p className="mt-1 text-xs text-slate-400">
+          Of the {measured.galaxies} test galaxies it was {percent(measured.lower)}–{percent(measured.upper)} sure about, it got{" "}
+          {percent(measured.accuracy)} right.
+        </p>
+      )}
+    </div>
   );
 }
 

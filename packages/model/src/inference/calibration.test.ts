@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createRng } from "../random.ts";
-import { calibrate, calibrationError, fitTemperature, TEMPERATURE_RANGE } from "./calibration.ts";
+import { calibrate, calibrationError, calibrationErrorFloor, confidenceWords, fitTemperature, measuredAccuracy, TEMPERATURE_RANGE } from "./calibration.ts";
 
 /** Galaxies whose true classes are drawn from `truth` probabilities, seen by a model that reports calibrate(truth, 1 / overconfidence). */
 function sample(n: number, overconfidence: number, seed: string) {
@@ -71,5 +71,42 @@ describe("temperature scaling", () => {
     const after = calibrationError(reported.map((p) => calibrate(p, t)), labels).ece;
     expect(before).toBeGreaterThan(0.08);
     expect(after).toBeLessThan(0.03);
+  });
+
+  it("measures the error a perfectly calibrated model would still show on few galaxies", () => {
+    const bin = (count: number, confidence: number) => ({ lower: 0, upper: 1, count, confidence, accuracy: confidence });
+    // One galaxy at 0.5 is always half wrong.
+    expect(calibrationErrorFloor([bin(1, 0.5)])).toEqual({ mean: 0.5, p95: 0.5 });
+    // 100 galaxies at 0.9: E|k/100 - 0.9| for k ~ Binomial(100, 0.9), about 0.03 x sqrt(2 / pi) = 0.024.
+    const hundred = calibrationErrorFloor([bin(100, 0.9)], 2000);
+    expect(hundred.mean).toBeGreaterThan(0.021);
+    expect(hundred.mean).toBeLessThan(0.027);
+    expect(hundred.p95).toBeGreaterThan(hundred.mean);
+    // Ten times the galaxies, a third of the noise.
+    expect(calibrationErrorFloor([bin(1000, 0.9)], 500).mean).toBeLessThan(0.01);
+    expect(calibrationErrorFloor([])).toEqual({ mean: 0, p95: 0 });
+  });
+
+  it("puts a confidence in words, and quotes a reliability bin only when enough test galaxies fell in it", () => {
+    expect([0.99, 0.95, 0.9, 0.8, 0.7, 0.6, 0.5, 0.34].map(confidenceWords)).toEqual([
+      "almost certainly",
+      "almost certainly",
+      "very likely",
+      "very likely",
+      "probably",
+      "probably",
+      "perhaps",
+      "perhaps",
+    ]);
+    const confidences = [...Array<number>(12).fill(0.97), ...Array<number>(3).fill(0.7)];
+    const { bins } = calibrationError(
+      confidences.map((c) => [c, 1 - c]),
+      confidences.map((_, i) => (i === 0 ? 1 : 0)),
+      10,
+    );
+    expect(measuredAccuracy(0.93, bins)).toEqual({ lower: 0.9, upper: 1, accuracy: 11 / 12, galaxies: 12 });
+    expect(measuredAccuracy(1, bins)).toMatchObject({ galaxies: 12 });
+    expect(measuredAccuracy(0.75, bins)).toBeNull(); // 3 galaxies
+    expect(measuredAccuracy(0.75, [])).toBeNull();
   });
 });

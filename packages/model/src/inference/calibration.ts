@@ -12,6 +12,7 @@
  * diagram.
  */
 import { argmax } from "../labels/class-sets.ts";
+import { createRng } from "../random.ts";
 
 /** p^(1/T), renormalised: the same decided class, softer (T > 1) or sharper (T < 1). */
 export function calibrate(probabilities: readonly number[], temperature: number): number[] {
@@ -115,8 +116,68 @@ export function calibrationError(
   return { ece, bins };
 }
 
+/**
+ * The expected calibration error a perfectly calibrated model would still measure on these
+ * bins: each galaxy right with exactly its bin's mean confidence, drawn `draws` times. On a
+ * few hundred galaxies the binomial noise alone gives a few percent, which is the floor any
+ * measured figure sits on. Returns the mean over draws and the value 95% of draws stay below.
+ */
+export function calibrationErrorFloor(bins: readonly ReliabilityBin[], draws = 1000, seed = "calibration-floor"): { mean: number; p95: number } {
+  const total = bins.reduce((sum, b) => sum + b.count, 0);
+  if (total === 0) return { mean: 0, p95: 0 };
+  const rng = createRng(seed);
+  const eces = Array.from({ length: draws }, () => {
+    let ece = 0;
+    for (const bin of bins) {
+      let right = 0;
+      for (let g = 0; g < bin.count; g++) if (rng() < bin.confidence) right++;
+      if (bin.count > 0) ece += (bin.count / total) * Math.abs(right / bin.count - bin.confidence);
+    }
+    return ece;
+  }).sort((a, b) => a - b);
+  return { mean: eces.reduce((a, b) => a + b, 0) / draws, p95: eces[Math.min(draws - 1, Math.floor(0.95 * draws))]! };
+}
+
 /** One line for logs and benchmark output. */
-export function formatCalibration(c: { temperature: number; eceBefore: number; eceAfter: number }): string {
+export function formatCalibration(c: { temperature: number; eceBefore: number; eceAfter: number; bins: readonly ReliabilityBin[] }): string {
   const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
-  return `calibration: temperature ${c.temperature.toFixed(3)} (fitted on the validation galaxies); expected calibration error on the test galaxies ${pct(c.eceBefore)} -> ${pct(c.eceAfter)}`;
+  const floor = calibrationErrorFloor(c.bins);
+  return (
+    `calibration: temperature ${c.temperature.toFixed(3)} (fitted on the validation galaxies); expected calibration error on the test galaxies ${pct(c.eceBefore)} -> ${pct(c.eceAfter)}` +
+    ` (a perfectly calibrated model would measure ${pct(floor.mean)} on these galaxies, under ${pct(floor.p95)} in 95% of draws)`
+  );
+}
+
+/**
+ * How sure a prediction is, in words, for volunteers: the word follows the calibrated
+ * probability, which is what a calibrated model's confidence means ("very likely": right about
+ * 8 or 9 times in 10). Each word's lower bound is its entry's `from`.
+ */
+export const CONFIDENCE_WORDS = [
+  { from: 0.95, words: "almost certainly" },
+  { from: 0.8, words: "very likely" },
+  { from: 0.6, words: "probably" },
+  { from: 0, words: "perhaps" },
+] as const;
+
+export type ConfidenceWords = (typeof CONFIDENCE_WORDS)[number]["words"];
+
+export function confidenceWords(confidence: number): ConfidenceWords {
+  return CONFIDENCE_WORDS.find((w) => confidence >= w.from)!.words;
+}
+
+/** Fewer test galaxies than this in a reliability bin say too little about it to quote. */
+export const MIN_QUOTED_BIN = 10;
+
+/**
+ * What a confidence has meant on the model's test galaxies: the reliability bin it falls in,
+ * when at least MIN_QUOTED_BIN test galaxies fell there; null otherwise.
+ */
+export function measuredAccuracy(
+  confidence: number,
+  bins: readonly ReliabilityBin[],
+): { lower: number; upper: number; accuracy: number; galaxies: number } | null {
+  const bin = bins.find((b, i) => confidence >= b.lower && (confidence < b.upper || i === bins.length - 1));
+  if (!bin || bin.count < MIN_QUOTED_BIN) return null;
+  return { lower: bin.lower, upper: bin.upper, accuracy: bin.accuracy, galaxies: bin.count };
 }

@@ -1,2 +1,2 @@
 export * from "./model.ts";
-export * from "./calibration.ts";
+export * from "./views.ts";

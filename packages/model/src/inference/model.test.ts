@@ -3,7 +3,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { HIWL_CLASSES } from "../labels/classes.ts";
-import { createModel, decide, load } from "./model.ts";
+import { createModel, decide, load, type ModelShape } from "./model.ts";
 import { calibrate } from "./calibration.ts";
 import { buildEfficientNet, EFFICIENTNET_LAYERS } from "../network/efficientnet.ts";
 import { ModelMetadataSchema, serializeModel, type ModelMetadata } from "../network/export.ts";
@@ -86,6 +86,30 @@ describe("the model API", { timeout: 120_000 }, () => {
     expect(result.probabilities).not.toEqual(raw);
     expect(result.predicted).toEqual(raw.map(decide));
     expect(ModelMetadataSchema.safeParse({ ...metadata("flat"), temperature: 0 }).success).toBe(false);
+  });
+
+  it("averages the 8 rotations and flips of each image for a model with 8 views: the same answer for a turned or mirrored galaxy", async () => {
+    const networks = { level1: net(4, 6), level2: net(2, 7) };
+    const shape: ModelShape = { classes: [...HIWL_CLASSES], hierarchy: "hierarchical", inputSize: SIZE, views: 8 };
+    const model = createModel(shape, networks);
+    const x = images();
+    const turned = tf.reverse(tf.transpose(x, [0, 2, 1, 3]), 2); // a quarter turn
+    const mirrored = tf.reverse(x, 1);
+    const one = (view: tf.Tensor4D) => combineHierarchy(networks.level1.predict(view) as tf.Tensor2D, networks.level2.predict(view) as tf.Tensor2D);
+    const views = [x, mirrored, tf.reverse(x, 2), tf.reverse(x, [1, 2])].flatMap((v) => [v, tf.transpose(v, [0, 2, 1, 3])]);
+    const expected = tf.mean(tf.stack(views.map(one)), 0).arraySync() as number[][];
+    const result = await model.classify(x, { embed: true });
+    result.probabilities.flat().forEach((p, i) => expect(p).toBeCloseTo(expected.flat()[i]!, 6));
+    for (const other of [turned, mirrored]) {
+      const again = await model.classify(other, { embed: true });
+      again.probabilities.flat().forEach((p, i) => expect(p).toBeCloseTo(result.probabilities.flat()[i]!, 6));
+      again.embeddings!.flat().forEach((f, i) => expect(f).toBeCloseTo(result.embeddings!.flat()[i]!, 4));
+    }
+    // One view: the network's own answer, which a quarter turn changes.
+    const single = createModel({ ...shape, views: 1 }, networks);
+    expect((await single.classify(x)).probabilities).toEqual(one(x).arraySync());
+    expect((await single.classify(turned)).probabilities).not.toEqual((await single.classify(x)).probabilities);
+    expect(ModelMetadataSchema.safeParse({ ...metadata("flat"), views: 4 }).success).toBe(false);
   });
 
   it("decides by the largest probability, the first on ties", () => {

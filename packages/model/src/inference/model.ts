@@ -9,8 +9,9 @@
  * the page. For the hierarchical model the probabilities are P1 for the unmerged classes and
  * P1(merged) x P2 for cigar and edge-on (combineHierarchy). Predictions come from the
  * deterministic network; Monte Carlo dropout passes (sample()) only measure uncertainty for
- * the active-learning queue. Every probability out of it is calibrated with the model's
- * temperature (calibration.ts), which never changes the decided class.
+ * the active-learning queue. A model with 8 views averages each image's rotations and flips
+ * (views.ts). Every probability out of it is calibrated with the model's temperature
+ * (calibration.ts), which never changes the decided class.
  */
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
@@ -20,9 +21,10 @@ import type { Level } from "../labels/hierarchy.ts";
 import { combineHierarchy, type Networks } from "../network/combine.ts";
 import { argmax, classSetOf, type ClassSet } from "../labels/class-sets.ts";
 import { calibrate } from "./calibration.ts";
+import { dihedralViews, meanOverViews } from "./views.ts";
 
 /** What a model needs to know about itself to run: its classes, hierarchy, input size and calibration. */
-export type ModelShape = Pick<ModelMetadata, "classes" | "hierarchy" | "inputSize" | "temperature">;
+export type ModelShape = Pick<ModelMetadata, "classes" | "hierarchy" | "inputSize" | "temperature" | "views">;
 
 /** Images ready for the network: a [N, inputSize, inputSize, 3] tensor, or the same values flat. */
 export type NetworkInput = tf.Tensor4D | Float32Array;
@@ -92,12 +94,14 @@ export function createModel(shape: ModelShape, networks: Networks, metadata: Mod
   const temperature = shape.temperature ?? 1;
   const calibrated = (rows: number[][]) => (temperature === 1 ? rows : rows.map((p) => calibrate(p, temperature)));
 
-  /** Probabilities [N, classes] (before calibration) and the first network's features [N, F]. */
+  const views = shape.views ?? 1;
+  /** Probabilities [N, classes] (before calibration) and the first network's features [N, F], each the mean over the model's views. */
   const forward = (x: tf.Tensor4D): [tf.Tensor2D, tf.Tensor2D] =>
     tf.tidy(() => {
-      const [p1, features] = firstWithFeatures.predict(x) as [tf.Tensor2D, tf.Tensor2D];
-      if (shape.hierarchy === "flat") return [p1, features];
-      return [combineHierarchy(p1, network("level2").predict(x) as tf.Tensor2D), features];
+      const input = dihedralViews(x, views);
+      const [p1, features] = firstWithFeatures.predict(input) as [tf.Tensor2D, tf.Tensor2D];
+      const probabilities = shape.hierarchy === "flat" ? p1 : combineHierarchy(p1, network("level2").predict(input) as tf.Tensor2D);
+      return [meanOverViews(probabilities, views), meanOverViews(features, views)];
     });
 
   const withInput = async <T>(images: NetworkInput, run: (x: tf.Tensor4D) => Promise<T>): Promise<T> => {

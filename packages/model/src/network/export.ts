@@ -112,6 +112,11 @@ export const ModelMetadataSchema = z
      * prediction's probabilities are p^(1/T), renormalised. Absent (versions before it): 1.
      */
     temperature: z.number().positive().optional(),
+    /**
+     * Test-time views averaged per prediction (inference/views.ts): 8, the rotations and flips
+     * of the cutout (a galaxy has no up), or 1. Absent (versions before it): 1.
+     */
+    views: z.union([z.literal(1), z.literal(8)]).optional(),
     /** Held-out results, e.g. accuracy and per-class recall, keyed by metric name. */
     metrics: z.record(z.string(), z.number()),
     trainingData: z.object({

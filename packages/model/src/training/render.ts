@@ -4,17 +4,33 @@
  */
 import "@tensorflow/tfjs-backend-cpu";
 import * as tf from "@tensorflow/tfjs-core";
-import { augmentBatch, preprocessForInference } from "../network/preprocess.ts";
+import { augmentBatch, PREPROCESSING, preprocessForInference } from "../network/preprocess.ts";
 import { createRng } from "../random.ts";
+
+/** How a batch's random training views are drawn. */
+export interface Augmentation {
+  /** Seeds the views. */
+  seed: string;
+  /** Rotations are uniform in [-rotationDegrees, rotationDegrees] (the recipe's, Preprocessing's). */
+  rotationDegrees: number;
+}
 
 /**
  * `count` cutouts of side x side x 3 bytes -> [count, inputSize, inputSize, 3] normalised
- * pixels; `seed` seeds the random views, null renders the test view.
+ * pixels: random training views, or the test view when `augmentation` is null.
  */
-export function renderCutouts(pixels: Uint8Array, count: number, side: number, inputSize: number, seed: string | null): Float32Array {
+export function renderCutouts(
+  pixels: Uint8Array,
+  count: number,
+  side: number,
+  inputSize: number,
+  augmentation: Augmentation | null,
+): Float32Array {
   const out = tf.tidy(() => {
     const cutouts = tf.tensor4d(Int32Array.from(pixels), [count, side, side, 3], "int32");
-    return seed === null ? preprocessForInference(cutouts, inputSize) : augmentBatch(cutouts, inputSize, createRng(seed));
+    if (augmentation === null) return preprocessForInference(cutouts, inputSize);
+    const { seed, rotationDegrees } = augmentation;
+    return augmentBatch(cutouts, inputSize, createRng(seed), { ...PREPROCESSING, rotationDegrees });
   });
   try {
     // A copy: dataSync may hand out the backend's own array.

@@ -2,6 +2,7 @@
 
 import { CLASS_LABELS, type HiwlClass } from "@hiwl/model";
 import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
+import { CalibrationDetail } from "./calibration.tsx";
 import { formatPercent } from "./format.ts";
 import type { Model } from "./model-versions.tsx";
 
@@ -17,9 +18,9 @@ const LEVEL_LABELS: Record<string, string> = {
   level2: "Level 2 (cigar / edge-on)",
 };
 
-/** Per-class scores, the confusion matrix and the learning curves of one model version. */
+/** Per-class scores, the confusion matrix, calibration and the learning curves of one model version. */
 export function ModelDetail({ model }: { model: Model }) {
-  const { classes, perClass, confusion, curves = {} } = model.metrics;
+  const { classes, perClass, confusion, calibration, curves = {} } = model.metrics;
   const levels = Object.entries(curves).filter(([, epochs]) => epochs.length > 0);
   return (
     <div className="space-y-6" data-testid="model-detail" data-model-version={model.version}>
@@ -33,6 +34,10 @@ export function ModelDetail({ model }: { model: Model }) {
           {classes && confusion ? <ConfusionMatrix classes={classes} confusion={confusion} /> : <Missing what="confusion matrix" />}
         </section>
       </div>
+      <section>
+        <h3 className="mb-2 text-xs font-medium tracking-wide text-slate-400 uppercase">Calibration</h3>
+        {calibration ? <CalibrationDetail calibration={calibration} /> : <Missing what="calibration" />}
+      </section>
       <section>
         <h3 className="mb-2 text-xs font-medium tracking-wide text-slate-400 uppercase">Learning curves</h3>
         {levels.length > 0 ? (

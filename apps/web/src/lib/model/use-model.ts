@@ -1,4 +1,4 @@
-import { HIWL_CLASSES, type HiwlClass } from "@hiwl/model";
+import { HIWL_CLASSES, type HiwlClass, type ReliabilityBin } from "@hiwl/model";
 import { useQuery } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
 import { useTRPC } from "~/trpc/react.tsx";
@@ -33,6 +33,8 @@ function useActiveModel() {
 export interface LiveModel {
   runtime: Runtime;
   version: string;
+  /** The version's test galaxies' reliability bins (null: an uncalibrated version). */
+  reliability: ReliabilityBin[] | null;
   backend: string;
   classifier: Classifier;
   image: ImageBitmap;
@@ -54,7 +56,8 @@ export type LiveModelState =
 export function useLiveModel(imageUrl: string): LiveModelState {
   const active = useActiveModel();
   const version = active.data?.version;
-  const [result, setResult] = useState<{ key: string } & ({ error: string } | { model: LiveModel })>();
+  const reliability = active.data?.reliability ?? null;
+  const [result, setResult] = useState<{ key: string } & ({ error: string } | { model: Omit<LiveModel, "reliability"> })>();
   const current = `${version}\n${imageUrl}`;
 
   useEffect(() => {
@@ -93,5 +96,5 @@ export function useLiveModel(imageUrl: string): LiveModelState {
   if (active.isError) return { status: "error", message: active.error.message };
   if (!version) return { status: "no-model" };
   if (result?.key !== current) return { status: "loading" };
-  return "error" in result ? { status: "error", message: result.error } : { status: "ready", ...result.model };
+  return "error" in result ? { status: "error", message: result.error } : { status: "ready", ...result.model, reliability };
 }

@@ -6,6 +6,7 @@ import {
   listModelVersions,
   queueTrainingJob,
   shownJobProgress,
+  shownModelMetrics,
   shownModelVersionConfig,
   withModelMetrics,
 } from "@hiwl/db";
@@ -13,10 +14,21 @@ import { z } from "zod";
 import { createTRPCRouter, publicProcedure, researcherProcedure } from "../trpc.ts";
 
 export const trainingRouter = createTRPCRouter({
-  /** The model the site predicts with, or null before the first training run. */
+  /**
+   * The model the site predicts with, or null before the first training run; with its test
+   * galaxies' reliability bins (null before calibration), which say how often it was right when
+   * it was as sure as it is about the galaxy on screen.
+   */
   activeModel: publicProcedure.query(async ({ ctx }) => {
     const model = await getActiveModelVersion(ctx.db);
-    return model && { id: model.id, version: model.version, createdAt: model.createdAt };
+    return (
+      model && {
+        id: model.id,
+        version: model.version,
+        createdAt: model.createdAt,
+        reliability: shownModelMetrics(model).calibration?.bins ?? null,
+      }
+    );
   }),
 
   models: researcherProcedure.query(async ({ ctx }) => {
