@@ -1,10 +1,11 @@
 /**
- * What the active-learning benchmark reports: the learning curves averaged over seeds, the
- * headline (how many fewer classifications a strategy needs to reach the accuracy random order
- * reaches with its whole budget), a text table and an SVG chart.
+ * What the active-learning benchmark reports: the learning curves averaged over seeds with their
+ * 95% interval bands, the headline (how many fewer classifications a strategy needs to reach the
+ * accuracy its baseline reaches with its whole budget, per seed on smoothed curves, as a mean
+ * with a 95% interval over the seeds), a text table and an SVG chart.
  */
 import { markdownTable, percent } from "./markdown-table.ts";
-import type { Strategy, StrategyRun } from "./al-run.ts";
+import { RANDOM_WITH_RULES, type Strategy, type StrategyRun } from "./al-run.ts";
 
 export interface CurvePoint {
   classifications: number;
@@ -14,24 +15,63 @@ export interface CurvePoint {
 export interface Curve {
   strategy: Strategy;
   points: CurvePoint[];
+  /** Per point, the 95% interval of the seeds' mean accuracy; absent with one seed. */
+  band?: { low: number; high: number }[];
 }
 
-/** Each strategy's rounds averaged over its seeds, up to the last round every seed reached. */
+/** Student's t at 97.5% for 1..30 degrees of freedom; beyond, the normal's 1.96. */
+const T_975 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131, 2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042];
+
+export interface Interval {
+  mean: number;
+  /** The 95% confidence interval of the mean (t distribution); equal to the mean for one value. */
+  low: number;
+  high: number;
+}
+
+export function meanInterval(values: readonly number[]): Interval {
+  if (values.length === 0) throw new Error("an interval needs at least one value");
+  const n = values.length;
+  const mean = values.reduce((a, b) => a + b, 0) / n;
+  if (n === 1) return { mean, low: mean, high: mean };
+  const sd = Math.sqrt(values.reduce((sum, v) => sum + (v - mean) ** 2, 0) / (n - 1));
+  const half = (T_975[n - 2] ?? 1.96) * (sd / Math.sqrt(n));
+  return { mean, low: mean - half, high: mean + half };
+}
+
+/** Each strategy's rounds averaged over its seeds, up to the last round every seed reached, with the interval band from two seeds on. */
 export function meanCurves(runs: readonly StrategyRun[]): Curve[] {
   const strategies = [...new Set(runs.map((r) => r.strategy))];
   return strategies.map((strategy) => {
     const mine = runs.filter((r) => r.strategy === strategy);
     const length = Math.min(...mine.map((r) => r.rounds.length));
-    const mean = (pick: (i: number, run: StrategyRun) => number, i: number) =>
-      mine.reduce((sum, run) => sum + pick(i, run), 0) / mine.length;
+    const at = (i: number, pick: (round: StrategyRun["rounds"][number]) => number) => meanInterval(mine.map((run) => pick(run.rounds[i]!)));
+    const rounds = Array.from({ length }, (_, i) => ({ classifications: at(i, (r) => r.classifications).mean, accuracy: at(i, (r) => r.accuracy) }));
     return {
       strategy,
-      points: Array.from({ length }, (_, i) => ({
-        classifications: mean((k, run) => run.rounds[k]!.classifications, i),
-        accuracy: mean((k, run) => run.rounds[k]!.accuracy, i),
-      })),
+      points: rounds.map((r) => ({ classifications: r.classifications, accuracy: r.accuracy.mean })),
+      ...(mine.length > 1 && { band: rounds.map((r) => ({ low: r.accuracy.low, high: r.accuracy.high })) }),
     };
   });
+}
+
+/**
+ * The curve made non-decreasing by isotonic regression (pool adjacent violators, weighted by
+ * rounds): a model retrained on more votes is not worse in truth, and a round that happened to
+ * dip (random order fell to 59.5% in one round of the first runs) no longer decides a crossing.
+ */
+export function smoothCurve(points: readonly CurvePoint[]): CurvePoint[] {
+  const blocks: { sum: number; count: number }[] = [];
+  for (const p of points) {
+    blocks.push({ sum: p.accuracy, count: 1 });
+    while (blocks.length > 1 && blocks.at(-2)!.sum / blocks.at(-2)!.count > blocks.at(-1)!.sum / blocks.at(-1)!.count) {
+      const last = blocks.pop()!;
+      blocks.at(-1)!.sum += last.sum;
+      blocks.at(-1)!.count += last.count;
+    }
+  }
+  const accuracies = blocks.flatMap((b) => Array<number>(b.count).fill(b.sum / b.count));
+  return points.map((p, i) => ({ classifications: p.classifications, accuracy: accuracies[i]! }));
 }
 
 /**
@@ -50,36 +90,58 @@ export function classificationsToReach(points: readonly CurvePoint[], accuracy: 
 
 export interface Saving {
   strategy: Strategy;
-  /** Classifications to reach random order's final accuracy, or null if never reached. */
-  classifications: number | null;
-  /** 1 - classifications / random's budget, or null. */
-  fewer: number | null;
+  /** What it is measured against: "random" (count-only retirement) or random+rules. */
+  baseline: Strategy;
+  /**
+   * Per seed, on smoothed curves (smoothCurve): 1 - the classifications the strategy needs to
+   * reach the baseline's final accuracy / the baseline's budget; null where it never does.
+   */
+  perSeed: { seed: number; fewer: number | null }[];
+  /** Mean and 95% interval over the seeds; null unless every seed reached the target. */
+  fewer: Interval | null;
 }
 
 export interface Headline {
-  /** Random order's accuracy with its whole budget, and that budget. */
+  /** Random order's mean accuracy with its whole budget, and that budget (the chart's dashed line). */
   target: CurvePoint;
+  /** Each strategy against random order with count-only retirement: the queue and early retirement together. */
   savings: Saving[];
+  /** Each acquisition function against random order with the same retirement rules: the queue's own share. */
+  queueShare: Saving[];
+  /** The largest mean saving against random order. */
   best: Saving | null;
 }
 
-export function headline(curves: readonly Curve[]): Headline {
+function saving(runs: readonly StrategyRun[], strategy: Strategy, baseline: Strategy): Saving {
+  const seeds = [...new Set(runs.filter((r) => r.strategy === strategy).map((r) => r.seed))].sort((a, b) => a - b);
+  const perSeed = seeds.flatMap((seed) => {
+    const base = runs.find((r) => r.strategy === baseline && r.seed === seed);
+    const mine = runs.find((r) => r.strategy === strategy && r.seed === seed)!;
+    if (!base || base.rounds.length === 0) return [];
+    const smooth = (run: StrategyRun) => smoothCurve(run.rounds.map((r) => ({ classifications: r.classifications, accuracy: r.accuracy })));
+    const target = smooth(base).at(-1)!;
+    const needed = classificationsToReach(smooth(mine), target.accuracy);
+    return [{ seed, fewer: needed === null ? null : 1 - needed / target.classifications }];
+  });
+  const reached = perSeed.flatMap((s) => (s.fewer === null ? [] : [s.fewer]));
+  if (reached.length === 0 || reached.length < perSeed.length) return { strategy, baseline, perSeed, fewer: null };
+  // No strategy saves more than the whole budget, whatever the t interval's symmetry says.
+  const interval = meanInterval(reached);
+  return { strategy, baseline, perSeed, fewer: { ...interval, high: Math.min(1, interval.high) } };
+}
+
+export function headline(runs: readonly StrategyRun[]): Headline {
+  const curves = meanCurves(runs);
   const random = curves.find((c) => c.strategy === "random");
   if (!random || random.points.length === 0) throw new Error("the headline needs the random-order baseline");
-  const target = random.points.at(-1)!;
-  const savings = curves
-    .filter((c) => c.strategy !== "random")
-    .map((c) => {
-      const classifications = classificationsToReach(c.points, target.accuracy);
-      return {
-        strategy: c.strategy,
-        classifications,
-        fewer: classifications === null ? null : 1 - classifications / target.classifications,
-      };
-    });
+  const others = curves.map((c) => c.strategy).filter((s) => s !== "random");
+  const savings = others.map((s) => saving(runs, s, "random"));
+  const queueShare = others.includes(RANDOM_WITH_RULES)
+    ? others.filter((s) => s !== RANDOM_WITH_RULES).map((s) => saving(runs, s, RANDOM_WITH_RULES))
+    : [];
   const reached = savings.filter((s) => s.fewer !== null);
-  const best = reached.length === 0 ? null : reached.reduce((a, b) => (b.fewer! > a.fewer! ? b : a));
-  return { target, savings, best };
+  const best = reached.length === 0 ? null : reached.reduce((a, b) => (b.fewer!.mean > a.fewer!.mean ? b : a));
+  return { target: random.points.at(-1)!, savings, queueShare, best };
 }
 
 /** Rows: rounds; columns: each strategy's classifications and accuracy. */
@@ -96,16 +158,28 @@ export function formatTable(curves: readonly Curve[]): string {
   return markdownTable(header, rows);
 }
 
-export function formatHeadline(h: Headline): string {
-  const target = `random order's ${percent(h.target.accuracy)} at ${Math.round(h.target.classifications)} classifications`;
-  const each = h.savings
-    .map((s) => `${s.strategy} ${s.fewer === null ? "never reached it" : `${percent(s.fewer)} fewer (${Math.round(s.classifications!)})`}`)
-    .join(", ");
-  const best = h.best ? `${h.best.strategy} needs ${percent(h.best.fewer!)} fewer classifications to reach` : "no strategy reached";
-  return `Headline: ${best} ${target} (${each}).`;
+/** "45.0% fewer (95% interval 30.1-59.9%, 5 seeds)", or how many seeds never reached the target. */
+export function formatSaving(s: Saving): string {
+  const seeds = `${s.perSeed.length} seed${s.perSeed.length === 1 ? "" : "s"}`;
+  if (s.fewer === null) {
+    const missed = s.perSeed.filter((p) => p.fewer === null).length;
+    return `${s.strategy}: never reached ${s.baseline}'s final accuracy in ${missed} of ${seeds}`;
+  }
+  const interval = s.perSeed.length > 1 ? `95% interval ${percent(s.fewer.low)} to ${percent(s.fewer.high)}, ` : "";
+  return `${s.strategy}: ${percent(s.fewer.mean)} fewer than ${s.baseline} (${interval}${seeds})`;
 }
 
-const COLORS: Record<Strategy, string> = { random: "#6b7280", entropy: "#2563eb", margin: "#16a34a", bald: "#dc2626" };
+export function formatHeadline(h: Headline): string {
+  const lines = [
+    `Classifications saved to reach the baseline's final accuracy, per seed on smoothed curves, then averaged:`,
+    ...h.savings.map((s) => `  ${formatSaving(s)}`),
+  ];
+  if (h.queueShare.length > 0) lines.push(`The queue's own share, against random order with the same retirement rules:`, ...h.queueShare.map((s) => `  ${formatSaving(s)}`));
+  lines.push(h.best ? `Headline: ${formatSaving(h.best)}.` : "Headline: no strategy reached random order's final accuracy in every seed.");
+  return lines.join("\n");
+}
+
+const COLORS: Record<Strategy, string> = { random: "#6b7280", [RANDOM_WITH_RULES]: "#a16207", entropy: "#2563eb", margin: "#16a34a", bald: "#dc2626" };
 
 /** A line chart of held-out accuracy against classifications, with random's final accuracy dashed. */
 export function chartSvg(curves: readonly Curve[], h: Headline, title: string): string {
@@ -113,7 +187,9 @@ export function chartSvg(curves: readonly Curve[], h: Headline, title: string): 
   const m = { left: 64, right: 176, top: 44, bottom: 56 };
   const points = curves.flatMap((c) => c.points);
   const xMax = niceCeil(Math.max(...points.map((p) => p.classifications)));
-  const accs = points.map((p) => p.accuracy);
+  const accs = [...points.map((p) => p.accuracy), ...curves.flatMap((c) => (c.band ?? []).flatMap((b) => [b.low, b.high]))].map((a) =>
+    Math.min(1, Math.max(0, a)),
+  );
   const yMin = Math.max(0, Math.floor(Math.min(...accs) * 10) / 10);
   const yMax = Math.min(1, Math.ceil(Math.max(...accs) * 10) / 10);
   const x = (v: number) => m.left + (v / xMax) * (width - m.left - m.right);
@@ -142,6 +218,14 @@ export function chartSvg(curves: readonly Curve[], h: Headline, title: string): 
     `<text transform="translate(16 ${f((m.top + height - m.bottom) / 2)}) rotate(-90)" text-anchor="middle">held-out accuracy</text>`,
     `<line x1="${m.left}" y1="${f(y(h.target.accuracy))}" x2="${width - m.right}" y2="${f(y(h.target.accuracy))}" stroke="#6b7280" stroke-dasharray="5 4"/>`,
   );
+  // The 95% interval bands first, under every line.
+  for (const c of curves) {
+    if (!c.band) continue;
+    const clamp = (v: number) => Math.min(yMax, Math.max(yMin, v));
+    const upper = c.points.map((p, i) => `${f(x(p.classifications))},${f(y(clamp(c.band![i]!.high)))}`);
+    const lower = c.points.map((p, i) => `${f(x(p.classifications))},${f(y(clamp(c.band![i]!.low)))}`).reverse();
+    out.push(`<polygon points="${[...upper, ...lower].join(" ")}" fill="${COLORS[c.strategy]}" fill-opacity="0.12" stroke="none"/>`);
+  }
   curves.forEach((c, k) => {
     const color = COLORS[c.strategy];
     const path = c.points.map((p) => `${f(x(p.classifications))},${f(y(p.accuracy))}`).join(" ");
@@ -149,7 +233,7 @@ export function chartSvg(curves: readonly Curve[], h: Headline, title: string): 
     for (const p of c.points) out.push(`<circle cx="${f(x(p.classifications))}" cy="${f(y(p.accuracy))}" r="3" fill="${color}"/>`);
     const ly = m.top + 10 + 20 * k;
     const saving = h.savings.find((s) => s.strategy === c.strategy);
-    const label = c.strategy === "random" ? "random (count 15)" : `${c.strategy}${saving?.fewer != null ? `: ${percent(saving.fewer)} fewer` : ""}`;
+    const label = c.strategy === "random" ? "random (count 15)" : `${c.strategy}${saving?.fewer ? `: ${percent(saving.fewer.mean)} fewer` : ""}`;
     out.push(
       `<line x1="${width - m.right + 12}" y1="${ly}" x2="${width - m.right + 32}" y2="${ly}" stroke="${color}" stroke-width="2"/>`,
       `<text x="${width - m.right + 38}" y="${ly + 4}">${escapeXml(label)}</text>`,

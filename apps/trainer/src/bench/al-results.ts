@@ -8,9 +8,8 @@ import { readFile } from "node:fs/promises";
 import { isDeepStrictEqual } from "node:util";
 import { z } from "zod";
 import { parseJsonText } from "@hiwl/db";
-import { ACQUISITION_FUNCTIONS } from "@hiwl/model";
 import { headline, meanCurves, type Curve, type Headline } from "./al-report.ts";
-import { runAlBench, type AlBenchOptions, type StrategyRun } from "./al-run.ts";
+import { runAlBench, STRATEGIES, type AlBenchOptions, type StrategyRun } from "./al-run.ts";
 
 export interface AlResults {
   size: Omit<AlBenchOptions, "training" | "workDir" | "log">;
@@ -32,7 +31,7 @@ const ResultsSchema = z.object({
   minutes: z.number().nonnegative(),
   runs: z.array(
     z.object({
-      strategy: z.enum(ACQUISITION_FUNCTIONS),
+      strategy: z.enum(STRATEGIES),
       seed: count,
       seconds: z.number(),
       rounds: z.array(
@@ -50,8 +49,7 @@ export async function benchResults(options: AlBenchOptions): Promise<AlResults> 
 }
 
 function summarise(results: Omit<AlResults, "curves" | "headline">): AlResults {
-  const curves = meanCurves(results.runs);
-  return { ...results, curves, headline: headline(curves) };
+  return { ...results, curves: meanCurves(results.runs), headline: headline(results.runs) };
 }
 
 export async function readResults(file: string): Promise<{ file: string; results: AlResults }> {

@@ -21,6 +21,7 @@ import {
   type Db,
 } from "@hiwl/db";
 import {
+  ACQUISITION_FUNCTIONS,
   classificationMetrics,
   createRng,
   DEFAULT_RETIREMENT,
@@ -38,8 +39,16 @@ import { loadModelDir } from "../training/model-dir.ts";
 import { trainModel } from "../training/train.ts";
 import { predictGalaxies, scoreActiveGalaxies } from "../worker/scoring.ts";
 
-/** "random" is the baseline: random queue order and Zooniverse's fixed count. */
-export type Strategy = AcquisitionFunction;
+/**
+ * Random queue order with the platform's own retirement rules: beside "random" (random order
+ * and Zooniverse's fixed count), it tells the saving of the queue's order from the saving of
+ * early retirement.
+ */
+export const RANDOM_WITH_RULES = "random+rules";
+
+/** "random" is the baseline: random queue order and Zooniverse's fixed count; the others retire by the platform's rules. */
+export const STRATEGIES = [...ACQUISITION_FUNCTIONS, RANDOM_WITH_RULES] as const;
+export type Strategy = (typeof STRATEGIES)[number];
 
 /** The baseline retires on count alone: no consensus or model-confident early retirement. */
 export const COUNT_RETIREMENT: RetirementRules = {
@@ -50,6 +59,11 @@ export const COUNT_RETIREMENT: RetirementRules = {
 
 export function strategyRetirement(strategy: Strategy): RetirementRules {
   return strategy === "random" ? COUNT_RETIREMENT : DEFAULT_RETIREMENT;
+}
+
+/** The order the strategy's queue is scored in. */
+export function strategyAcquisition(strategy: Strategy): AcquisitionFunction {
+  return strategy === RANDOM_WITH_RULES ? "random" : strategy;
 }
 
 export interface AlBenchOptions {
@@ -228,7 +242,7 @@ async function runStrategy(
           // the worker would activate it.
           const run = await scoreActiveGalaxies(db, model, result.modelVersion.id, pipeline, {
             dataDir: dir,
-            acquisition: strategy,
+            acquisition: strategyAcquisition(strategy),
             passes: strategy === "bald" ? options.passes : 1,
             seed,
             retirement: rules,

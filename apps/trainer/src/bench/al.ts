@@ -5,10 +5,9 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import type { Command } from "commander";
-import { ACQUISITION_FUNCTIONS, type AcquisitionFunction } from "@hiwl/model";
 import { chartSvg, formatHeadline, formatTable } from "./al-report.ts";
 import { benchResults, mergeResults, readResults } from "./al-results.ts";
-import type { AlBenchOptions } from "./al-run.ts";
+import { STRATEGIES, type AlBenchOptions, type Strategy } from "./al-run.ts";
 import { addModelOptions, modelConfig, type ModelCliOptions } from "../cli/model-options.ts";
 import { resolveTrainConfig } from "../training/config.ts";
 import { integer, onOff } from "../cli/option-parsers.ts";
@@ -29,18 +28,18 @@ const AL_DEFAULTS = {
 interface BenchAlCliOptions
   extends ModelCliOptions,
     Pick<AlBenchOptions, "pool" | "heldOut" | "budget" | "rounds" | "crowd" | "passes" | "seeds" | "firstSeed" | "warmStart" | "workDir"> {
-  strategies: AcquisitionFunction[];
+  strategies: Strategy[];
   json: string;
   chart: string;
   merge?: string[];
 }
 
-function strategyList(value: string): AcquisitionFunction[] {
+function strategyList(value: string): Strategy[] {
   const names = value.split(",").map((s) => s.trim());
-  const unknown = names.filter((n) => !(ACQUISITION_FUNCTIONS as readonly string[]).includes(n));
-  if (unknown.length > 0) throw new Error(`unknown strategies ${unknown.join(", ")}: choose from ${ACQUISITION_FUNCTIONS.join(", ")}`);
+  const unknown = names.filter((n) => !(STRATEGIES as readonly string[]).includes(n));
+  if (unknown.length > 0) throw new Error(`unknown strategies ${unknown.join(", ")}: choose from ${STRATEGIES.join(", ")}`);
   if (!names.includes("random")) throw new Error("--strategies must include random: it is the baseline of the headline");
-  return names as AcquisitionFunction[];
+  return names as Strategy[];
 }
 
 export function registerBenchAl(bench: Command) {
@@ -61,7 +60,12 @@ export function registerBenchAl(bench: Command) {
       .option("--first-seed <k>", "the seeds run are k, k+1, ... (to run seeds side by side and --merge them)", integer("--first-seed"), AL_DEFAULTS.firstSeed)
       .option("--merge <files>", "comma-separated result files of earlier runs of the same size: report on all their runs instead of running", (v: string) => v.split(","))
       .option("--warm-start <on|off>", "start each round's training from the previous round's model", onOff("--warm-start"), AL_DEFAULTS.warmStart)
-      .option("--strategies <list>", "comma-separated; random is the baseline", strategyList, [...ACQUISITION_FUNCTIONS])
+      .option(
+        "--strategies <list>",
+        "comma-separated; random (with count-only retirement) is the baseline, random+rules random order with the platform's retirement rules",
+        strategyList,
+        [...STRATEGIES],
+      )
       .option("--json <file>", "raw results", "docs/active-learning.json")
       .option("--chart <file>", "SVG chart", "docs/images/active-learning.svg")
       .option("--work-dir <dir>", "scratch directory (removed afterwards)", join(tmpdir(), `hiwl-al-${process.pid}`)),
