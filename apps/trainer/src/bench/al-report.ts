@@ -158,7 +158,7 @@ export function formatTable(curves: readonly Curve[]): string {
   return markdownTable(header, rows);
 }
 
-/** "45.0% fewer (95% interval 30.1-59.9%, 5 seeds)", or how many seeds never reached the target. */
+/** "margin: 45.0% fewer than random (95% interval 30.1% to 59.9%, 5 seeds)", or how many seeds never reached the target. */
 export function formatSaving(s: Saving): string {
   const seeds = `${s.perSeed.length} seed${s.perSeed.length === 1 ? "" : "s"}`;
   if (s.fewer === null) {
