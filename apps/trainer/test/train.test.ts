@@ -1,6 +1,6 @@
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
-import { copyFile, mkdir, mkdtemp, readFile, readdir, rm } from "node:fs/promises";
+import { copyFile, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -11,6 +11,7 @@ import { getActiveModelVersion, getGalaxy, listModelVersions, listTrainingGalaxi
 import { useTestDb } from "@hiwl/db/testing";
 import { HIWL_CLASSES } from "@hiwl/model";
 import { METADATA_FILE, ModelMetadataSchema, networkModelPath, PREPROCESSING, WEIGHTS_FILE } from "@hiwl/model/network";
+import { confidenceByGroup, formatConfidenceGroups, unplacedGalaxies } from "../src/bench/gz1-unsure.ts";
 import { applyActivationPolicy, decideActivation } from "../src/training/activation.ts";
 import { loadDataset } from "../src/training/dataset.ts";
 import { ImagePipeline } from "../src/training/image-pipeline.ts";
@@ -280,6 +281,37 @@ describe("hiwl train", () => {
       /only models of the five HIWL classes can be active/,
     );
     expect(await readdir(join(t.dataDir, "models"))).toEqual(before);
+  });
+
+  it("tells how sure a model is of its test galaxies, right and wrong, and of galaxies volunteers could not place (bench gz1's second check)", async () => {
+    const { metrics } = await stored(first.version);
+    const galaxies = await t.db.galaxy.findMany({ orderBy: { id: "asc" }, take: 5, select: { id: true, externalId: true, imagePath: true } });
+    const dir = await mkdtemp(join(tmpdir(), "hiwl-unplaced-"));
+    try {
+      const csv = join(dir, "labels.csv");
+      await writeFile(csv, ["objid,label", ...galaxies.map((g, i) => `${g.externalId},${i < 2 ? "dont_know" : "merger"}`)].join("\n"));
+      const unplaced = unplacedGalaxies(galaxies, csv, "objid", "label");
+      expect(unplaced.map((g) => g.answer)).toEqual(["dont_know", "dont_know", "merger", "merger", "merger"]);
+      const groups = await confidenceByGroup(t.db, t.dataDir, first.dir, pipeline, unplaced);
+      expect(groups.map((g) => [g.name, g.galaxies])).toEqual([
+        ["test galaxies", metrics.split.test],
+        ["  classified right", Math.round(metrics.accuracy * metrics.split.test)],
+        ["  classified wrong", metrics.split.test - Math.round(metrics.accuracy * metrics.split.test)],
+        ['volunteers said "dont_know"', 2],
+        ['volunteers said "merger"', 3],
+      ]);
+      for (const g of groups) {
+        expect(g.meanConfidence).toBeGreaterThanOrEqual(1 / HIWL_CLASSES.length);
+        expect(g.meanConfidence).toBeLessThanOrEqual(1);
+      }
+      expect(formatConfidenceGroups(groups)).toContain(`| test galaxies | ${metrics.split.test} | ${(100 * groups[0]!.meanConfidence).toFixed(1)}% |`);
+      await writeFile(csv, "objid,class\n1,x");
+      expect(() => unplacedGalaxies(galaxies, csv, "objid", "label")).toThrow(/expected the columns objid and label, found objid, class/);
+      await writeFile(csv, "objid,label\nnobody,merger");
+      expect(() => unplacedGalaxies(galaxies, csv, "objid", "label")).toThrow(new RegExp(`has no row for galaxy ${galaxies[0]!.externalId}`));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 

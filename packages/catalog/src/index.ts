@@ -4,6 +4,7 @@ export * from "./import/commit.ts";
 export * from "./import/kaggle.ts";
 export * from "./import/folder-catalog.ts";
 export * from "./import/gold.ts";
+export { readCsv, type CsvTable } from "./import/csv.ts";
 export * from "./seed-synthetic.ts";
 export * as synthetic from "./synthetic/index.ts";
 export * from "./cutout-cache.ts";

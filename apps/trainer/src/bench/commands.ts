@@ -14,9 +14,15 @@ import { registerBenchAl } from "./al.ts";
 import { registerBenchRetirement } from "./retirement.ts";
 import { registerBenchReliability } from "./reliability.ts";
 import { registerBenchScale } from "./scale.ts";
+import { confidenceByGroup, formatConfidenceGroups, unplacedGalaxies } from "./gz1-unsure.ts";
+import { ImagePipeline } from "../training/image-pipeline.ts";
+import { startBackend } from "../training/backend.ts";
 
 /** The sample is imported as the source the gz1 preset trains on. */
 const GZ1_SOURCE = PRESETS.gz1.training.source!;
+/** labels.csv's columns (../shared/data/gz1/README.md). */
+const GZ1_COLUMNS = { id: "objid", label: "label" };
+
 const GZ1_LABELS = {
   elliptical: "smooth",
   spiral_clockwise: "spiral",
@@ -41,23 +47,26 @@ export function registerBench(program: Command) {
         "train the coarse smooth / edge-on / spiral classifier on Galaxy Zoo 1 (imported once into --data-dir) and print its held-out scores",
       )
       .option("--gz1 <dir>", "the Galaxy Zoo 1 folder (images/ and labels.csv)", "../shared/data/gz1")
-      .option("--data-dir <dir>", "data directory for the imported catalogue, cutouts and models", join(tmpdir(), "hiwl-gz1")),
+      .option("--data-dir <dir>", "data directory for the imported catalogue, cutouts and models", join(tmpdir(), "hiwl-gz1"))
+      .option("--model <dir>", "check a model trained before instead of training one: how sure it is of each group of galaxies"),
     "gz1",
-  ).action(async (opts: ModelCliOptions & { gz1: string; dataDir: string }) => {
+  ).action(async (opts: ModelCliOptions & { gz1: string; dataDir: string; model?: string }) => {
     const dataDir = resolve(opts.dataDir);
     // The catalogue importer stores images under HIWL_DATA_DIR.
     process.env.HIWL_DATA_DIR = dataDir;
-    await migrate(dataDir);
+    // Checking a model only reads: the data directory may be training another one meanwhile.
+    if (!opts.model) await migrate(dataDir);
     const database = createDb({ dataDir });
     try {
       if ((await listGalaxies(database, { source: GZ1_SOURCE, pageSize: 1 })).total === 0) {
+        if (opts.model) throw new Error(`${dataDir} holds no Galaxy Zoo 1 catalogue: run bench gz1 without --model first`);
         const progress = phasedProgress();
         try {
           const result = await importFolderCatalog(database, {
             images: join(opts.gz1, "images"),
             labels: join(opts.gz1, "labels.csv"),
-            idColumn: "objid",
-            labelColumn: "label",
+            idColumn: GZ1_COLUMNS.id,
+            labelColumn: GZ1_COLUMNS.label,
             map: GZ1_LABELS,
             source: GZ1_SOURCE,
             onProgress: progress.onProgress,
@@ -67,6 +76,25 @@ export function registerBench(program: Command) {
         } finally {
           progress.stop();
         }
+      }
+      const confidenceCheck = async (dir: string) => {
+        const imported = await database.galaxy.findMany({
+          where: { source: GZ1_SOURCE, catalogLabel: null },
+          select: { id: true, externalId: true, imagePath: true },
+          orderBy: { id: "asc" },
+        });
+        const unplaced = unplacedGalaxies(imported, join(opts.gz1, "labels.csv"), GZ1_COLUMNS.id, GZ1_COLUMNS.label);
+        const pipeline = await ImagePipeline.start();
+        try {
+          console.log(formatConfidenceGroups(await confidenceByGroup(database, dataDir, dir, pipeline, unplaced)));
+        } finally {
+          await pipeline.close();
+        }
+      };
+      if (opts.model) {
+        await startBackend(opts.backend);
+        await confidenceCheck(resolve(opts.model));
+        return;
       }
       const hooks = cliHooks();
       const started = performance.now();
@@ -88,6 +116,8 @@ export function registerBench(program: Command) {
         );
         console.log(formatMetrics(result.metrics));
         if (calibration) console.log(formatCalibration(calibration));
+        console.log("");
+        await confidenceCheck(result.dir);
         console.log(`model saved to ${result.dir}`);
       } finally {
         hooks.stop();
