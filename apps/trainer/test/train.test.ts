@@ -217,10 +217,11 @@ describe("hiwl train", () => {
     await expect(trainModel(t.db, t.dataDir, { resume: resumed.version })).rejects.toThrow(/already finished/);
   });
 
-  it("trains over two replicas on worker threads, records the count, and resumes from a checkpoint to the same bits", async () => {
-    const parallel = { ...SMALL, workers: 2 };
+  // With weight averaging: a resumed run that lost the average would restart it from epoch 2's weights.
+  it("trains over two replicas on worker threads with averaged weights, records both, and resumes from a checkpoint to the same bits", async () => {
+    const parallel = { ...SMALL, workers: 2, emaDecay: 0.5 };
     const whole = await trainModel(t.db, t.dataDir, parallel);
-    expect((await stored(whole.version)).config.workers).toBe(2);
+    expect((await stored(whole.version)).config).toMatchObject({ workers: 2, emaDecay: 0.5 });
     let interrupted: TrainingInterrupted | undefined;
     await trainModel(t.db, t.dataDir, parallel, { stopAfterCheckpoint: (e) => e.level === "level1" && e.epoch === 1 }).catch((error: unknown) => {
       if (!(error instanceof TrainingInterrupted)) throw error;
@@ -232,7 +233,7 @@ describe("hiwl train", () => {
       expect(Buffer.compare(await weights(resumed.dir, level), await weights(whole.dir, level))).toBe(0);
     }
     // Batch norm sees half a batch per replica: the same recipe on one thread is another (close) model.
-    const one = await trainModel(t.db, t.dataDir, { ...SMALL, workers: 1 });
+    const one = await trainModel(t.db, t.dataDir, { ...parallel, workers: 1 });
     expect(Buffer.compare(await weights(one.dir, "level1"), await weights(whole.dir, "level1"))).not.toBe(0);
   });
 

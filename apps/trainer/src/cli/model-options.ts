@@ -54,6 +54,11 @@ export function addModelOptions(command: Command, preset: PresetName, { choosabl
         .choices(VIEW_COUNTS.map(String))
         .argParser(Number),
     )
+    .option(
+      "--ema-decay <x>",
+      `average the weights over epochs, the kept ones moving by 1 - x after each (0: none)${of(d.emaDecay)}`,
+      finiteNumber("--ema-decay", 0),
+    )
     .option("--patience <n>", `early stopping: epochs without a better validation result${of(d.patience)}`, integer("--patience", 1))
     .addOption(
       new Option(
@@ -102,6 +107,7 @@ export interface ModelCliOptions {
   classifierInitScale?: number;
   rotation?: number;
   testViews?: TrainConfigInput["testViews"];
+  emaDecay?: number;
   patience?: number;
   bestBy?: TrainConfigInput["bestBy"];
   minEpochExamples?: number;

@@ -6,6 +6,7 @@
  *     state.json             per-network progress, learning curves, best epochs
  *     best-<level>/          the best weights so far of every network trained or in training
  *     current/               the network in training: its weights, optimizer.json + optimizer.bin
+ *     current-averaged/      its averaged weights, when the run averages them (TrainConfig.emaDecay)
  *
  * A checkpoint is written under a temporary directory name and renamed when complete; only
  * then does checkpoint.json (itself renamed into place) point at it, and older checkpoints are
@@ -13,6 +14,7 @@
  * Together with per-epoch seeds (loop.ts) this is all a resumed run needs to continue exactly
  * as the uninterrupted run would have.
  */
+import { existsSync } from "node:fs";
 import { readFile, readdir, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { type Level } from "@hiwl/model";
@@ -49,17 +51,26 @@ export interface TrainingState {
   timing: EpochTiming[];
 }
 
+/** What a network in training continues from. */
+export interface NetworkState {
+  model: ModelFiles;
+  optimizer: OptimizerState;
+  /** The averaged weights (TrainConfig.emaDecay), once an epoch has made them. */
+  averaged: ModelFiles | null;
+}
+
 export interface Checkpoint {
   state: TrainingState;
   best: Partial<Record<Level, ModelFiles>>;
   /** The network in training, absent once all have finished. */
-  current: { model: ModelFiles; optimizer: OptimizerState } | null;
+  current: NetworkState | null;
 }
 
 const POINTER = "checkpoint.json";
 const STATE = "state.json";
 const OPTIMIZER_SPECS = "optimizer.json";
 const OPTIMIZER_DATA = "optimizer.bin";
+const AVERAGED = "current-averaged";
 
 const checkpointName = (n: number) => `checkpoint-${String(n).padStart(6, "0")}`;
 
@@ -74,6 +85,7 @@ export async function saveCheckpoint(runDir: string, checkpoint: Checkpoint): Pr
     await writeModelFiles(join(tmp, "current"), checkpoint.current.model);
     await writeFileAtomic(join(tmp, "current", OPTIMIZER_DATA), checkpoint.current.optimizer.data);
     await writeJsonAtomic(join(tmp, "current", OPTIMIZER_SPECS), checkpoint.current.optimizer.specs);
+    if (checkpoint.current.averaged) await writeModelFiles(join(tmp, AVERAGED), checkpoint.current.averaged);
   }
   await rename(tmp, join(runDir, name));
   await writeJsonAtomic(join(runDir, POINTER), { dir: name });
@@ -97,6 +109,7 @@ export async function loadCheckpoint(runDir: string): Promise<Checkpoint | null>
           specs: await readJson<OptimizerState["specs"]>(join(dir, "current", OPTIMIZER_SPECS)),
           data: new Uint8Array(await readFile(join(dir, "current", OPTIMIZER_DATA))),
         },
+        averaged: existsSync(join(dir, AVERAGED)) ? await readModelFiles(join(dir, AVERAGED)) : null,
       }
     : null;
   return { state, best, current };

@@ -43,6 +43,12 @@ export interface TrainConfig {
   rotationDegrees: number;
   /** Views averaged per prediction of the trained model (@hiwl/model views.ts): 1, or 8 rotations and flips. */
   testViews: ViewCount;
+  /**
+   * Weight averaging (@hiwl/model averaging.ts): after each epoch the kept weights move towards
+   * the network's by 1 - emaDecay, and validation, the best epoch and the saved model use them.
+   * 0: the network's own weights.
+   */
+  emaDecay: number;
   classes: ClassSetName;
   source: string | null;
   /** Train on a seeded random subset of this many labelled galaxies. */
@@ -132,6 +138,7 @@ export function resolveTrainConfig(input: TrainConfigInput): TrainConfig {
   }
   if (!(config.classifierInitScale > 0)) problems.push(`classifier init scale must be positive, got ${config.classifierInitScale}`);
   if (!(config.rotationDegrees >= 0 && config.rotationDegrees <= 180)) problems.push(`rotation must be in [0, 180] degrees, got ${config.rotationDegrees}`);
+  if (!(config.emaDecay >= 0 && config.emaDecay < 1)) problems.push(`EMA decay must be in [0, 1), got ${config.emaDecay}`);
   if (!VIEW_COUNTS.includes(config.testViews)) problems.push(`test views must be one of ${VIEW_COUNTS.join(", ")}, got ${config.testViews}`);
   if (config.maxMinutes !== null && !(config.maxMinutes > 0)) problems.push(`max minutes must be positive, got ${config.maxMinutes}`);
   const set = CLASS_SETS[config.classes];

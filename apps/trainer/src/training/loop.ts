@@ -9,8 +9,8 @@
  */
 import { argmax, createRng, type Level } from "@hiwl/model";
 import { buildEfficientNet, loadModelFromFiles, serializeModel, type ModelFiles } from "@hiwl/model/network";
-import { cosineLearningRate, NetworkTrainer, predictRows, shuffledEpoch, weightedEpoch, type Network, type OptimizerState } from "@hiwl/model/training";
-import type { BestEpoch, EpochRecord, NetworkProgress, StopReason } from "./checkpoint.ts";
+import { cosineLearningRate, moveAverage, NetworkTrainer, predictRows, shuffledEpoch, weightedEpoch, type Network } from "@hiwl/model/training";
+import type { BestEpoch, EpochRecord, NetworkProgress, NetworkState, StopReason } from "./checkpoint.ts";
 import type { BestBy, TrainConfig } from "./config.ts";
 import { chunk, INFERENCE_BATCH, renderBatches } from "./evaluate.ts";
 import type { Cutouts, ImagePipeline } from "./image-pipeline.ts";
@@ -79,16 +79,12 @@ export interface NetworkRun {
   /** Training seconds of the run before this network's current session began (for the time limit). */
   secondsBefore: number;
   /** The interrupted state of this network, when resuming it. */
-  resume: { model: ModelFiles; optimizer: OptimizerState } | null;
+  resume: NetworkState | null;
   /** Starting weights in place of a random initialisation (TrainConfig.initFrom); resume wins. */
   init: ModelFiles | null;
   best: ModelFiles | null;
   /** Persists the run after an epoch (checkpoint.ts); `current` is null once the network has stopped. */
-  checkpoint: (
-    epoch: EpochProgress,
-    best: ModelFiles | null,
-    current: { model: ModelFiles; optimizer: OptimizerState } | null,
-  ) => Promise<void>;
+  checkpoint: (epoch: EpochProgress, best: ModelFiles | null, current: NetworkState | null) => Promise<void>;
 }
 
 /**
@@ -162,6 +158,9 @@ export async function trainNetwork(run: NetworkRun): Promise<ModelFiles> {
   ).length;
   const totalSteps = config.epochs * stepsPerEpoch;
   const warmupSteps = Math.round(config.warmupEpochs * stepsPerEpoch);
+  // Runs recorded before averaging existed kept the network's own weights.
+  const emaDecay = config.emaDecay ?? 0;
+  let averaged = run.resume?.averaged ? await loadModelFromFiles(run.resume.averaged) : null;
   let best = run.best;
   let sessionSeconds = 0;
   const firstEpoch = progress.epochsDone + 1;
@@ -208,7 +207,13 @@ export async function trainNetwork(run: NetworkRun): Promise<ModelFiles> {
       );
       const trainSeconds = (performance.now() - started) / 1000;
       if (trainer instanceof ReplicaPool) await trainer.copyWeightsInto(model);
-      const val = await validate(run, model);
+      if (emaDecay > 0) {
+        // The first epoch's weights start the average.
+        if (averaged) moveAverage(averaged, model, emaDecay);
+        else averaged = await loadModelFromFiles(await serializeModel(model));
+      }
+      const kept = averaged ?? model;
+      const val = await validate(run, kept);
       const seconds = (performance.now() - started) / 1000;
       sessionSeconds += seconds;
       const record: EpochRecord = {
@@ -222,7 +227,7 @@ export async function trainNetwork(run: NetworkRun): Promise<ModelFiles> {
       const improved = isBetter(record, progress.best, config.bestBy);
       if (improved) {
         progress.best = { epoch, valLoss: val.loss, valAccuracy: val.accuracy };
-        best = await serializeModel(model);
+        best = await serializeModel(kept);
       }
       progress.history.push(record);
       progress.epochsDone = epoch;
@@ -238,13 +243,17 @@ export async function trainNetwork(run: NetworkRun): Promise<ModelFiles> {
         stopped: progress.stopped,
       };
       hooks.onEpoch?.(report);
-      const current = progress.stopped === null ? { model: await serializeModel(model), optimizer: await trainer.saveState() } : null;
+      const current =
+        progress.stopped === null
+          ? { model: await serializeModel(model), optimizer: await trainer.saveState(), averaged: averaged && (await serializeModel(averaged)) }
+          : null;
       await run.checkpoint(report, best, current);
       if (hooks.stopAfterCheckpoint?.(report)) throw new TrainingInterrupted(`interrupted after ${level} epoch ${epoch}`);
     }
   } finally {
     await (trainer instanceof ReplicaPool ? trainer.close() : trainer.dispose());
     model.dispose();
+    averaged?.dispose();
   }
   if (!best) throw new Error(`the ${level} network finished without a best epoch`);
   return best;

@@ -52,6 +52,7 @@ const PAPER: PresetTraining = {
   weightedSampling: true, // HIWL's class balancing at level 2 (bench:ablation: switching it off changed one test galaxy)
   rotationDegrees: PREPROCESSING.rotationDegrees, // HIWL's 25
   testViews: 1, // HIWL predicts from the central view
+  emaDecay: 0, // HIWL keeps the network's own weights
   classes: "hiwl", // the five classes the site shows
   source: null, // every catalogue
   limit: null, // every labelled galaxy

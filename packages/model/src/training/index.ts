@@ -1,4 +1,5 @@
 // Training pieces shared by the trainer and any other tfjs code (the browser could fine-tune with them).
+export * from "./averaging.ts";
 export * from "./optimizer.ts";
 export * from "./render.ts";
 export * from "./sampler.ts";
