@@ -49,7 +49,7 @@ describe("training presets", () => {
       weightedSampling: true,
       rotationDegrees: 25,
       testViews: 1,
-      emaDecay: 0,
+      emaDecay: 0.7,
       classes: "hiwl",
       source: null,
       limit: null,
@@ -85,6 +85,8 @@ describe("training presets", () => {
     expect(await parsed([])).toEqual(resolveTrainConfig({}));
     const gz1 = await parsed(["--preset", "gz1", "--input-size", "96", "--best-by", "last"]);
     expect(gz1).toEqual({ ...PRESETS.gz1.training, preset: "gz1", inputSize: 96, bestBy: "last", workers: defaultWorkers() });
+    // What bench:gz1's ablation kept: any angle in training, 8 views per prediction, averaged weights.
+    expect(gz1).toMatchObject({ rotationDegrees: 180, testViews: 8, emaDecay: 0.7 });
     // A bench's own preset, where --preset is not offered.
     expect(await parsed(["--epochs", "3"], "ablation", false)).toEqual({ ...PRESETS.ablation.training, preset: "ablation", epochs: 3, workers: defaultWorkers() });
     expect((await parsed(["--workers", "3"])).workers).toBe(3);
