@@ -237,29 +237,36 @@ describe("hiwl train", () => {
     expect(Buffer.compare(await weights(one.dir, "level1"), await weights(whole.dir, "level1"))).not.toBe(0);
   });
 
-  it("starts from an earlier model's weights with --init-from, and refuses a model of another shape", async () => {
+  it("starts from an earlier model's weights with --init-from, from its backbone where its classes differ, and refuses another variant", async () => {
     const still = { ...SMALL, epochs: 1, lr: 1e-9, weightDecay: 0 };
     const warm = await trainModel(t.db, t.dataDir, { ...still, initFrom: first.dir });
     const cold = await trainModel(t.db, t.dataDir, still);
+    // The five classes' hierarchy starts the coarse classes' flat network, at another input size.
+    const transferred = await trainModel(t.db, t.dataDir, { ...still, classes: "coarse", inputSize: 40, initFrom: first.dir });
     expect((await stored(warm.version)).config.initFrom).toBe(first.dir);
-    // At a learning rate of 1e-9 the kernels stay where they started: the first model's, or a new random draw.
-    const kernels = async (dir: string) => {
+    // At a learning rate of 1e-9 the weights stay where they started: the first model's, or a new random draw.
+    const weightsOf = async (dir: string, level: "level1" | "flat", rank: number) => {
       const model = await loadModelDir(dir);
       try {
-        return model.networks.level1!.getWeights().filter((w) => w.shape.length === 4).map((w) => w.dataSync());
+        return model.networks[level]!.getWeights().filter((w) => w.shape.length === rank).map((w) => w.dataSync());
       } finally {
         model.dispose();
       }
     };
     const maxDiff = (a: ArrayLike<number>[], b: ArrayLike<number>[]) =>
       a.reduce((m, w, i) => Array.from(w).reduce((mw, v, j) => Math.max(mw, Math.abs(v - b[i]![j]!)), m), 0);
-    const start = await kernels(first.dir);
-    expect(maxDiff(await kernels(warm.dir), start)).toBeLessThan(1e-6);
-    expect(maxDiff(await kernels(cold.dir), start)).toBeGreaterThan(1e-2);
+    const start = await weightsOf(first.dir, "level1", 4);
+    expect(maxDiff(await weightsOf(warm.dir, "level1", 4), start)).toBeLessThan(1e-6);
+    expect(maxDiff(await weightsOf(cold.dir, "level1", 4), start)).toBeGreaterThan(1e-2);
+    expect(maxDiff(await weightsOf(transferred.dir, "flat", 4), start)).toBeLessThan(1e-6);
+    // Its classifier is its own, sized for the three coarse classes (level 1 has four).
+    const [classifier] = await weightsOf(transferred.dir, "flat", 2);
+    expect(classifier!.length % 3).toBe(0);
+    expect(classifier!.length).not.toBe((await weightsOf(first.dir, "level1", 2))[0]!.length);
 
     const before = await readdir(join(t.dataDir, "models"));
-    await expect(hiwl("train", "--init-from", first.version, "--variant", "nano", "--input-size", "48", "--epochs", "1", "--backend", "wasm")).rejects.toThrow(
-      new RegExp(`cannot start from ${first.dir}: it is nano 32 px, hierarchical, round/in-between/cigar/edge-on/spiral, this run trains nano 48 px`),
+    await expect(hiwl("train", "--init-from", first.version, "--variant", "tiny", "--epochs", "1", "--backend", "wasm")).rejects.toThrow(
+      new RegExp(`cannot start from ${first.dir}: it is nano 32 px, hierarchical, round/in-between/cigar/edge-on/spiral, this run trains tiny 64 px`),
     );
     expect(await readdir(join(t.dataDir, "models"))).toEqual(before);
   });

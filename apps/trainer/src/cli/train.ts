@@ -60,7 +60,7 @@ export function registerTrain(program: Command) {
     )
     .option("--source <name>", "only galaxies of this source (e.g. gz1, synthetic, kaggle)")
     .option("--resume [version]", "continue an interrupted run (default: the latest) with its own settings")
-    .option("--init-from <model>", "start from this model's weights (a version or a model directory; same variant, input size and classes)")
+    .option("--init-from <model>", "start from this model's weights (a version or a model directory of the same variant): whole where its input size and classes are this run's, otherwise its backbone under a new classifier")
     .addOption(
       new Option("--activate", "make the new model the active one whatever the comparison says (after it has scored the active galaxies)"),
     )

@@ -68,8 +68,9 @@ export interface TrainConfig {
   minEpochExamples: number;
   /**
    * A trained model directory whose networks are the starting weights instead of a random
-   * initialisation: retraining continues from the model it replaces. It must have this run's
-   * variant, input size, classes and hierarchy.
+   * initialisation: retraining continues from the model it replaces, or a run fine-tunes one
+   * pretrained elsewhere. It must be this run's variant; where its input size, classes or
+   * hierarchy differ, each network starts from its first network's backbone (train.ts).
    */
   initFrom: string | null;
   /** Seeds initial weights, epoch orders, augmentation and dropout. */

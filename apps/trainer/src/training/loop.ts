@@ -8,7 +8,7 @@
  * depend on how the run got there, and resuming after epoch k replays epoch k+1 exactly.
  */
 import { argmax, createRng, type Level } from "@hiwl/model";
-import { buildEfficientNet, loadModelFromFiles, serializeModel, type ModelFiles } from "@hiwl/model/network";
+import { buildEfficientNet, copyBackbone, loadModelFromFiles, serializeModel, type ModelFiles } from "@hiwl/model/network";
 import { cosineLearningRate, moveAverage, NetworkTrainer, predictRows, shuffledEpoch, weightedEpoch, type Network } from "@hiwl/model/training";
 import type { BestEpoch, EpochRecord, NetworkProgress, NetworkState, StopReason } from "./checkpoint.ts";
 import type { BestBy, TrainConfig } from "./config.ts";
@@ -69,6 +69,12 @@ export class TrainingInterrupted extends Error {
   version?: string;
 }
 
+/** A network to start from: whole, or only its backbone under a new classifier (train.ts initialNetworks). */
+export interface InitialWeights {
+  files: ModelFiles;
+  backboneOnly: boolean;
+}
+
 export interface NetworkRun {
   config: TrainConfig;
   data: NetworkData;
@@ -81,7 +87,7 @@ export interface NetworkRun {
   /** The interrupted state of this network, when resuming it. */
   resume: NetworkState | null;
   /** Starting weights in place of a random initialisation (TrainConfig.initFrom); resume wins. */
-  init: ModelFiles | null;
+  init: InitialWeights | null;
   best: ModelFiles | null;
   /** Persists the run after an epoch (checkpoint.ts); `current` is null once the network has stopped. */
   checkpoint: (epoch: EpochProgress, best: ModelFiles | null, current: NetworkState | null) => Promise<void>;
@@ -131,8 +137,8 @@ export async function trainNetwork(run: NetworkRun): Promise<ModelFiles> {
   if (data.train.indices.length === 0) throw new Error(`no training galaxies for the ${level} network (${data.classes.join(", ")})`);
   const model = run.resume
     ? await loadModelFromFiles(run.resume.model)
-    : run.init
-    ? await loadModelFromFiles(run.init)
+    : run.init && !run.init.backboneOnly
+    ? await loadModelFromFiles(run.init.files)
     : buildEfficientNet({
         variant: config.variant,
         numClasses: data.classes.length,
@@ -141,6 +147,14 @@ export async function trainNetwork(run: NetworkRun): Promise<ModelFiles> {
         classifierInitScale: config.classifierInitScale,
         seed: initSeed(config.seed, level),
       });
+  if (!run.resume && run.init?.backboneOnly) {
+    const source = await loadModelFromFiles(run.init.files);
+    try {
+      copyBackbone(model, source);
+    } finally {
+      source.dispose();
+    }
+  }
   const options = { optimizer: config.optimizer, learningRate: config.lr, weightDecay: config.weightDecay };
   // Runs recorded before replicas existed have no count: they trained on the main thread.
   const workers = config.workers ?? 1;

@@ -30,7 +30,7 @@ import { galaxySetHash, loadDataset, loadExampleCutouts, type Dataset } from "./
 import { classifyCutouts, withClassifier } from "./evaluate.ts";
 import { ImagePipeline } from "./image-pipeline.ts";
 import type { TestGalaxy } from "./activation.ts";
-import { TrainingInterrupted, trainNetwork, type NetworkData, type TrainHooks } from "./loop.ts";
+import { TrainingInterrupted, trainNetwork, type InitialWeights, type NetworkData, type TrainHooks } from "./loop.ts";
 import {
   createVersionDir,
   modelsDir,
@@ -175,14 +175,24 @@ export async function trainModel(db: Db, dataDir: string, options: TrainOptions,
   }
 }
 
-/** The networks a run starts from with `initFrom`, refused unless they have its architecture and outputs. */
-async function initialNetworks(dir: string, config: TrainConfig): Promise<Partial<Record<Level, ModelFiles>>> {
+/**
+ * The networks a run starts from with `initFrom`. A model of this run's variant, input size,
+ * hierarchy and classes starts each network whole; one of the same variant but other classes
+ * (or input size) gives every network its first network's backbone, each keeping a classifier
+ * of its own: a model pretrained on the synthetic sky's five classes starts a catalogue's
+ * coarse three. Another variant is refused.
+ */
+async function initialNetworks(dir: string, config: TrainConfig): Promise<Partial<Record<Level, InitialWeights>>> {
   const metadata = await readModelMetadata(dir);
-  const classes = CLASS_SETS[config.classes].classes;
+  const set = CLASS_SETS[config.classes];
+  const { classes } = set;
   const theirs = `${metadata.variant} ${metadata.inputSize} px, ${metadata.hierarchy}, ${metadata.classes.join("/")}`;
   const ours = `${config.variant} ${config.inputSize} px, ${config.hierarchy}, ${classes.join("/")}`;
-  if (theirs !== ours) throw new Error(`cannot start from ${dir}: it is ${theirs}, this run trains ${ours}`);
-  return readNetworkFiles(dir, metadata);
+  if (metadata.variant !== config.variant) throw new Error(`cannot start from ${dir}: it is ${theirs}, this run trains ${ours}`);
+  const files = await readNetworkFiles(dir, metadata);
+  if (theirs === ours) return Object.fromEntries(Object.entries(files).map(([level, f]) => [level, { files: f, backboneOnly: false }]));
+  const first = Object.values(files)[0]!;
+  return Object.fromEntries(set.networks(config.hierarchy).map((level) => [level, { files: first, backboneOnly: true }]));
 }
 
 interface OpenRun {

@@ -4,6 +4,7 @@ import * as tfl from "@tensorflow/tfjs-layers";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
   buildEfficientNet,
+  copyBackbone,
   DEFAULT_BATCH_NORM_MOMENTUM,
   DropConnect,
   EFFICIENTNET_LAYERS,
@@ -140,5 +141,34 @@ describe("EfficientNet", { timeout: 120_000 }, () => {
     expect(perSample.every((v) => v.has(0) || v.has(2))).toBe(true);
     expect(kept).toBeGreaterThan(90);
     expect(kept).toBeLessThan(166);
+  });
+});
+
+describe("copyBackbone", () => {
+  it("starts a network of other classes and input size from another's backbone, its own classifier kept", () => {
+    const source = buildEfficientNet({ variant: "nano", numClasses: 5, inputSize: 32, seed: 1 });
+    const target = buildEfficientNet({ variant: "nano", numClasses: 3, inputSize: 48, seed: 2 });
+    const classifier = target.getLayer(EFFICIENTNET_LAYERS.predictions).getWeights().map((w) => w.dataSync().slice());
+    const moving = (m: tfl.LayersModel) => m.getLayer("top_bn").getWeights().map((w) => Array.from(w.dataSync()));
+    tf.tidy(() => source.getLayer("top_bn").setWeights(source.getLayer("top_bn").getWeights().map((w) => tf.add(w, 0.5))));
+    expect(moving(target)).not.toEqual(moving(source));
+
+    const copied = copyBackbone(target, source);
+
+    expect(copied).toBe(target.layers.filter((l) => l.weights.length > 0).length - 1);
+    expect(Array.from(target.getLayer("stem_conv").getWeights()[0]!.dataSync())).toEqual(Array.from(source.getLayer("stem_conv").getWeights()[0]!.dataSync()));
+    // Batch norm's moving statistics come along with its scales and offsets.
+    expect(moving(target)).toEqual(moving(source));
+    target.getLayer(EFFICIENTNET_LAYERS.predictions).getWeights().forEach((w, i) => expect(w.dataSync()).toEqual(classifier[i]));
+    source.dispose();
+    target.dispose();
+  });
+
+  it("refuses another variant, naming the layer", () => {
+    const nano = buildEfficientNet({ variant: "nano", numClasses: 3, inputSize: 32, seed: 1 });
+    const tiny = buildEfficientNet({ variant: "tiny", numClasses: 3, inputSize: 32, seed: 1 });
+    expect(() => copyBackbone(tiny, nano)).toThrow(/cannot copy the backbone of efficientnet-nano into efficientnet-tiny: its layer \S+ (has weights|is missing)/);
+    nano.dispose();
+    tiny.dispose();
   });
 });

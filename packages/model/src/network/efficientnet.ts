@@ -275,3 +275,25 @@ export function buildEfficientNet(options: EfficientNetOptions): tfl.LayersModel
   );
   return tfl.model({ name: `efficientnet-${variant}`, inputs: input, outputs: output });
 }
+
+/**
+ * Copies every layer's weights (batch-norm statistics included) from `source` into `target`
+ * except the classifier's, so that a network trained on one set of classes starts another:
+ * pretraining on the synthetic sky's classes, then fine-tuning on a catalogue's. Layers pair
+ * by name, so both must be the same variant; the input size may differ (no weight depends on
+ * it). Returns how many layers were copied.
+ */
+export function copyBackbone(target: tfl.LayersModel, source: tfl.LayersModel): number {
+  let copied = 0;
+  for (const layer of target.layers) {
+    if (layer.name === EFFICIENTNET_LAYERS.predictions || layer.weights.length === 0) continue;
+    const from = source.layers.find((l) => l.name === layer.name);
+    const shapes = (l: tfl.layers.Layer) => l.weights.map((w) => `[${w.shape.join(",")}]`).join(" ");
+    if (!from || shapes(from) !== shapes(layer)) {
+      throw new Error(`cannot copy the backbone of ${source.name} into ${target.name}: its layer ${layer.name} ${from ? `has weights ${shapes(from)} where ${shapes(layer)} are needed` : "is missing"}`);
+    }
+    layer.setWeights(from.getWeights());
+    copied++;
+  }
+  return copied;
+}
