@@ -135,10 +135,10 @@ export async function trainNetwork(run: NetworkRun): Promise<ModelFiles> {
   const { config, data, progress, hooks } = run;
   const { level } = data;
   if (data.train.indices.length === 0) throw new Error(`no training galaxies for the ${level} network (${data.classes.join(", ")})`);
-  const model = run.resume
-    ? await loadModelFromFiles(run.resume.model)
-    : run.init && !run.init.backboneOnly
-    ? await loadModelFromFiles(run.init.files)
+  // A whole network to continue from; otherwise a new one, which initFrom may give a backbone.
+  const whole = run.resume?.model ?? (run.init?.backboneOnly ? null : run.init?.files);
+  const model = whole
+    ? await loadModelFromFiles(whole)
     : buildEfficientNet({
         variant: config.variant,
         numClasses: data.classes.length,
@@ -147,7 +147,7 @@ export async function trainNetwork(run: NetworkRun): Promise<ModelFiles> {
         classifierInitScale: config.classifierInitScale,
         seed: initSeed(config.seed, level),
       });
-  if (!run.resume && run.init?.backboneOnly) {
+  if (!whole && run.init) {
     const source = await loadModelFromFiles(run.init.files);
     try {
       copyBackbone(model, source);

@@ -284,11 +284,11 @@ export function buildEfficientNet(options: EfficientNetOptions): tfl.LayersModel
  * it). Returns how many layers were copied.
  */
 export function copyBackbone(target: tfl.LayersModel, source: tfl.LayersModel): number {
+  const shapes = (l: tfl.layers.Layer) => l.weights.map((w) => `[${w.shape.join(",")}]`).join(" ");
   let copied = 0;
   for (const layer of target.layers) {
     if (layer.name === EFFICIENTNET_LAYERS.predictions || layer.weights.length === 0) continue;
     const from = source.layers.find((l) => l.name === layer.name);
-    const shapes = (l: tfl.layers.Layer) => l.weights.map((w) => `[${w.shape.join(",")}]`).join(" ");
     if (!from || shapes(from) !== shapes(layer)) {
       throw new Error(`cannot copy the backbone of ${source.name} into ${target.name}: its layer ${layer.name} ${from ? `has weights ${shapes(from)} where ${shapes(layer)} are needed` : "is missing"}`);
     }
