@@ -32,8 +32,8 @@ describe("the active-learning benchmark", () => {
       firstSeed: 3,
       strategies: ["random", "random+rules", "bald"] as const,
       warmStart: true,
-      // The bench's recipe at a tiny size: one short epoch a round.
-      training: { preset: "al-bench", batch: 8, epochs: 1, minEpochExamples: 0, backend: "wasm" } as const,
+      // The bench's recipe at a tiny size: the smallest network, one short epoch a round.
+      training: { preset: "al-bench", variant: "nano", inputSize: 32, batch: 8, epochs: 1, minEpochExamples: 0, backend: "wasm" } as const,
       workDir,
     };
     const { heldOut, runs } = await runAlBench(options);

@@ -269,6 +269,19 @@ describe("hiwl train", () => {
       new RegExp(`cannot start from ${first.dir}: it is nano 32 px, hierarchical, round/in-between/cigar/edge-on/spiral, this run trains tiny 64 px`),
     );
     expect(await readdir(join(t.dataDir, "models"))).toEqual(before);
+
+    // bench gz1 passes its --init-from to the same check: a folder of three galaxies in Galaxy Zoo 1's layout.
+    const gz1 = await mkdtemp(join(tmpdir(), "hiwl-gz1-folder-"));
+    try {
+      await mkdir(join(gz1, "images"));
+      const pngs = (await readdir(join(t.dataDir, "images", "synthetic"))).slice(0, 3);
+      await Promise.all(pngs.map((png, i) => copyFile(join(t.dataDir, "images", "synthetic", png), join(gz1, "images", `${i + 1}.png`))));
+      await writeFile(join(gz1, "labels.csv"), "objid,label\n1,elliptical\n2,edge_on\n3,spiral_clockwise\n");
+      const bench = hiwlIn(join(gz1, "data"), "bench", "gz1", "--gz1", gz1, "--data-dir", join(gz1, "data"), "--init-from", first.dir, "--variant", "tiny", "--backend", "wasm");
+      await expect(bench).rejects.toThrow(new RegExp(`cannot start from ${first.dir}: it is nano 32 px, .*this run trains tiny 80 px`));
+    } finally {
+      await rm(gz1, { recursive: true, force: true });
+    }
   });
 
   it("trains the coarse classes flat and never activates them", async () => {

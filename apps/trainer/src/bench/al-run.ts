@@ -33,6 +33,7 @@ import {
 } from "@hiwl/model";
 import type { BackendChoice } from "@hiwl/tfjs";
 import { resolveTrainConfig, type TrainConfigInput } from "../training/config.ts";
+import { presetScoring } from "../training/presets.ts";
 import { loadExampleCutouts } from "../training/dataset.ts";
 import { ImagePipeline } from "../training/image-pipeline.ts";
 import { loadModelDir } from "../training/model-dir.ts";
@@ -49,6 +50,9 @@ export const RANDOM_WITH_RULES = "random+rules";
 /** "random" is the baseline: random queue order and Zooniverse's fixed count; the others retire by the platform's rules. */
 export const STRATEGIES = [...ACQUISITION_FUNCTIONS, RANDOM_WITH_RULES] as const;
 export type Strategy = (typeof STRATEGIES)[number];
+
+/** What the platform runs: both baselines and the worker's acquisition function (the others on request, --strategies). */
+export const DEFAULT_STRATEGIES: readonly Strategy[] = ["random", RANDOM_WITH_RULES, presetScoring("worker").acquisition];
 
 /** The baseline retires on count alone: no consensus or model-confident early retirement. */
 export const COUNT_RETIREMENT: RetirementRules = {

@@ -7,12 +7,12 @@ import { dirname, join, resolve } from "node:path";
 import type { Command } from "commander";
 import { chartSvg, formatHeadline, formatTable } from "./al-report.ts";
 import { benchResults, mergeResults, readResults } from "./al-results.ts";
-import { STRATEGIES, type AlBenchOptions, type Strategy } from "./al-run.ts";
+import { DEFAULT_STRATEGIES, STRATEGIES, type AlBenchOptions, type Strategy } from "./al-run.ts";
 import { addModelOptions, modelConfig, type ModelCliOptions } from "../cli/model-options.ts";
 import { resolveTrainConfig } from "../training/config.ts";
 import { integer, onOff } from "../cli/option-parsers.ts";
 
-/** The sizes of a run (its training is the al-bench preset, presets.ts). One seed takes about 40 minutes on the 2-core development machine. */
+/** The sizes of a run (its training is the al-bench preset, presets.ts). Seeds run side by side, one a core: five took about 2 hours on the 2-core development machine. */
 const AL_DEFAULTS = {
   pool: 1500,
   heldOut: 1000,
@@ -62,9 +62,9 @@ export function registerBenchAl(bench: Command) {
       .option("--warm-start <on|off>", "start each round's training from the previous round's model", onOff("--warm-start"), AL_DEFAULTS.warmStart)
       .option(
         "--strategies <list>",
-        "comma-separated; random (with count-only retirement) is the baseline, random+rules random order with the platform's retirement rules",
+        `comma-separated from ${STRATEGIES.join(", ")}; random (with count-only retirement) is the baseline, random+rules random order with the platform's retirement rules`,
         strategyList,
-        [...STRATEGIES],
+        DEFAULT_STRATEGIES,
       )
       .option("--json <file>", "raw results", "docs/active-learning.json")
       .option("--chart <file>", "SVG chart", "docs/images/active-learning.svg")

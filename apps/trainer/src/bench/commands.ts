@@ -5,7 +5,7 @@ import { importFolderCatalog } from "@hiwl/catalog";
 import { createDb, listGalaxies, migrate, runMetricsOf } from "@hiwl/db";
 import { formatCalibration, formatMetrics } from "@hiwl/model";
 import { phasedProgress } from "../cli/progress.ts";
-import { addModelOptions, cliHooks, modelConfig, type ModelCliOptions } from "../cli/model-options.ts";
+import { addModelOptions, cliHooks, initFromOption, modelConfig, resolveModel, type ModelCliOptions } from "../cli/model-options.ts";
 import { PRESETS } from "../training/presets.ts";
 import { registerBenchTrain } from "./throughput.ts";
 import { trainModel } from "../training/train.ts";
@@ -48,9 +48,10 @@ export function registerBench(program: Command) {
       )
       .option("--gz1 <dir>", "the Galaxy Zoo 1 folder (images/ and labels.csv)", "../shared/data/gz1")
       .option("--data-dir <dir>", "data directory for the imported catalogue, cutouts and models", join(tmpdir(), "hiwl-gz1"))
-      .option("--model <dir>", "check a model trained before instead of training one: how sure it is of each group of galaxies"),
+      .option("--model <dir>", "check a model trained before instead of training one: how sure it is of each group of galaxies")
+      .addOption(initFromOption()),
     "gz1",
-  ).action(async (opts: ModelCliOptions & { gz1: string; dataDir: string; model?: string }) => {
+  ).action(async (opts: ModelCliOptions & { gz1: string; dataDir: string; model?: string; initFrom?: string }) => {
     const dataDir = resolve(opts.dataDir);
     // The catalogue importer stores images under HIWL_DATA_DIR.
     process.env.HIWL_DATA_DIR = dataDir;
@@ -102,7 +103,11 @@ export function registerBench(program: Command) {
         const result = await trainModel(
           database,
           dataDir,
-          { ...modelConfig(opts, "gz1"), backend: opts.backend },
+          {
+            ...modelConfig(opts, "gz1"),
+            backend: opts.backend,
+            initFrom: opts.initFrom === undefined ? undefined : (await resolveModel(database, opts.initFrom)).dir,
+          },
           hooks,
         );
         hooks.stop();

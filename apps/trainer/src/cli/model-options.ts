@@ -87,6 +87,13 @@ export function addModelOptions(command: Command, preset: PresetName, { choosabl
     .addOption(backendOption());
 }
 
+/** `--init-from`, for the commands that train (its value resolves with resolveModel). */
+export const initFromOption = () =>
+  new Option(
+    "--init-from <model>",
+    "start from this model's weights (a version or a model directory of the same variant): whole where its input size and classes are this run's, otherwise its backbone under a new classifier",
+  );
+
 /** An option's help names the value the command's preset gives it, as commander names a default. */
 export function presetHelp(preset: PresetName, value: unknown): string {
   return ` (${preset} preset: ${String(value)})`;

@@ -2,7 +2,7 @@ import { Option, type Command } from "commander";
 import { dataDir, db, retirementRules, VOTE_WEIGHTINGS } from "@hiwl/db";
 import { formatMetrics, CROWD_LABEL_MODES, CLASS_SET_NAMES } from "@hiwl/model";
 import { applyActivationPolicy, checkForcedActivation } from "../training/activation.ts";
-import { addModelOptions, cliHooks, modelConfig, presetHelp, resolveModel, type ModelCliOptions } from "./model-options.ts";
+import { addModelOptions, cliHooks, initFromOption, modelConfig, presetHelp, resolveModel, type ModelCliOptions } from "./model-options.ts";
 import { onOff } from "./option-parsers.ts";
 import { resolveTrainConfig, type TrainConfigInput } from "../training/config.ts";
 import { ImagePipeline } from "../training/image-pipeline.ts";
@@ -60,7 +60,7 @@ export function registerTrain(program: Command) {
     )
     .option("--source <name>", "only galaxies of this source (e.g. gz1, synthetic, kaggle)")
     .option("--resume [version]", "continue an interrupted run (default: the latest) with its own settings")
-    .option("--init-from <model>", "start from this model's weights (a version or a model directory of the same variant): whole where its input size and classes are this run's, otherwise its backbone under a new classifier")
+    .addOption(initFromOption())
     .addOption(
       new Option("--activate", "make the new model the active one whatever the comparison says (after it has scored the active galaxies)"),
     )

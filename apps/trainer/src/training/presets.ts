@@ -106,14 +106,11 @@ export const PRESETS: Readonly<Record<PresetName, Preset>> = {
   },
   // hiwl bench al (npm run bench:al).
   "al-bench": {
-    purpose: "the worker's recipe, small enough for 32 trainings a seed (8 rounds, 4 strategies)",
+    purpose: "the worker's recipe (tiny at 64 px) at the same training every round, one core a seed",
     training: {
       ...WORKER,
-      variant: "nano", // at 32 px, the smallest network that learns the synthetic classes: a seed in about 40 minutes
-      inputSize: 32, // see variant
       epochs: 16, // the same training every round whatever its data, so the rounds differ only in what volunteers classified
-      voteWeighting: "none", // the recorded bench:al figures counted every vote alike
-      emaDecay: 0, // nor did they average weights
+      workers: 1, // one replica: seeds run side by side, one a core, and a seed's result does not depend on the machine's cores
     },
   },
   // hiwl bench gz1 (npm run bench:gz1).
