@@ -137,6 +137,13 @@ describe("the headline", () => {
     expect(never.savings[0]).toMatchObject({ perSeed: [{ seed: 0, fewer: null }, { seed: 1, fewer: 0.5 }], fewer: null });
     expect(never.best).toBeNull();
     expect(never.queueShare).toEqual([]);
+    // Early retirement alone saving more than the queue does not make the baseline the headline.
+    const rulesAhead = headline([run("random", 0, [0.5, 0.55, 0.6]), run("random+rules", 0, [0.6, 0.7, 0.8]), run("margin", 0, [0.5, 0.6, 0.7])]);
+    expect(rulesAhead.savings.map((s) => [s.strategy, s.fewer?.mean])).toEqual([
+      ["random+rules", expect.closeTo(2 / 3, 9)],
+      ["margin", expect.closeTo(1 / 3, 9)],
+    ]);
+    expect(rulesAhead.best?.strategy).toBe("margin");
     expect(formatSaving(never.savings[0]!)).toBe("bald: never reached random's final accuracy in 1 of 2 seeds");
   });
 

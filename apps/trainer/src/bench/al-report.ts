@@ -108,7 +108,7 @@ export interface Headline {
   savings: Saving[];
   /** Each acquisition function against random order with the same retirement rules: the queue's own share. */
   queueShare: Saving[];
-  /** The largest mean saving against random order. */
+  /** The acquisition function with the largest mean saving against random order: random+rules, a baseline, is none. */
   best: Saving | null;
 }
 
@@ -139,7 +139,7 @@ export function headline(runs: readonly StrategyRun[]): Headline {
   const queueShare = others.includes(RANDOM_WITH_RULES)
     ? others.filter((s) => s !== RANDOM_WITH_RULES).map((s) => saving(runs, s, RANDOM_WITH_RULES))
     : [];
-  const reached = savings.filter((s) => s.fewer !== null);
+  const reached = savings.filter((s) => s.fewer !== null && s.strategy !== RANDOM_WITH_RULES);
   const best = reached.length === 0 ? null : reached.reduce((a, b) => (b.fewer!.mean > a.fewer!.mean ? b : a));
   return { target: random.points.at(-1)!, savings, queueShare, best };
 }
