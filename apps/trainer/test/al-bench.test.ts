@@ -1,7 +1,7 @@
-import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { DEFAULT_RETIREMENT } from "@hiwl/model";
 import {
   chartSvg,
@@ -173,8 +173,10 @@ describe("result files", () => {
     const runs = [run("random", seed, random), run("margin", seed, margin)];
     return { size: { ...size, firstSeed: seed }, training, heldOut: 40, minutes: 10 + seed, curves: meanCurves(runs), headline: headline(runs), runs };
   };
+  const dir = mkdtempSync(join(tmpdir(), "hiwl-al-results-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const write = (name: string, value: unknown) => {
-    const file = join(mkdtempSync(join(tmpdir(), "hiwl-al-results-")), name);
+    const file = join(dir, name);
     writeFileSync(file, typeof value === "string" ? value : JSON.stringify(value));
     return file;
   };
