@@ -4,8 +4,10 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { DEFAULT_RETIREMENT } from "@hiwl/model";
 import {
+  accuracyAt,
   chartSvg,
   classificationsToReach,
+  compareCurves,
   formatHeadline,
   formatSaving,
   headline,
@@ -15,7 +17,15 @@ import {
   type Saving,
 } from "../src/bench/al-report.ts";
 import { mergeResults, readResults } from "../src/bench/al-results.ts";
-import { COUNT_RETIREMENT, strategyAcquisition, strategyRetirement, runAlBench, type Strategy, type StrategyRun } from "../src/bench/al-run.ts";
+import {
+  COUNT_RETIREMENT,
+  MARGIN_PER_VOTE,
+  strategyAcquisition,
+  strategyRetirement,
+  runAlBench,
+  type Strategy,
+  type StrategyRun,
+} from "../src/bench/al-run.ts";
 
 describe("the active-learning benchmark", () => {
   it("runs each strategy in rounds through the real queue, training and scoring, at a tiny size", async () => {
@@ -66,6 +76,8 @@ describe("the active-learning benchmark", () => {
     expect(strategyRetirement("random+rules")).toBe(DEFAULT_RETIREMENT);
     expect(strategyAcquisition("random+rules")).toBe("random");
     expect(strategyAcquisition("margin")).toBe("margin");
+    expect(strategyAcquisition(MARGIN_PER_VOTE)).toBe("margin");
+    expect(strategyRetirement(MARGIN_PER_VOTE)).toBe(DEFAULT_RETIREMENT);
   });
 });
 
@@ -100,51 +112,79 @@ describe("the headline", () => {
     expect(i.mean - i.low).toBeCloseTo(i.high - i.mean, 12);
   });
 
+  it("compares two curves over their whole length: classifications saved across the accuracies both reach, accuracy gained across the budget", () => {
+    const curve = (accuracies: number[], step: number) => accuracies.map((accuracy, i) => ({ classifications: step * (i + 1), accuracy }));
+    const random = curve([0.5, 0.6, 0.7, 0.8], 1000);
+    // Every accuracy at half the classifications: half the area. Accuracy gained over the 1000-2000
+    // classifications both span: n / 10000, 0.15 on average.
+    const half = compareCurves(curve([0.5, 0.6, 0.7, 0.8], 500), random);
+    expect(half.fewer).toBeCloseTo(0.5, 9);
+    expect(half.accuracies).toEqual({ from: 0.5, to: 0.8 });
+    expect(half.gain).toBeCloseTo(0.15, 9);
+    // Ahead early, behind late (smoothed: 65% from 2000 to 3000): the areas cancel, and so do the gains.
+    const level = compareCurves(smoothCurve(curve([0.5, 0.7, 0.6, 0.8], 1000)), random);
+    expect(level.fewer).toBeCloseTo(0, 2);
+    expect(level.gain).toBeCloseTo(0, 9);
+    // The range ends where the lower curve ends: the strategy is not credited beyond what both reach.
+    const short = compareCurves(curve([0.5, 0.6], 500), random);
+    expect(short.accuracies).toEqual({ from: 0.5, to: 0.6 });
+    expect(short.fewer).toBeCloseTo(0.5, 9);
+    // No accuracy in common: no saving, but still a gain.
+    const apart = compareCurves(curve([0.85, 0.9], 1000), random);
+    expect(apart).toMatchObject({ fewer: null, accuracies: null });
+    expect(apart.gain).toBeCloseTo(0.325, 9);
+    expect(accuracyAt(random, 1500)).toBeCloseTo(0.55, 12);
+    expect([accuracyAt(random, 10), accuracyAt(random, 9000)]).toEqual([0.5, 0.8]);
+  });
+
   it("saves per seed on smoothed curves against both baselines, averaged with an interval", () => {
-    const runs = [
-      // Seed 0: random ends at 70% after 4000; its dip in round 3 is smoothed away.
-      run("random", 0, [0.5, 0.6, 0.55, 0.7]),
-      run("random+rules", 0, [0.55, 0.65, 0.7, 0.75]), // reaches 70% at 3000: 25% fewer
-      run("margin", 0, [0.6, 0.7, 0.8, 0.85]), // at 2000: 50% fewer; random+rules ends at 75%, reached at 2500: 37.5%
-      // Seed 1: random ends at 60%.
-      run("random", 1, [0.5, 0.55, 0.58, 0.6]),
-      run("random+rules", 1, [0.55, 0.6, 0.62, 0.64]), // at 2000: 50% fewer
-      // Smoothed, its dip pools rounds 2 and 3 at 67.5%: random's 60% at 1000 (75% fewer), random+rules' 64% at 1533 (61.7%).
-      run("margin", 1, [0.6, 0.7, 0.65, 0.75]),
-    ];
-    const h = headline(runs);
-    expect(h.target).toEqual({ classifications: 4000, accuracy: expect.closeTo(0.65, 9) });
+    const runs = [0, 1].flatMap((seed) => [
+      run("random", seed, [0.5, 0.6, 0.7, 0.8]),
+      // Smoothed to 50%, 65%, 65%, 80%: as many classifications as random order over the range.
+      run("random+rules", seed, [0.5, 0.7, 0.6, 0.8]),
+      // Every accuracy at half (seed 0) or three quarters (seed 1) of random order's classifications.
+      run("margin", seed, [0.5, 0.6, 0.7, 0.8], seed === 0 ? 500 : 750),
+    ]);
+    const h = headline(runs)!;
+    expect(h.target).toEqual({ classifications: 4000, accuracy: expect.closeTo(0.8, 9) });
     const byName = (savings: Saving[], name: string) => savings.find((s) => s.strategy === name)!;
     const margin = byName(h.savings, "margin");
     expect(margin.baseline).toBe("random");
-    expect(margin.perSeed).toEqual([
-      { seed: 0, fewer: expect.closeTo(0.5, 9) },
-      { seed: 1, fewer: expect.closeTo(0.75, 9) },
+    expect(margin.perSeed.map((s) => [s.seed, s.fewer])).toEqual([
+      [0, expect.closeTo(0.5, 9)],
+      [1, expect.closeTo(0.25, 9)],
     ]);
     // Two seeds, so a wide interval, whose top stops at saving everything.
-    expect(margin.fewer).toEqual({ ...meanInterval([0.5, 0.75]), high: 1 });
-    expect(byName(h.savings, "random+rules").perSeed.map((s) => s.fewer)).toEqual([expect.closeTo(0.25, 9), expect.closeTo(0.5, 9)]);
+    expect(margin.fewer).toEqual({ ...meanInterval(margin.perSeed.map((s) => s.fewer!)), high: 1 });
+    expect(margin.gain).toEqual(meanInterval(margin.perSeed.map((s) => s.gain)));
+    expect(byName(h.savings, "random+rules").perSeed.map((s) => s.fewer)).toEqual([expect.closeTo(0, 2), expect.closeTo(0, 2)]);
+    // Against random+rules, whose area equals random order's, the queue's own share is the same.
     expect(h.queueShare.map((s) => [s.strategy, s.baseline, s.perSeed.map((p) => p.fewer)])).toEqual([
-      ["margin", "random+rules", [expect.closeTo(0.375, 9), expect.closeTo(1 - (1000 + (0.04 / 0.075) * 1000) / 4000, 9)]],
+      ["margin", "random+rules", [expect.closeTo(0.5, 2), expect.closeTo(0.25, 2)]],
     ]);
     expect(h.best?.strategy).toBe("margin");
     const text = formatHeadline(h);
-    expect(text).toContain(`margin: 62.5% fewer than random (95% interval ${(100 * margin.fewer!.low).toFixed(1)}% to 100.0%, 2 seeds)`);
-    expect(text).toContain("The queue's own share, against random order with the same retirement rules:\n  margin: 49.6% fewer than random+rules");
+    expect(text).toContain(`margin: 37.5% fewer classifications than random (the saving's 95% interval ${(100 * margin.fewer!.low).toFixed(1)}% to 100.0%, 2 seeds)`);
+    expect(text).toContain("The queue's own share, against random order with the same retirement rules:\n  margin: 37.5% fewer classifications than random+rules");
 
-    // A seed that never reaches the target leaves no mean, and says so.
-    const never = headline([run("random", 0, [0.5, 0.7]), run("bald", 0, [0.5, 0.6]), run("random", 1, [0.5, 0.6]), run("bald", 1, [0.7, 0.8])]);
-    expect(never.savings[0]).toMatchObject({ perSeed: [{ seed: 0, fewer: null }, { seed: 1, fewer: 0.5 }], fewer: null });
-    expect(never.best).toBeNull();
-    expect(never.queueShare).toEqual([]);
+    // A seed whose curves share no accuracy leaves no mean, and says so.
+    const apart = headline([run("random", 0, [0.5, 0.6]), run("bald", 0, [0.7, 0.8]), run("random", 1, [0.5, 0.6]), run("bald", 1, [0.5, 0.6], 500)])!;
+    expect(apart.savings[0]).toMatchObject({ perSeed: [{ seed: 0, fewer: null }, { seed: 1, fewer: expect.closeTo(0.5, 9) }], fewer: null });
+    expect(apart.best).toBeNull();
+    expect(apart.queueShare).toEqual([]);
+    expect(formatSaving(apart.savings[0]!)).toMatch(/^bald: no accuracy range shared with random in 1 of 2 seeds; accuracy \+15\.0 points \(95% interval /);
+    // A strategy worse than its baseline is said to need more.
+    const worse = headline([run("random", 0, [0.5, 0.6, 0.7]), run("entropy", 0, [0.5, 0.6, 0.7], 1500)])!;
+    expect(formatSaving(worse.savings[0]!)).toBe("entropy: 50.0% more classifications than random (1 seed); accuracy -7.5 points");
     // Early retirement alone saving more than the queue does not make the baseline the headline.
-    const rulesAhead = headline([run("random", 0, [0.5, 0.55, 0.6]), run("random+rules", 0, [0.6, 0.7, 0.8]), run("margin", 0, [0.5, 0.6, 0.7])]);
-    expect(rulesAhead.savings.map((s) => [s.strategy, s.fewer?.mean])).toEqual([
-      ["random+rules", expect.closeTo(2 / 3, 9)],
-      ["margin", expect.closeTo(1 / 3, 9)],
-    ]);
+    const rulesAhead = headline([run("random", 0, [0.5, 0.55, 0.6]), run("random+rules", 0, [0.5, 0.6, 0.7]), run("margin", 0, [0.5, 0.56, 0.62])])!;
+    const [rules, queue] = rulesAhead.savings.map((s) => s.fewer!.mean);
+    expect(rules).toBeGreaterThan(queue!);
+    expect(queue).toBeGreaterThan(0);
     expect(rulesAhead.best?.strategy).toBe("margin");
-    expect(formatSaving(never.savings[0]!)).toBe("bald: never reached random's final accuracy in 1 of 2 seeds");
+    // Without random order there is nothing to measure against.
+    expect(headline([run("margin", 0, [0.5, 0.6])])).toBeNull();
+    expect(formatHeadline(null)).toMatch(/random order, its baseline, was not run; --merge/);
   });
 
   it("averages seeds round by round with an interval band, and draws one line and one band per strategy", () => {
@@ -189,14 +229,24 @@ describe("result files", () => {
     expect(merged.size).toMatchObject({ seeds: 2, firstSeed: 0, pool: 100 });
     expect(merged.minutes).toBe(21);
     expect(merged.curves.find((c) => c.strategy === "random")!.points.map((p) => p.accuracy)).toEqual([expect.closeTo(0.5, 9), expect.closeTo(0.7, 9)]);
-    // Per seed: random ends at 60% (seed 0), reached by margin at its first round (50% fewer); at 80% (seed 1), reached halfway from 100 to 200 (25% fewer).
-    expect(merged.headline.best).toMatchObject({ strategy: "margin", perSeed: [{ seed: 0, fewer: 0.5 }, { seed: 1, fewer: expect.closeTo(0.25, 9) }] });
+    // Per seed, over the accuracies both reach: seed 0 shares only 60%, which margin had at 100 classifications and random at 200 (50% fewer).
+    expect(merged.headline!.best).toMatchObject({ strategy: "margin", perSeed: [{ seed: 0, fewer: expect.closeTo(0.5, 9) }, { seed: 1 }] });
+  });
+
+  it("merges a strategy run later, alone, with the baselines' runs of the same seeds", async () => {
+    const baselines = write("baselines.json", results(0, [0.5, 0.6], [0.6, 0.7]));
+    const alone = [run("margin-per-vote" as "margin", 0, [0.55, 0.65])];
+    const later = { size: { ...size, firstSeed: 0, strategies: ["margin-per-vote"] }, training: { variant: "nano", epochs: 3 }, heldOut: 40, minutes: 5 };
+    const file = write("later.json", { ...later, curves: meanCurves(alone), headline: headline(alone), runs: alone });
+    const merged = mergeResults(await Promise.all([readResults(baselines), readResults(file)]));
+    expect(merged.size.strategies).toEqual(["random", "margin", "margin-per-vote"]);
+    expect(merged.headline!.savings.map((s) => s.strategy)).toEqual(["margin", "margin-per-vote"]);
   });
 
   it("refuses files that differ in more than their seeds, a seed twice, and files that are not results", async () => {
     const a = await readResults(write("a.json", results(0, [0.5, 0.6], [0.6, 0.7])));
     const other = await readResults(write("b.json", results(1, [0.5, 0.6], [0.6, 0.7], { variant: "nano", epochs: 4 })));
-    expect(() => mergeResults([a, other])).toThrow(/b\.json was run with another training than .*a\.json: only seeds may differ/);
+    expect(() => mergeResults([a, other])).toThrow(/b\.json was run with another training than .*a\.json: only seeds and strategies may differ/);
     const again = await readResults(write("c.json", results(0, [0.5, 0.6], [0.6, 0.7])));
     expect(() => mergeResults([a, again])).toThrow(/random seed 0 appears in more than one of/);
     const broken = results(0, [0.5, 1.5], [0.6, 0.7]);

@@ -10,7 +10,7 @@ import {
   upsertPredictions,
 } from "@hiwl/db";
 import { useTestDb } from "@hiwl/db/testing";
-import { DEFAULT_RETIREMENT, HIWL_CLASSES, retirementReason, type RetirementRules } from "@hiwl/model";
+import { DEFAULT_RETIREMENT, expectedVotesToRetire, HIWL_CLASSES, retirementReason, type RetirementRules } from "@hiwl/model";
 import { loadModelDir, type LoadedModel } from "../src/training/model-dir.ts";
 import { predictGalaxies, scoreActiveGalaxies } from "../src/worker/scoring.ts";
 import { useTrainedModel } from "./trained-model.ts";
@@ -112,6 +112,33 @@ describe("scoring the active galaxies", () => {
     expect([...reasons.keys()].sort()).toEqual(["consensus", "count", "model-confident"]);
     expect((await t.db.galaxy.findUniqueOrThrow({ where: { id: counted } })).retirementReason).toBe("count");
     expect((await t.db.galaxy.findUniqueOrThrow({ where: { id: flagged! } })).retirementReason).toBe("flagged");
+  });
+
+  it("orders the queue per expected vote to retirement when asked, with the same scores and retirements", async () => {
+    const model = await load();
+    const options = { dataDir: t.dataDir, acquisition: "margin" as const, passes: 1, retirement: rules };
+    const plain = await scoreActiveGalaxies(t.db, model, m.version.id, m.pipeline, options);
+    const perVote = await scoreActiveGalaxies(t.db, model, m.version.id, m.pipeline, { ...options, perVote: true });
+    const kept = (run: typeof plain) => run.scores.map((s) => [s.galaxyId, s.acquisition, s.retirement]);
+    expect(kept(perVote)).toEqual(kept(plain));
+    const galaxies = await activeGalaxiesForScoring(t.db);
+    expect(perVote.scores.map((s) => s.galaxyId)).toEqual(galaxies.map((g) => g.id));
+    const costs = perVote.scores.map((s, i) =>
+      expectedVotesToRetire(
+        { classifications: galaxies[i]!.classificationCount, voteFractions: galaxies[i]!.voteFractions, prediction: s.probabilities, acquisition: s.acquisition },
+        rules,
+      ),
+    );
+    // Galaxies differ in what they cost (fresh ones up to the count of 6, others a vote or two), so the order is not margin's.
+    expect(Math.max(...costs) - Math.min(...costs)).toBeGreaterThan(2);
+    const ratios = perVote.scores.map((s, i) => s.acquisition / Math.max(1, costs[i]!));
+    const spread = Math.max(...ratios) - Math.min(...ratios);
+    perVote.scores.forEach((s, i) => {
+      expect(s.priority - ratios[i]!).toBeGreaterThanOrEqual(0);
+      expect(s.priority - ratios[i]!).toBeLessThanOrEqual(0.02 * spread);
+    });
+    const order = (run: typeof plain) => [...run.scores].sort((a, b) => b.priority - a.priority).map((s) => s.galaxyId);
+    expect(order(perVote)).not.toEqual(order(plain));
   });
 
   it("predicts without MC dropout the same every time, as `hiwl predict` needs", async () => {

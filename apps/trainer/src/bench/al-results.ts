@@ -19,7 +19,7 @@ export interface AlResults {
   /** Benchmark minutes, summed over merged files. */
   minutes: number;
   curves: Curve[];
-  headline: Headline;
+  headline: Headline | null;
   runs: StrategyRun[];
 }
 
@@ -59,15 +59,23 @@ export async function readResults(file: string): Promise<{ file: string; results
   return { file, results: parseJsonText(`bench al results ${file}`, text, ResultsSchema) as unknown as AlResults };
 }
 
-/** One report over the runs of several result files, which must differ in their seeds alone. */
+/**
+ * One report over the runs of several result files, which must differ in their seeds and
+ * strategies alone: a strategy measured later joins the baselines' runs of the same seeds (each
+ * run draws from its own strategy-and-seed stream on the same catalogue).
+ */
 export function mergeResults(parts: readonly { file: string; results: AlResults }[]): AlResults {
   if (parts.length === 0) throw new Error("nothing to merge");
   const [first, ...rest] = parts;
-  const comparable = ({ size: { seeds: _seeds, firstSeed: _firstSeed, ...size }, training, heldOut }: AlResults) => ({ size, training, heldOut });
+  const comparable = ({ size: { seeds: _seeds, firstSeed: _firstSeed, strategies: _strategies, ...size }, training, heldOut }: AlResults) => ({
+    size,
+    training,
+    heldOut,
+  });
   for (const part of rest) {
     const [a, b] = [comparable(first!.results), comparable(part.results)];
     const differs = (["size", "training", "heldOut"] as const).filter((key) => !isDeepStrictEqual(a[key], b[key]));
-    if (differs.length) throw new Error(`${part.file} was run with another ${differs.join(" and ")} than ${first!.file}: only seeds may differ`);
+    if (differs.length) throw new Error(`${part.file} was run with another ${differs.join(" and ")} than ${first!.file}: only seeds and strategies may differ`);
   }
   const runs = parts.flatMap((p) => p.results.runs);
   const seen = new Set<string>();
@@ -77,8 +85,9 @@ export function mergeResults(parts: readonly { file: string; results: AlResults 
     seen.add(key);
   }
   const seeds = [...new Set(runs.map((r) => r.seed))].sort((x, y) => x - y);
+  const strategies = STRATEGIES.filter((s) => runs.some((r) => r.strategy === s));
   return summarise({
-    size: { ...first!.results.size, seeds: seeds.length, firstSeed: seeds[0]! },
+    size: { ...first!.results.size, seeds: seeds.length, firstSeed: seeds[0]!, strategies },
     training: first!.results.training,
     heldOut: first!.results.heldOut,
     minutes: parts.reduce((sum, p) => sum + p.results.minutes, 0),

@@ -47,8 +47,14 @@ import { predictGalaxies, scoreActiveGalaxies } from "../worker/scoring.ts";
  */
 export const RANDOM_WITH_RULES = "random+rules";
 
+/**
+ * Margin order per expected vote to retirement (ScoringSettings.perVote): the galaxies margin
+ * prefers are the contested ones, which take the full count of votes to retire.
+ */
+export const MARGIN_PER_VOTE = "margin-per-vote";
+
 /** "random" is the baseline: random queue order and Zooniverse's fixed count; the others retire by the platform's rules. */
-export const STRATEGIES = [...ACQUISITION_FUNCTIONS, RANDOM_WITH_RULES] as const;
+export const STRATEGIES = [...ACQUISITION_FUNCTIONS, RANDOM_WITH_RULES, MARGIN_PER_VOTE] as const;
 export type Strategy = (typeof STRATEGIES)[number];
 
 /** What the platform runs: both baselines and the worker's acquisition function (the others on request, --strategies). */
@@ -67,7 +73,8 @@ export function strategyRetirement(strategy: Strategy): RetirementRules {
 
 /** The order the strategy's queue is scored in. */
 export function strategyAcquisition(strategy: Strategy): AcquisitionFunction {
-  return strategy === RANDOM_WITH_RULES ? "random" : strategy;
+  if (strategy === RANDOM_WITH_RULES) return "random";
+  return strategy === MARGIN_PER_VOTE ? "margin" : strategy;
 }
 
 export interface AlBenchOptions {
@@ -247,6 +254,7 @@ async function runStrategy(
           const run = await scoreActiveGalaxies(db, model, result.modelVersion.id, pipeline, {
             dataDir: dir,
             acquisition: strategyAcquisition(strategy),
+            perVote: strategy === MARGIN_PER_VOTE,
             passes: strategy === "bald" ? options.passes : 1,
             seed,
             retirement: rules,

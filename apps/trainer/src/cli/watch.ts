@@ -69,7 +69,7 @@ export function registerWatch(program: Command) {
       workerId: opts.workerId,
       dataDir: dataDir(),
       training: { ...training, backend: opts.backend },
-      scoring: { acquisition, passes, retirement: retirementRules() },
+      scoring: { acquisition, passes, perVote: scoring.perVote, retirement: retirementRules() },
       every: opts.every === 0 ? null : opts.every,
       intervalMinutes: opts.interval ?? null,
       firstModel: opts.firstModel,
@@ -88,7 +88,7 @@ export function registerWatch(program: Command) {
     process.on("SIGTERM", onSignal);
     console.log(
       `hiwl watch ${opts.workerId}: training jobs ${opts.every > 0 ? `after every ${opts.every} classifications` : "as queued"}` +
-        `${opts.interval ? `, at least every ${opts.interval} min` : ""} with the ${training.preset} preset; scoring with ${acquisition}, ${passes} pass(es)`,
+        `${opts.interval ? `, at least every ${opts.interval} min` : ""} with the ${training.preset} preset; scoring with ${acquisition}${scoring.perVote ? " per expected vote to retirement" : ""}, ${passes} pass(es)`,
     );
     await worker.run();
   });

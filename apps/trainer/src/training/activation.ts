@@ -55,6 +55,12 @@ export type Candidate = Pick<TrainResult, "version" | "dir" | "modelVersion" | "
 export interface ScoringSettings {
   acquisition: AcquisitionFunction;
   passes: number;
+  /**
+   * Queue priority = acquisition score / the votes the galaxy is expected to take before the
+   * retirement rules retire it (expectedVotesToRetire): information per classification, not
+   * per galaxy. Off: the score alone.
+   */
+  perVote?: boolean;
   /** Seeds the "random" acquisition and the priority jitter, with the model version. */
   seed?: number;
   retirement?: RetirementRules;

@@ -24,6 +24,8 @@ export interface PresetScoring {
   acquisition: AcquisitionFunction;
   /** Forward passes per galaxy; more than 1 turns MC dropout on. */
   passes: number;
+  /** The queue orders by acquisition score per expected vote to retirement (ScoringSettings.perVote). */
+  perVote: boolean;
 }
 
 export interface Preset {
@@ -97,6 +99,7 @@ export const PRESETS: Readonly<Record<PresetName, Preset>> = {
     scoring: {
       acquisition: "margin", // bench:al, nano 32 px: the steadiest (BALD and entropy missed random order's accuracy in some seeds); with this recipe's tiny 64 px no saving over random order is shown (5 seeds): kept until a cost-aware order is measured
       passes: 1, // margin needs one prediction: bench:al scored it with one pass (MC-dropout passes are for BALD)
+      perVote: false, // bench:al's margin-per-vote strategy measures the order per expected vote
     },
   },
   // hiwl train --preset paper; the training step bench:train times.

@@ -12,11 +12,13 @@ import {
 import {
   acquisitionScore,
   createRng,
+  expectedVotesToRetire,
   HIWL_CLASSES,
   priorities,
   retirementReason,
   type AcquisitionFunction,
   type HiwlClass,
+  type RetirementInput,
   type RetirementReason,
   type RetirementRules,
   type Rng,
@@ -117,6 +119,12 @@ export interface ScoreOptions {
   dataDir: string;
   acquisition: AcquisitionFunction;
   passes: number;
+  /**
+   * Queue priority = acquisition score / the votes the galaxy is expected to take before the
+   * retirement rules retire it (expectedVotesToRetire): information per classification, not
+   * per galaxy. Off: the score alone.
+   */
+  perVote?: boolean;
   /** Seeds the "random" acquisition and the priority jitter, with the model version. */
   seed?: number;
   source?: string;
@@ -165,19 +173,19 @@ export async function scoreActiveGalaxies(
   const embed = options.featureMap === null ? new Set<number>() : featureMapSample(galaxies.map((g) => g.id), options.featureMap);
   const predictions = await predictGalaxies(model, pipeline, galaxies, { ...options, rng, embed });
   const scoresOf = predictions.map((p) => p.acquisition!);
-  const priority = priorities(scoresOf, rng);
+  const retirementInput = (p: ScoredPrediction, galaxy: ScoringGalaxy): RetirementInput => ({
+    classifications: galaxy.classificationCount,
+    voteFractions: galaxy.voteFractions,
+    prediction: p.probabilities,
+    acquisition: p.acquisition,
+  });
+  // A galaxy the rules retire now costs no vote; it leaves the queue whatever its priority.
+  const perVote = (p: ScoredPrediction, i: number) =>
+    p.acquisition! / Math.max(1, expectedVotesToRetire(retirementInput(p, galaxies[i]!), options.retirement));
+  const priority = priorities(options.perVote ? predictions.map(perVote) : scoresOf, rng);
   const retired: Partial<Record<RetirementReason, number>> = {};
   const scores: GalaxyScore[] = predictions.map((p, i) => {
-    const galaxy = galaxies[i]!;
-    const reason = retirementReason(
-      {
-        classifications: galaxy.classificationCount,
-        voteFractions: galaxy.voteFractions,
-        prediction: p.probabilities,
-        acquisition: p.acquisition,
-      },
-      options.retirement,
-    );
+    const reason = retirementReason(retirementInput(p, galaxies[i]!), options.retirement);
     if (reason !== null) retired[reason] = (retired[reason] ?? 0) + 1;
     const { embedding: _, ...prediction } = p;
     return { ...prediction, acquisition: p.acquisition!, priority: priority[i]!, retirement: reason };

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { acquisitionScore, bald, entropy, margin, meanPrediction, priorities } from "./acquisition.ts";
 import { countAnswers, cumulativeFractions } from "../tree/vote-fractions.ts";
 import { createRng } from "../random.ts";
-import { DEFAULT_RETIREMENT, retirementReason } from "./retirement.ts";
+import { DEFAULT_RETIREMENT, expectedVotesToRetire, retirementReason } from "./retirement.ts";
 
 const uniform5 = [0.2, 0.2, 0.2, 0.2, 0.2];
 const certain = [1, 0, 0, 0, 0];
@@ -89,5 +89,48 @@ describe("retirement rules", () => {
     expect(retirementReason({ ...input, acquisition: 0.8 }, rules)).toBeNull();
     expect(retirementReason({ ...input, acquisition: 0.2 }, rules)).toBe("count");
     expect(retirementReason({ ...input, classifications: 40, acquisition: 0.8 }, rules)).toBe("count");
+  });
+
+  describe("expected votes to retirement", () => {
+    const none = { round: 0, "in-between": 0, cigar: 0, "edge-on": 0, spiral: 0 };
+    const edgeOrSpiral = (edgeOn: number) => ({ ...none, "edge-on": edgeOn, spiral: 1 - edgeOn });
+
+    /** The votes until the rules retire the galaxy, over many simulated crowds voting as the model predicts. */
+    const simulated = (edgeOn: number, start: string[][], runs = 20_000) => {
+      const rng = createRng("expected-votes");
+      let total = 0;
+      for (let r = 0; r < runs; r++) {
+        const walks = [...start];
+        const retired = () => retirementReason({ classifications: walks.length, voteFractions: fractions(...walks), prediction: edgeOrSpiral(edgeOn) });
+        while (walks.length === 0 || retired() === null) walks.push(rng() < edgeOn ? edge : spiral);
+        total += walks.length - start.length;
+      }
+      return total / runs;
+    };
+
+    it("follows the rules exactly where the model gives two classes all their probability", () => {
+      for (const [edgeOn, start] of [[0.6, []], [0.5, []], [0.9, [edge, spiral]], [0.3, [spiral, spiral, spiral, edge]]] as const) {
+        const walks = start as readonly string[][];
+        const exact = expectedVotesToRetire({ classifications: walks.length, voteFractions: fractions(...walks), prediction: edgeOrSpiral(edgeOn) });
+        expect(exact).toBeCloseTo(simulated(edgeOn, [...walks]), 1);
+      }
+    });
+
+    it("a certain model retires a fresh galaxy at the model-confident minimum; contested ones take most of the count", () => {
+      const fresh = { classifications: 0, voteFractions: fractions() };
+      expect(expectedVotesToRetire({ ...fresh, prediction: edgeOrSpiral(1) })).toBeCloseTo(DEFAULT_RETIREMENT.modelMinVotes, 9);
+      const contested = expectedVotesToRetire({ ...fresh, prediction: edgeOrSpiral(0.5) });
+      expect(contested).toBeGreaterThan(9);
+      expect(contested).toBeLessThan(DEFAULT_RETIREMENT.count);
+      // Three or more classes in play: no two-class consensus comes as easily, so it costs more.
+      const spread = expectedVotesToRetire({ ...fresh, prediction: { ...none, round: 0.3, "edge-on": 0.4, spiral: 0.3 } });
+      expect(spread).toBeGreaterThan(contested);
+    });
+
+    it("is 0 for a galaxy the rules retire now, and the votes left to the count without a prediction", () => {
+      const fiveSpirals = { classifications: 5, voteFractions: fractions(...new Array<string[]>(5).fill(spiral)) };
+      expect(expectedVotesToRetire({ ...fiveSpirals, prediction: edgeOrSpiral(0.5) })).toBe(0);
+      expect(expectedVotesToRetire({ classifications: 6, voteFractions: split(6) })).toBe(DEFAULT_RETIREMENT.count - 6);
+    });
   });
 });
