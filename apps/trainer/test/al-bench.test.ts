@@ -17,9 +17,12 @@ import {
   type Saving,
 } from "../src/bench/al-report.ts";
 import { mergeResults, readResults } from "../src/bench/al-results.ts";
+import { presetScoring } from "../src/training/presets.ts";
 import {
   COUNT_RETIREMENT,
+  DEFAULT_STRATEGIES,
   MARGIN_PER_VOTE,
+  scoringStrategy,
   strategyAcquisition,
   strategyRetirement,
   runAlBench,
@@ -78,6 +81,13 @@ describe("the active-learning benchmark", () => {
     expect(strategyAcquisition("margin")).toBe("margin");
     expect(strategyAcquisition(MARGIN_PER_VOTE)).toBe("margin");
     expect(strategyRetirement(MARGIN_PER_VOTE)).toBe(DEFAULT_RETIREMENT);
+  });
+
+  it("measures by default both baselines and the worker's queue order", () => {
+    expect(scoringStrategy({ acquisition: "bald", perVote: false })).toBe("bald");
+    expect(scoringStrategy({ acquisition: "margin", perVote: true })).toBe(MARGIN_PER_VOTE);
+    expect(() => scoringStrategy({ acquisition: "entropy", perVote: true })).toThrow("bench al measures margin per expected vote, not entropy");
+    expect(DEFAULT_STRATEGIES).toEqual(["random", "random+rules", scoringStrategy(presetScoring("worker"))]);
   });
 });
 

@@ -63,9 +63,9 @@ describe("training presets", () => {
       maxMinutes: null,
       workers: defaultWorkers(),
     });
-    expect(presetScoring("worker")).toEqual({ acquisition: "margin", passes: 1, perVote: false });
+    expect(presetScoring("worker")).toEqual({ acquisition: "margin", passes: 1, perVote: true });
     // The queue is scored the same whichever recipe trained the model.
-    for (const name of PRESET_NAMES) expect(presetScoring(name)).toEqual({ acquisition: "margin", passes: 1, perVote: false });
+    for (const name of PRESET_NAMES) expect(presetScoring(name)).toEqual({ acquisition: "margin", passes: 1, perVote: true });
   });
 
   it("keep HIWL's own recipe, the default before presets, as paper", () => {

@@ -390,7 +390,7 @@ describe("hiwl watch", () => {
       bestBy: "last",
     });
     const stdout = output();
-    expect(stdout).toContain("as queued with the worker preset; scoring with margin, 1 pass(es)");
+    expect(stdout).toContain("as queued with the worker preset; scoring with margin per expected vote to retirement, 1 pass(es)");
     expect(stdout).toContain(`job ${queued.id}: started`);
     expect(stdout).toContain(`job ${queued.id}: failed: training failed:`);
   });

@@ -33,7 +33,7 @@ import {
 } from "@hiwl/model";
 import type { BackendChoice } from "@hiwl/tfjs";
 import { resolveTrainConfig, type TrainConfigInput } from "../training/config.ts";
-import { presetScoring } from "../training/presets.ts";
+import { presetScoring, type PresetScoring } from "../training/presets.ts";
 import { loadExampleCutouts } from "../training/dataset.ts";
 import { ImagePipeline } from "../training/image-pipeline.ts";
 import { loadModelDir } from "../training/model-dir.ts";
@@ -57,8 +57,15 @@ export const MARGIN_PER_VOTE = "margin-per-vote";
 export const STRATEGIES = [...ACQUISITION_FUNCTIONS, RANDOM_WITH_RULES, MARGIN_PER_VOTE] as const;
 export type Strategy = (typeof STRATEGIES)[number];
 
-/** What the platform runs: both baselines and the worker's acquisition function (the others on request, --strategies). */
-export const DEFAULT_STRATEGIES: readonly Strategy[] = ["random", RANDOM_WITH_RULES, presetScoring("worker").acquisition];
+/** The strategy that orders the queue as `scoring` does. */
+export function scoringStrategy({ acquisition, perVote }: Pick<PresetScoring, "acquisition" | "perVote">): Strategy {
+  if (!perVote) return acquisition;
+  if (acquisition !== "margin") throw new Error(`bench al measures margin per expected vote, not ${acquisition}`);
+  return MARGIN_PER_VOTE;
+}
+
+/** What the platform runs: both baselines and the worker's queue order (the others on request, --strategies). */
+export const DEFAULT_STRATEGIES: readonly Strategy[] = ["random", RANDOM_WITH_RULES, scoringStrategy(presetScoring("worker"))];
 
 /** The baseline retires on count alone: no consensus or model-confident early retirement. */
 export const COUNT_RETIREMENT: RetirementRules = {

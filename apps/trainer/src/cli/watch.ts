@@ -3,7 +3,7 @@ import { Option, type Command } from "commander";
 import { dataDir, db, retirementRules } from "@hiwl/db";
 import { ACQUISITION_FUNCTIONS, type AcquisitionFunction } from "@hiwl/model";
 import { addModelOptions, modelConfig, presetHelp, type ModelCliOptions } from "./model-options.ts";
-import { integer, positiveNumber } from "./option-parsers.ts";
+import { integer, onOff, positiveNumber } from "./option-parsers.ts";
 import { DEFAULT_PRESET, presetScoring } from "../training/presets.ts";
 import { formatScoreSummary } from "../worker/scoring.ts";
 import { TrainingWorker, type WorkerEvent } from "../worker/worker.ts";
@@ -14,6 +14,7 @@ interface WatchCliOptions extends ModelCliOptions {
   firstModel: boolean;
   acquisition?: AcquisitionFunction;
   passes?: number;
+  perVote?: boolean;
   poll: number;
   staleAfter: number;
   workerId: string;
@@ -49,6 +50,11 @@ export function registerWatch(program: Command) {
       `forward passes per galaxy when scoring, MC dropout on when more than 1; BALD needs 2 or more, bench:al used 8${presetHelp(DEFAULT_PRESET, defaultScoring.passes)}`,
       integer("--passes", 1),
     )
+    .option(
+      "--per-vote <on|off>",
+      `order the queue by acquisition score per vote the galaxy is expected to take before it retires${presetHelp(DEFAULT_PRESET, defaultScoring.perVote ? "on" : "off")}`,
+      onOff("--per-vote"),
+    )
     .option("--poll <seconds>", "how often to look for queued jobs", positiveNumber("--poll"), 5)
     .option("--stale-after <seconds>", "fail running jobs whose worker has been silent this long", positiveNumber("--stale-after"), 120)
     .option("--worker-id <id>", "this worker's name in the jobs it runs", `${hostname()}:${process.pid}`)
@@ -65,11 +71,12 @@ export function registerWatch(program: Command) {
     const scoring = presetScoring(training.preset);
     const acquisition = opts.acquisition ?? scoring.acquisition;
     const passes = opts.passes ?? scoring.passes;
+    const perVote = opts.perVote ?? scoring.perVote;
     const worker = new TrainingWorker(db(), {
       workerId: opts.workerId,
       dataDir: dataDir(),
       training: { ...training, backend: opts.backend },
-      scoring: { acquisition, passes, perVote: scoring.perVote, retirement: retirementRules() },
+      scoring: { acquisition, passes, perVote, retirement: retirementRules() },
       every: opts.every === 0 ? null : opts.every,
       intervalMinutes: opts.interval ?? null,
       firstModel: opts.firstModel,
@@ -88,7 +95,7 @@ export function registerWatch(program: Command) {
     process.on("SIGTERM", onSignal);
     console.log(
       `hiwl watch ${opts.workerId}: training jobs ${opts.every > 0 ? `after every ${opts.every} classifications` : "as queued"}` +
-        `${opts.interval ? `, at least every ${opts.interval} min` : ""} with the ${training.preset} preset; scoring with ${acquisition}${scoring.perVote ? " per expected vote to retirement" : ""}, ${passes} pass(es)`,
+        `${opts.interval ? `, at least every ${opts.interval} min` : ""} with the ${training.preset} preset; scoring with ${acquisition}${perVote ? " per expected vote to retirement" : ""}, ${passes} pass(es)`,
     );
     await worker.run();
   });

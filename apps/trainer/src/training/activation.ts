@@ -58,7 +58,7 @@ export interface ScoringSettings {
   /**
    * Queue priority = acquisition score / the votes the galaxy is expected to take before the
    * retirement rules retire it (expectedVotesToRetire): information per classification, not
-   * per galaxy. Off: the score alone.
+   * per galaxy. Off, and for random order: the score alone.
    */
   perVote?: boolean;
   /** Seeds the "random" acquisition and the priority jitter, with the model version. */

@@ -122,7 +122,7 @@ export interface ScoreOptions {
   /**
    * Queue priority = acquisition score / the votes the galaxy is expected to take before the
    * retirement rules retire it (expectedVotesToRetire): information per classification, not
-   * per galaxy. Off: the score alone.
+   * per galaxy. Off, and for random order: the score alone.
    */
   perVote?: boolean;
   /** Seeds the "random" acquisition and the priority jitter, with the model version. */
@@ -182,7 +182,8 @@ export async function scoreActiveGalaxies(
   // A galaxy the rules retire now costs no vote; it leaves the queue whatever its priority.
   const perVote = (p: ScoredPrediction, i: number) =>
     p.acquisition! / Math.max(1, expectedVotesToRetire(retirementInput(p, galaxies[i]!), options.retirement));
-  const priority = priorities(options.perVote ? predictions.map(perVote) : scoresOf, rng);
+  // Random order stays random: a random score per vote would favour the cheap galaxies.
+  const priority = priorities(options.perVote && options.acquisition !== "random" ? predictions.map(perVote) : scoresOf, rng);
   const retired: Partial<Record<RetirementReason, number>> = {};
   const scores: GalaxyScore[] = predictions.map((p, i) => {
     const reason = retirementReason(retirementInput(p, galaxies[i]!), options.retirement);
