@@ -208,6 +208,9 @@ describe("the headline", () => {
     expect(svg.match(/<polyline /g)).toHaveLength(2);
     expect(svg.match(/<polygon /g)).toHaveLength(2);
     expect(svg).toContain("test &lt;chart&gt;");
+    expect(svg).toMatch(/>margin: \d+\.\d% fewer</);
+    const worse = [run("random", 0, [0.55, 0.7], 100), run("margin", 0, [0.5, 0.6], 100)];
+    expect(chartSvg(meanCurves(worse), headline(worse), "")).toMatch(/>margin: \d+\.\d% more</);
   });
 });
 

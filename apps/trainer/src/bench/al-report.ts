@@ -244,8 +244,9 @@ const COLORS: Record<Strategy, string> = {
 
 /** A line chart of held-out accuracy against classifications, with random's final accuracy dashed. */
 export function chartSvg(curves: readonly Curve[], h: Headline | null, title: string): string {
-  const [width, height] = [760, 440];
-  const m = { left: 64, right: 176, top: 44, bottom: 56 };
+  const [width, height] = [820, 440];
+  // The right margin holds the legend, whose longest label is "margin-per-vote: 25.0% fewer".
+  const m = { left: 64, right: 230, top: 44, bottom: 56 };
   const points = curves.flatMap((c) => c.points);
   const xMax = niceCeil(Math.max(...points.map((p) => p.classifications)));
   const accs = [...points.map((p) => p.accuracy), ...curves.flatMap((c) => (c.band ?? []).flatMap((b) => [b.low, b.high]))].map((a) =>
@@ -296,7 +297,9 @@ export function chartSvg(curves: readonly Curve[], h: Headline | null, title: st
     for (const p of c.points) out.push(`<circle cx="${f(x(p.classifications))}" cy="${f(y(p.accuracy))}" r="3" fill="${color}"/>`);
     const ly = m.top + 10 + 20 * k;
     const saving = h?.savings.find((s) => s.strategy === c.strategy);
-    const label = c.strategy === "random" ? "random (count 15)" : `${c.strategy}${saving?.fewer ? `: ${percent(saving.fewer.mean)} fewer` : ""}`;
+    const fewer = saving?.fewer?.mean;
+    const amount = fewer === undefined ? "" : `: ${percent(Math.abs(fewer))} ${fewer >= 0 ? "fewer" : "more"}`;
+    const label = c.strategy === "random" ? "random (count 15)" : `${c.strategy}${amount}`;
     out.push(
       `<line x1="${width - m.right + 12}" y1="${ly}" x2="${width - m.right + 32}" y2="${ly}" stroke="${color}" stroke-width="2"/>`,
       `<text x="${width - m.right + 38}" y="${ly + 4}">${escapeXml(label)}</text>`,
