@@ -21,8 +21,8 @@ import { presetScoring } from "../src/training/presets.ts";
 import {
   COUNT_RETIREMENT,
   DEFAULT_STRATEGIES,
-  MARGIN_PER_VOTE,
   scoringStrategy,
+  strategyPerVote,
   strategyAcquisition,
   strategyRetirement,
   runAlBench,
@@ -79,14 +79,18 @@ describe("the active-learning benchmark", () => {
     expect(strategyRetirement("random+rules")).toBe(DEFAULT_RETIREMENT);
     expect(strategyAcquisition("random+rules")).toBe("random");
     expect(strategyAcquisition("margin")).toBe("margin");
-    expect(strategyAcquisition(MARGIN_PER_VOTE)).toBe("margin");
-    expect(strategyRetirement(MARGIN_PER_VOTE)).toBe(DEFAULT_RETIREMENT);
+    expect(strategyAcquisition("margin-per-vote")).toBe("margin");
+    expect(strategyAcquisition("bald-per-vote")).toBe("bald");
+    expect([strategyPerVote("bald-per-vote"), strategyPerVote("bald"), strategyPerVote("random+rules")]).toEqual([true, false, false]);
+    expect(strategyRetirement("margin-per-vote")).toBe(DEFAULT_RETIREMENT);
   });
 
   it("measures by default both baselines and the worker's queue order", () => {
     expect(scoringStrategy({ acquisition: "bald", perVote: false })).toBe("bald");
-    expect(scoringStrategy({ acquisition: "margin", perVote: true })).toBe(MARGIN_PER_VOTE);
-    expect(() => scoringStrategy({ acquisition: "entropy", perVote: true })).toThrow("bench al measures margin per expected vote, not entropy");
+    expect(scoringStrategy({ acquisition: "margin", perVote: true })).toBe("margin-per-vote");
+    expect(scoringStrategy({ acquisition: "entropy", perVote: true })).toBe("entropy-per-vote");
+    // Random order stays random in scoring, per vote or not.
+    expect(scoringStrategy({ acquisition: "random", perVote: true })).toBe("random");
     expect(DEFAULT_STRATEGIES).toEqual(["random", "random+rules", scoringStrategy(presetScoring("worker"))]);
   });
 });

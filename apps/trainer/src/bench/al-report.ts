@@ -5,7 +5,7 @@
  * then as a mean with a 95% interval over the seeds), a text table and an SVG chart.
  */
 import { markdownTable, percent } from "./markdown-table.ts";
-import { MARGIN_PER_VOTE, RANDOM_WITH_RULES, type Strategy, type StrategyRun } from "./al-run.ts";
+import { RANDOM_WITH_RULES, type Strategy, type StrategyRun } from "./al-run.ts";
 
 export interface CurvePoint {
   classifications: number;
@@ -238,7 +238,9 @@ const COLORS: Record<Strategy, string> = {
   [RANDOM_WITH_RULES]: "#a16207",
   entropy: "#2563eb",
   margin: "#16a34a",
-  [MARGIN_PER_VOTE]: "#7c3aed",
+  "entropy-per-vote": "#0891b2",
+  "margin-per-vote": "#7c3aed",
+  "bald-per-vote": "#db2777",
   bald: "#dc2626",
 };
 

@@ -48,20 +48,23 @@ import { predictGalaxies, scoreActiveGalaxies } from "../worker/scoring.ts";
 export const RANDOM_WITH_RULES = "random+rules";
 
 /**
- * Margin order per expected vote to retirement (ScoringSettings.perVote): the galaxies margin
- * prefers are the contested ones, which take the full count of votes to retire.
+ * An acquisition function's order per expected vote to retirement (ScoringSettings.perVote):
+ * the galaxies uncertainty prefers are the contested ones, which take the full count of votes.
  */
-export const MARGIN_PER_VOTE = "margin-per-vote";
+const PER_VOTE = "-per-vote";
+type PerVoteStrategy = `${Exclude<AcquisitionFunction, "random">}${typeof PER_VOTE}`;
 
 /** "random" is the baseline: random queue order and Zooniverse's fixed count; the others retire by the platform's rules. */
-export const STRATEGIES = [...ACQUISITION_FUNCTIONS, RANDOM_WITH_RULES, MARGIN_PER_VOTE] as const;
+export const STRATEGIES = [...ACQUISITION_FUNCTIONS, RANDOM_WITH_RULES, "entropy-per-vote", "margin-per-vote", "bald-per-vote"] as const satisfies readonly (
+  | AcquisitionFunction
+  | typeof RANDOM_WITH_RULES
+  | PerVoteStrategy
+)[];
 export type Strategy = (typeof STRATEGIES)[number];
 
-/** The strategy that orders the queue as `scoring` does. */
+/** The strategy that orders the queue as `scoring` does (random order stays random, per vote or not). */
 export function scoringStrategy({ acquisition, perVote }: Pick<PresetScoring, "acquisition" | "perVote">): Strategy {
-  if (!perVote) return acquisition;
-  if (acquisition !== "margin") throw new Error(`bench al measures margin per expected vote, not ${acquisition}`);
-  return MARGIN_PER_VOTE;
+  return perVote && acquisition !== "random" ? `${acquisition}${PER_VOTE}` : acquisition;
 }
 
 /** What the platform runs: both baselines and the worker's queue order (the others on request, --strategies). */
@@ -81,7 +84,11 @@ export function strategyRetirement(strategy: Strategy): RetirementRules {
 /** The order the strategy's queue is scored in. */
 export function strategyAcquisition(strategy: Strategy): AcquisitionFunction {
   if (strategy === RANDOM_WITH_RULES) return "random";
-  return strategy === MARGIN_PER_VOTE ? "margin" : strategy;
+  return strategyPerVote(strategy) ? (strategy.slice(0, -PER_VOTE.length) as AcquisitionFunction) : (strategy as AcquisitionFunction);
+}
+
+export function strategyPerVote(strategy: Strategy): boolean {
+  return strategy.endsWith(PER_VOTE);
 }
 
 export interface AlBenchOptions {
@@ -261,8 +268,8 @@ async function runStrategy(
           const run = await scoreActiveGalaxies(db, model, result.modelVersion.id, pipeline, {
             dataDir: dir,
             acquisition: strategyAcquisition(strategy),
-            perVote: strategy === MARGIN_PER_VOTE,
-            passes: strategy === "bald" ? options.passes : 1,
+            perVote: strategyPerVote(strategy),
+            passes: strategyAcquisition(strategy) === "bald" ? options.passes : 1,
             seed,
             retirement: rules,
           });
