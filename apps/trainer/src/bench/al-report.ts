@@ -218,8 +218,12 @@ export function formatSaving(s: Saving): string {
     return `${s.strategy}: no accuracy range shared with ${s.baseline} in ${missed} of ${seeds}; ${gain}`;
   }
   const interval = several ? `the saving's 95% interval ${percent(s.fewer.low)} to ${percent(s.fewer.high)}, ` : "";
-  const amount = `${percent(Math.abs(s.fewer.mean))} ${s.fewer.mean >= 0 ? "fewer" : "more"}`;
-  return `${s.strategy}: ${amount} classifications than ${s.baseline} (${interval}${seeds}); ${gain}`;
+  return `${s.strategy}: ${fewerOrMore(s.fewer.mean)} classifications than ${s.baseline} (${interval}${seeds}); ${gain}`;
+}
+
+/** A saving as "25.7% fewer", a negative one as "3.2% more". */
+function fewerOrMore(fewer: number): string {
+  return `${percent(Math.abs(fewer))} ${fewer >= 0 ? "fewer" : "more"}`;
 }
 
 export function formatHeadline(h: Headline | null): string {
@@ -300,7 +304,7 @@ export function chartSvg(curves: readonly Curve[], h: Headline | null, title: st
     const ly = m.top + 10 + 20 * k;
     const saving = h?.savings.find((s) => s.strategy === c.strategy);
     const fewer = saving?.fewer?.mean;
-    const amount = fewer === undefined ? "" : `: ${percent(Math.abs(fewer))} ${fewer >= 0 ? "fewer" : "more"}`;
+    const amount = fewer === undefined ? "" : `: ${fewerOrMore(fewer)}`;
     const label = c.strategy === "random" ? "random (count 15)" : `${c.strategy}${amount}`;
     out.push(
       `<line x1="${width - m.right + 12}" y1="${ly}" x2="${width - m.right + 32}" y2="${ly}" stroke="${color}" stroke-width="2"/>`,

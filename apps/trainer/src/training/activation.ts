@@ -30,14 +30,13 @@ import {
   type Db,
   type ModelVersion,
 } from "@hiwl/db";
-import { classificationMetrics, type AcquisitionFunction, type RetirementRules } from "@hiwl/model";
+import { classificationMetrics } from "@hiwl/model";
 import { loadExampleCutouts } from "./dataset.ts";
 import { classifyCutouts, withClassifier } from "./evaluate.ts";
 import type { ImagePipeline } from "./image-pipeline.ts";
 import { loadModelDir, type LoadedModel } from "./model-dir.ts";
 import type { TrainResult } from "./train.ts";
-import type { FeatureMapSample } from "../worker/feature-map.ts";
-import { scoreActiveGalaxies, type OnPhase, type ScoreSummary } from "../worker/scoring.ts";
+import { scoreActiveGalaxies, type OnPhase, type ScoreSummary, type ScoringSettings } from "../worker/scoring.ts";
 
 /** A held-out galaxy of a training run, with its true class (an index into HIWL_CLASSES for a 5-class run). */
 export interface TestGalaxy {
@@ -51,22 +50,6 @@ export type { ActivationDecision };
 
 /** The part of a training run the policy reads. */
 export type Candidate = Pick<TrainResult, "version" | "dir" | "modelVersion" | "config" | "test">;
-
-export interface ScoringSettings {
-  acquisition: AcquisitionFunction;
-  passes: number;
-  /**
-   * Queue priority = acquisition score / the votes the galaxy is expected to take before the
-   * retirement rules retire it (expectedVotesToRetire): information per classification, not
-   * per galaxy. Off, and for random order: the score alone.
-   */
-  perVote?: boolean;
-  /** Seeds the "random" acquisition and the priority jitter, with the model version. */
-  seed?: number;
-  retirement?: RetirementRules;
-  /** Which scored galaxies' features to keep for the feature map (null: none). */
-  featureMap?: FeatureMapSample | null;
-}
 
 export interface DecideOptions {
   /** true: activate whatever the comparison says (still scoring first: --activate); false: never (--no-activate); absent: the policy. */

@@ -115,8 +115,8 @@ export function checkPasses(acquisition: AcquisitionFunction | null, passes: num
   if (acquisition === "bald" && passes < 2) throw new Error("BALD needs at least 2 passes");
 }
 
-export interface ScoreOptions {
-  dataDir: string;
+/** How a scoring run orders the queue: the worker's, a job's and bench:al's settings. */
+export interface ScoringSettings {
   acquisition: AcquisitionFunction;
   passes: number;
   /**
@@ -127,10 +127,14 @@ export interface ScoreOptions {
   perVote?: boolean;
   /** Seeds the "random" acquisition and the priority jitter, with the model version. */
   seed?: number;
-  source?: string;
   retirement?: RetirementRules;
-  /** Keep the features of the feature map's sample of the scored galaxies (null: no map). */
+  /** Which scored galaxies' features to keep for the feature map (null: none). */
   featureMap?: FeatureMapSample | null;
+}
+
+export interface ScoreOptions extends ScoringSettings {
+  dataDir: string;
+  source?: string;
   onPhase?: OnPhase;
 }
 

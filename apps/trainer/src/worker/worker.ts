@@ -36,7 +36,6 @@ import {
   applyActivationPolicy,
   type ActivationDecision,
   type ActivationStep,
-  type ScoringSettings,
 } from "../training/activation.ts";
 import type { TrainConfigInput } from "../training/config.ts";
 import { ImagePipeline } from "../training/image-pipeline.ts";
@@ -44,7 +43,7 @@ import { PRESETS } from "../training/presets.ts";
 import { trainModel, type TrainResult } from "../training/train.ts";
 import { buildFeatureMap, type FeatureMapSample, type FeatureMapSummary } from "./feature-map.ts";
 import { JobReporter } from "./progress.ts";
-import { checkPasses, type ScoreSummary } from "./scoring.ts";
+import { checkPasses, type ScoreSummary, type ScoringSettings } from "./scoring.ts";
 
 export interface WorkerOptions {
   workerId: string;

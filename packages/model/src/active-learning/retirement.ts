@@ -46,8 +46,11 @@ export interface RetirementInput {
 
 /** The reason to retire the galaxy now, or null to keep serving it. */
 export function retirementReason(input: RetirementInput, rules: RetirementRules = DEFAULT_RETIREMENT): RetirementReason | null {
-  const informative = (input.acquisition ?? Number.NEGATIVE_INFINITY) >= rules.informativeScore;
-  return reasonOf(input.classifications, classDistribution(input.voteFractions), input.prediction ?? null, informative, rules);
+  return reasonOf(input.classifications, classDistribution(input.voteFractions), input.prediction ?? null, isInformative(input, rules), rules);
+}
+
+function isInformative(input: RetirementInput, rules: RetirementRules): boolean {
+  return (input.acquisition ?? Number.NEGATIVE_INFINITY) >= rules.informativeScore;
 }
 
 /** The rules on the volunteers' 5-class distribution: what retirementReason and expectedVotesToRetire share. */
@@ -95,11 +98,10 @@ function retireMemo(rules: RetirementRules, shape: number, size: number): Uint8A
  * 823-883).
  */
 export function expectedVotesToRetire(input: RetirementInput, rules: RetirementRules = DEFAULT_RETIREMENT): number {
-  const informative = (input.acquisition ?? Number.NEGATIVE_INFINITY) >= rules.informativeScore;
-  const limit = informative ? rules.informativeCount : rules.count;
   const p = input.prediction ?? null;
   if (retirementReason(input, rules) !== null) return 0;
-  if (!p || informative) return Math.max(0, limit - input.classifications);
+  if (isInformative(input, rules)) return rules.informativeCount - input.classifications;
+  if (!p) return rules.count - input.classifications;
   const [lead, second, ...others] = [...HIWL_CLASSES].sort((x, y) => p[y] - p[x]);
   // Whether the rules retire at (a, b, t) depends on p only through its leading two classes and
   // whether the lead reaches the model-confidence threshold: memoised on those, across galaxies.
@@ -125,7 +127,7 @@ export function expectedVotesToRetire(input: RetirementInput, rules: RetirementR
   let alive = new Float64Array(n * n);
   alive[a0 * n + b0] = 1;
   let expected = 0;
-  for (let t = n0; t < limit; t++) {
+  for (let t = n0; t < rules.count; t++) {
     const next = new Float64Array(n * n);
     for (let a = 0; a <= t; a++) {
       for (let b = 0; a + b <= t; b++) {
