@@ -10,12 +10,13 @@ import { seedSynthetic } from "@hiwl/catalog";
 import { getActiveModelVersion, getGalaxy, listModelVersions, listTrainingGalaxies, modelVersionConfigOf, runMetricsOf, storedPath } from "@hiwl/db";
 import { useTestDb } from "@hiwl/db/testing";
 import { HIWL_CLASSES } from "@hiwl/model";
-import { METADATA_FILE, ModelMetadataSchema, networkModelPath, PREPROCESSING, WEIGHTS_FILE } from "@hiwl/model/network";
+import { loadModelFromFiles, METADATA_FILE, ModelMetadataSchema, networkModelPath, PREPROCESSING, WEIGHTS_FILE } from "@hiwl/model/network";
 import { confidenceByGroup, formatConfidenceGroups, unplacedGalaxies } from "../src/bench/gz1-unsure.ts";
 import { applyActivationPolicy, decideActivation } from "../src/training/activation.ts";
 import { loadDataset } from "../src/training/dataset.ts";
 import { ImagePipeline } from "../src/training/image-pipeline.ts";
-import { loadModelDir } from "../src/training/model-dir.ts";
+import { loadModelDir, readModelFiles } from "../src/training/model-dir.ts";
+import { pretrainBackbone } from "../src/training/self-supervised.ts";
 import { TrainingInterrupted } from "../src/training/loop.ts";
 import { trainModel, type RunMetrics, type TrainOptions } from "../src/training/train.ts";
 
@@ -282,6 +283,60 @@ describe("hiwl train", () => {
     } finally {
       await rm(gz1, { recursive: true, force: true });
     }
+  });
+
+  it("pretrains a backbone without labels on every image but the test galaxies, writes it whole, and starts a run from it", async () => {
+    const training = { preset: "paper" as const, variant: "nano" as const, inputSize: 32 };
+    const settings = { epochs: 2, batch: 16, seed: 2, backend: "wasm" as const, training };
+    // An interrupted pretraining leaves no folder behind, not even a partial one.
+    const interrupted = pretrainBackbone(t.db, t.dataDir, settings, {
+      onEpoch: () => {
+        throw new Error("killed");
+      },
+    });
+    await expect(interrupted).rejects.toThrow("killed");
+    expect(existsSync(join(t.dataDir, "backbones")) ? await readdir(join(t.dataDir, "backbones")) : []).toEqual([]);
+
+    const { dir, metadata } = await pretrainBackbone(t.db, t.dataDir, settings);
+    const { split } = await loadDataset(t.db, { classes: "hiwl", targets: "smooth", source: null, limit: null, splitSeed: 0 });
+    expect(metadata.heldOut).toMatchObject({ preset: "paper", classes: "hiwl", galaxies: split.test.length });
+    expect(metadata.images).toBe(60 - split.test.length);
+    expect(metadata.epochs.map((e) => e.epoch)).toEqual([1, 2]);
+    // Chance for a view is 1 in 31 others; the loss is log(31) = 3.43 at chance.
+    for (const e of metadata.epochs) {
+      expect(e.loss).toBeGreaterThan(1);
+      expect(e.loss).toBeLessThan(4.5);
+      expect(e.partnerAccuracy).toBeGreaterThanOrEqual(0);
+    }
+    expect(await readdir(join(t.dataDir, "backbones"))).toEqual([basename(dir)]);
+    expect(await readdir(dir)).toEqual(["backbone.json", "network"]);
+
+    // Both networks of the hierarchy start from the backbone, each under a classifier of its own.
+    const still = { ...SMALL, epochs: 1, lr: 1e-9, weightDecay: 0 };
+    const warm = await trainModel(t.db, t.dataDir, { ...still, initFrom: dir });
+    const pretrained = await loadModelFromFiles(await readModelFiles(join(dir, "network")));
+    const model = await loadModelDir(warm.dir);
+    try {
+      for (const level of ["level1", "level2"] as const) {
+        const network = model.networks[level]!;
+        // At a learning rate of 1e-9 the weights stay where they started.
+        const start = pretrained.getLayer("stem_conv").getWeights()[0]!.dataSync();
+        const kernel = network.getLayer("stem_conv").getWeights()[0]!.dataSync();
+        expect(Math.max(...kernel.map((v, i) => Math.abs(v - start[i]!)))).toBeLessThan(1e-6);
+        expect(network.getLayer("predictions").getWeights()[0]!.shape.at(-1)).toBe(level === "level1" ? 4 : 2);
+      }
+    } finally {
+      model.dispose();
+      pretrained.dispose();
+    }
+    await expect(trainModel(t.db, t.dataDir, { ...still, variant: "tiny", initFrom: dir })).rejects.toThrow(
+      `cannot start from ${dir}: it is a nano backbone, this run trains tiny`,
+    );
+    await expect(pretrainBackbone(t.db, t.dataDir, { ...settings, batch: 100 })).rejects.toThrow(
+      `${metadata.images} catalogue images outside the paper preset's test galaxies: pretraining needs at least a batch (100)`,
+    );
+    await expect(hiwl("pretrain", "--min-crop", "2", "--temperature", "0")).rejects.toThrow(/--temperature must be a positive number, got "0"/);
+    await expect(hiwl("pretrain", "--min-crop", "2")).rejects.toThrow(/invalid pretraining options: the smallest crop must be in \(0, 1\], got 2/);
   });
 
   it("trains the coarse classes flat and never activates them", async () => {

@@ -26,8 +26,11 @@ export interface NetworkData {
   weighted: boolean;
 }
 
+/** What progress reports name instead of a network while `hiwl pretrain` trains a backbone (self-supervised.ts). */
+export const PRETRAIN_STAGE = "pretrain";
+
 export interface StepProgress {
-  level: Level;
+  level: Level | typeof PRETRAIN_STAGE;
   epoch: number;
   epochs: number;
   step: number;
@@ -39,7 +42,7 @@ export interface StepProgress {
 }
 
 export interface EpochProgress extends EpochRecord {
-  level: Level;
+  level: Level | typeof PRETRAIN_STAGE;
   epochs: number;
   seconds: number;
   /** Until this network has trained all its epochs, at this session's pace (early stopping may end it sooner). */
@@ -126,7 +129,7 @@ function epochPasses(examples: number, minExamples: number): number {
 }
 
 /** Initial weights differ per network but follow from the seed (seed 0 would mean unseeded to tfjs). */
-function initSeed(seed: number, level: Level): number {
+export function initSeed(seed: number, level: Level): number {
   return 1 + Math.floor(createRng(`init:${seed}:${level}`)() * 2 ** 30);
 }
 

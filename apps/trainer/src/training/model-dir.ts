@@ -4,14 +4,59 @@
  * @hiwl/model/network export.ts). Every file is written under a temporary name and renamed,
  * so a crash never leaves a half-written file where a reader expects a whole one.
  */
+import { existsSync } from "node:fs";
 import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { type Level, classSetOf } from "@hiwl/model";
 import { load, type Model } from "@hiwl/model/inference";
-import { METADATA_FILE, MODEL_JSON_FILE, ModelMetadataSchema, networkModelPath, WEIGHTS_FILE, type ModelFiles, type ModelMetadata } from "@hiwl/model/network";
+import { z } from "zod";
+import { EFFICIENTNET_VARIANT_NAMES, METADATA_FILE, MODEL_JSON_FILE, ModelMetadataSchema, networkModelPath, WEIGHTS_FILE, type ModelFiles, type ModelMetadata } from "@hiwl/model/network";
 
 export function modelsDir(dataDir: string): string {
   return join(dataDir, "models");
+}
+
+/** Pretrained backbones (self-supervised.ts): $HIWL_DATA_DIR/backbones/<name>/. */
+export function backbonesDir(dataDir: string): string {
+  return join(dataDir, "backbones");
+}
+
+/** What marks a folder as a pretrained backbone rather than a model version. */
+export const BACKBONE_FILE = "backbone.json";
+/** The pretrained network's model.json and weights.bin, beside backbone.json. */
+export const BACKBONE_NETWORK_DIR = "network";
+
+const BackboneMetadataSchema = z.object({
+  formatVersion: z.literal(1),
+  method: z.literal("simclr"),
+  createdAt: z.iso.datetime(),
+  variant: z.enum(EFFICIENTNET_VARIANT_NAMES),
+  inputSize: z.number().int().positive(),
+  /** Images it pretrained on. */
+  images: z.number().int().nonnegative(),
+  /** The test galaxies left out: those of this preset's split. */
+  heldOut: z.object({
+    preset: z.string(),
+    classes: z.string(),
+    source: z.string().nullable(),
+    splitSeed: z.number().int(),
+    galaxies: z.number().int().nonnegative(),
+  }),
+  settings: z.record(z.string(), z.unknown()),
+  /** Per epoch: the contrastive loss and the share of views whose nearest view was their partner. */
+  epochs: z.array(z.object({ epoch: z.number().int(), loss: z.number(), partnerAccuracy: z.number(), seconds: z.number() })),
+});
+
+/** backbone.json. */
+export type BackboneMetadata = z.infer<typeof BackboneMetadataSchema>;
+
+/** A pretrained backbone's metadata and network, or null for a folder that holds none. */
+export async function readBackbone(dir: string): Promise<{ metadata: BackboneMetadata; files: ModelFiles } | null> {
+  const file = join(dir, BACKBONE_FILE);
+  if (!existsSync(file)) return null;
+  const parsed = BackboneMetadataSchema.safeParse(await readJson(file));
+  if (!parsed.success) throw new Error(`${file} is invalid: ${parsed.error.message}`);
+  return { metadata: parsed.data, files: await readModelFiles(join(dir, BACKBONE_NETWORK_DIR)) };
 }
 
 export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
@@ -63,15 +108,15 @@ export async function readModelFiles(dir: string): Promise<ModelFiles> {
 }
 
 /**
- * Creates a fresh version directory named after the time and the model, e.g.
+ * Creates a fresh directory under `root` (modelsDir, backbonesDir) named after the time and the model, e.g.
  * "20261127-101500-nano64-hiwl"; a second run in the same second gets "-2", "-3", ...
  */
-export async function createVersionDir(dataDir: string, label: string, now = new Date()): Promise<{ version: string; dir: string }> {
+export async function createVersionDir(root: string, label: string, now = new Date()): Promise<{ version: string; dir: string }> {
   const stamp = now.toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
-  await mkdir(modelsDir(dataDir), { recursive: true });
+  await mkdir(root, { recursive: true });
   for (let n = 1; ; n++) {
     const version = `${stamp}-${label}${n > 1 ? `-${n}` : ""}`;
-    const dir = join(modelsDir(dataDir), version);
+    const dir = join(root, version);
     try {
       await mkdir(dir);
       return { version, dir };

@@ -34,6 +34,7 @@ import { TrainingInterrupted, trainNetwork, type InitialWeights, type NetworkDat
 import {
   createVersionDir,
   modelsDir,
+  readBackbone,
   readJson,
   readModelMetadata,
   readNetworkFiles,
@@ -180,19 +181,26 @@ export async function trainModel(db: Db, dataDir: string, options: TrainOptions,
  * hierarchy and classes starts each network whole; one of the same variant but other classes
  * (or input size) gives every network its first network's backbone, each keeping a classifier
  * of its own: a model pretrained on the synthetic sky's five classes starts a catalogue's
- * coarse three. Another variant is refused.
+ * coarse three. A pretrained backbone (`hiwl pretrain`) starts every network's backbone the
+ * same way. Another variant is refused.
  */
 async function initialNetworks(dir: string, config: TrainConfig): Promise<Partial<Record<Level, InitialWeights>>> {
-  const metadata = await readModelMetadata(dir);
   const set = CLASS_SETS[config.classes];
+  const backboneOf = (files: ModelFiles) => Object.fromEntries(set.networks(config.hierarchy).map((level) => [level, { files, backboneOnly: true }]));
+  const pretrained = await readBackbone(dir);
+  if (pretrained) {
+    const { variant } = pretrained.metadata;
+    if (variant !== config.variant) throw new Error(`cannot start from ${dir}: it is a ${variant} backbone, this run trains ${config.variant}`);
+    return backboneOf(pretrained.files);
+  }
+  const metadata = await readModelMetadata(dir);
   const { classes } = set;
   const theirs = `${metadata.variant} ${metadata.inputSize} px, ${metadata.hierarchy}, ${metadata.classes.join("/")}`;
   const ours = `${config.variant} ${config.inputSize} px, ${config.hierarchy}, ${classes.join("/")}`;
   if (metadata.variant !== config.variant) throw new Error(`cannot start from ${dir}: it is ${theirs}, this run trains ${ours}`);
   const files = await readNetworkFiles(dir, metadata);
   if (theirs === ours) return Object.fromEntries(Object.entries(files).map(([level, f]) => [level, { files: f, backboneOnly: false }]));
-  const first = Object.values(files)[0]!;
-  return Object.fromEntries(set.networks(config.hierarchy).map((level) => [level, { files: first, backboneOnly: true }]));
+  return backboneOf(Object.values(files)[0]!);
 }
 
 interface OpenRun {
@@ -204,7 +212,7 @@ interface OpenRun {
 }
 
 async function newRun(dataDir: string, config: TrainConfig, dataset: Dataset): Promise<OpenRun> {
-  const { version, dir } = await createVersionDir(dataDir, `${config.variant}${config.inputSize}-${config.classes}`);
+  const { version, dir } = await createVersionDir(modelsDir(dataDir), `${config.variant}${config.inputSize}-${config.classes}`);
   const run: RunFile = { version, createdAt: new Date().toISOString(), config, dataset: dataset.fingerprint };
   await writeJsonAtomic(join(dir, RUN_FILE), run);
   return { version, dir, config, dataset: dataset.fingerprint };

@@ -5,3 +5,4 @@ export * from "./render.ts";
 export * from "./sampler.ts";
 export * from "./split.ts";
 export * from "./step.ts";
+export * from "./contrastive.ts";

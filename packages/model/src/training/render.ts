@@ -4,8 +4,8 @@
  */
 import "@tensorflow/tfjs-backend-cpu";
 import * as tf from "@tensorflow/tfjs-core";
-import { augmentBatch, PREPROCESSING, preprocessForInference } from "../network/preprocess.ts";
-import { createRng } from "../random.ts";
+import { augmentBatch, PREPROCESSING, preprocessForInference, type Preprocessing } from "../network/preprocess.ts";
+import { createRng, type Rng } from "../random.ts";
 
 /** How a batch's random training views are drawn. */
 export interface Augmentation {
@@ -13,6 +13,13 @@ export interface Augmentation {
   seed: string;
   /** Rotations are uniform in [-rotationDegrees, rotationDegrees] (the recipe's, Preprocessing's). */
   rotationDegrees: number;
+  /** The random crop's area range, in place of Preprocessing's (self-supervised views crop harder). */
+  cropScale?: readonly [min: number, max: number];
+  /**
+   * Colour jitter: each channel's intensity scaled by e^u, u uniform in [-colour, colour], per
+   * image, so that two views of a galaxy cannot be matched by their colours alone.
+   */
+  colour?: number;
 }
 
 /**
@@ -29,8 +36,10 @@ export function renderCutouts(
   const out = tf.tidy(() => {
     const cutouts = tf.tensor4d(Int32Array.from(pixels), [count, side, side, 3], "int32");
     if (augmentation === null) return preprocessForInference(cutouts, inputSize);
-    const { seed, rotationDegrees } = augmentation;
-    return augmentBatch(cutouts, inputSize, createRng(seed), { ...PREPROCESSING, rotationDegrees });
+    const { seed, rotationDegrees, cropScale, colour } = augmentation;
+    const p = { ...PREPROCESSING, rotationDegrees, ...(cropScale && { cropScale: [cropScale[0], cropScale[1]] as [number, number] }) };
+    const views = augmentBatch(cutouts, inputSize, createRng(seed), p);
+    return colour ? jitterColour(views, createRng(`${seed}:colour`), colour, p) : views;
   });
   try {
     // A copy: dataSync may hand out the backend's own array.
@@ -38,6 +47,18 @@ export function renderCutouts(
   } finally {
     out.dispose();
   }
+}
+
+/**
+ * Scales each channel of each normalised image as if its [0, 1] intensity had been scaled by
+ * e^u: (s x - mean) / std = s n + (s - 1) mean / std for n = (x - mean) / std.
+ */
+function jitterColour(images: tf.Tensor4D, rng: Rng, colour: number, p: Preprocessing): tf.Tensor4D {
+  const count = images.shape[0];
+  const factors = Array.from({ length: count * 3 }, () => Math.exp(colour * (2 * rng() - 1)));
+  const s = tf.tensor4d(factors, [count, 1, 1, 3]);
+  const shift = tf.mul(tf.sub(s, 1), tf.tensor1d(p.mean.map((m, c) => m / p.std[c]!)));
+  return tf.add(tf.mul(images, s), shift);
 }
 
 /**

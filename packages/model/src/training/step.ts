@@ -39,7 +39,7 @@ export function withMathRandom<T>(rng: Rng, run: () => T): T {
 }
 
 /** [N, size, size, 3] normalised pixels as one array. */
-function imageTensor(images: Float32Array, inputSize: number): tf.Tensor4D {
+export function imageTensor(images: Float32Array, inputSize: number): tf.Tensor4D {
   const pixels = inputSize * inputSize * 3;
   if (images.length % pixels !== 0) throw new Error(`${images.length} values are not whole ${inputSize}x${inputSize}x3 images`);
   return tf.tensor4d(images, [images.length / pixels, inputSize, inputSize, 3]);
@@ -79,11 +79,7 @@ export class NetworkTrainer {
   private readonly optimizer: tf.Optimizer;
   private readonly variables: tf.Variable[];
   private readonly decayed: tf.Variable[];
-  /** Summed on the backend since the last totals(): the loss over images, and the correct ones. */
-  private lossSum: tf.Scalar | null = null;
-  private correct: tf.Scalar | null = null;
-  private images = 0;
-  private steps = 0;
+  private readonly sums = new StepSums();
 
   constructor(
     readonly model: Network,
@@ -121,16 +117,51 @@ export class NetworkTrainer {
       applyWeightDecay(this.decayed, learningRate, this.options.weightDecay);
       return cost;
     });
-    const n = targets.length;
-    this.lossSum = addTo(this.lossSum, tf.mul<tf.Scalar>(loss, n));
-    this.correct = addTo(this.correct, correct! as tf.Scalar);
-    tf.dispose([x, y, loss]);
-    this.images += n;
-    this.steps++;
+    this.sums.add(loss, correct! as tf.Scalar, targets.length);
+    tf.dispose([x, y]);
   }
 
   /** What the steps since the last call added up to (a read from the backend: it waits for them). */
-  async totals(): Promise<StepTotals> {
+  totals(): Promise<StepTotals> {
+    return this.sums.read();
+  }
+
+  saveState(): Promise<OptimizerState> {
+    return saveOptimizerState(this.optimizer);
+  }
+
+  loadState(state: OptimizerState): Promise<void> {
+    return loadOptimizerState(this.optimizer, state);
+  }
+
+  /** Releases the optimizer's state; the model stays with the caller. */
+  dispose(): void {
+    this.optimizer.dispose();
+    this.sums.dispose();
+  }
+}
+
+/**
+ * A trainer's loss and correct count summed on the backend since the last read, so that a step
+ * reads nothing back and a GPU goes on with it while the host prepares the next.
+ */
+export class StepSums {
+  private lossSum: tf.Scalar | null = null;
+  private correct: tf.Scalar | null = null;
+  private images = 0;
+  private steps = 0;
+
+  /** A step's mean loss over its `images` and its correct count; both are taken over (released here). */
+  add(meanLoss: tf.Scalar, correct: tf.Scalar, images: number): void {
+    this.lossSum = addTo(this.lossSum, tf.tidy(() => tf.mul<tf.Scalar>(meanLoss, images)));
+    meanLoss.dispose();
+    this.correct = addTo(this.correct, correct);
+    this.images += images;
+    this.steps++;
+  }
+
+  /** The sums since the last read, and starts again. */
+  async read(): Promise<StepTotals> {
     const { lossSum, correct, images, steps } = this;
     this.lossSum = null;
     this.correct = null;
@@ -145,17 +176,7 @@ export class NetworkTrainer {
     }
   }
 
-  saveState(): Promise<OptimizerState> {
-    return saveOptimizerState(this.optimizer);
-  }
-
-  loadState(state: OptimizerState): Promise<void> {
-    return loadOptimizerState(this.optimizer, state);
-  }
-
-  /** Releases the optimizer's state; the model stays with the caller. */
   dispose(): void {
-    this.optimizer.dispose();
     for (const sum of [this.lossSum, this.correct]) sum?.dispose();
   }
 }
