@@ -1,10 +1,11 @@
 /**
  * Browser prediction latency: the site's model code (bench/page.ts) in headless Chromium on
  * galaxy images, for EfficientNet variants at 64 px with random weights (latency does not
- * depend on the weights). Prints, per variant and backend, the first prediction (backend
- * start, model download, warm-up and one galaxy) and the median and p95 of the next ones.
+ * depend on the weights), predicting from the central view or from the 8 rotations and flips
+ * (a model's metadata `views`). Prints, per variant, views and backend, the first prediction
+ * (backend start, model download, warm-up and one galaxy) and the median and p95 of the next ones.
  *
- *   npm run bench:browser [-- --runs 50 --variants nano,tiny,b0]
+ *   npm run bench:browser [-- --runs 50 --variants nano,tiny,b0 --views 1,8]
  */
 import { createReadStream } from "node:fs";
 import { mkdtemp, mkdir, readdir, rm, stat, writeFile } from "node:fs/promises";
@@ -17,6 +18,7 @@ import "@tensorflow/tfjs-backend-cpu";
 import * as tf from "@tensorflow/tfjs-core";
 import { HIWL_CLASSES, LEVEL_CLASSES, NETWORKS } from "@hiwl/model";
 import { buildEfficientNet, EFFICIENTNET_VARIANT_NAMES, METADATA_FILE, PREPROCESSING, type EfficientNetVariantName, type ModelMetadata } from "@hiwl/model/network";
+import { VIEW_COUNTS, type ViewCount } from "@hiwl/model/inference";
 import { chromium } from "@playwright/test";
 import { build } from "esbuild";
 import { BACKENDS } from "../src/lib/model/backend.ts";
@@ -31,15 +33,21 @@ const GZ1_IMAGES = resolve(here, "../../../../shared/data/gz1/images");
 const WASM_DIR = join(dirname(fileURLToPath(import.meta.resolve("@tensorflow/tfjs-backend-wasm/package.json"))), "dist");
 
 const { values: args } = parseArgs({
-  options: { runs: { type: "string", default: "50" }, variants: { type: "string", default: "nano,tiny,b0" } },
+  options: {
+    runs: { type: "string", default: "50" },
+    variants: { type: "string", default: "nano,tiny,b0" },
+    views: { type: "string", default: VIEW_COUNTS.join(",") },
+  },
 });
 const runs = Number(args.runs);
 const variants = args.variants.split(",") as EfficientNetVariantName[];
 for (const v of variants) if (!EFFICIENTNET_VARIANT_NAMES.includes(v)) throw new Error(`unknown variant ${v}`);
+const viewCounts = args.views.split(",").map(Number) as ViewCount[];
+for (const v of viewCounts) if (!VIEW_COUNTS.includes(v)) throw new Error(`--views: each must be one of ${VIEW_COUNTS.join(", ")}, got ${v}`);
 
 /** A hierarchical model version (level 1 and level 2), the layout the trainer writes by default. */
-async function writeModel(root: string, variant: EfficientNetVariantName): Promise<void> {
-  const dir = join(root, variant);
+async function writeModel(root: string, variant: EfficientNetVariantName, views: ViewCount): Promise<void> {
+  const dir = join(root, `${variant}-${views}`);
   for (const level of NETWORKS.hierarchical) {
     const network = buildEfficientNet({ variant, numClasses: LEVEL_CLASSES[level].length, inputSize: INPUT_SIZE, seed: 1 });
     await writeNetwork(dir, level, network);
@@ -53,6 +61,7 @@ async function writeModel(root: string, variant: EfficientNetVariantName): Promi
     variant,
     inputSize: INPUT_SIZE,
     preprocessing: PREPROCESSING,
+    views,
     metrics: {},
     trainingData: {
       galaxies: 0,
@@ -100,7 +109,7 @@ async function main() {
   try {
     await tf.setBackend("cpu");
     await mkdir(join(root, "models"));
-    for (const variant of variants) await writeModel(join(root, "models"), variant);
+    for (const variant of variants) for (const views of viewCounts) await writeModel(join(root, "models"), variant, views);
     await mkdir(join(root, "page"));
     await writeFile(join(root, "page", "index.html"), '<!doctype html><meta charset="utf-8"><script src="bench.js"></script>');
     await build({
@@ -132,20 +141,20 @@ async function main() {
       await probe.close();
       console.log(`machine: ${cpus()[0]?.model ?? "?"} (${cpus().length} cores); Chromium ${browser.version()}; WebGL renderer: ${renderer}`);
       console.log(`${runs} predictions after the first, ${INPUT_SIZE} px, hierarchical (level 1 + level 2), random weights\n`);
-      const rows: string[][] = [["model", "backend", "first (ms)", "median (ms)", "p95 (ms)"]];
+      const rows: string[][] = [["model", "views", "backend", "first (ms)", "median (ms)", "p95 (ms)"]];
       for (const variant of variants) {
-        for (const backend of BACKENDS) {
+        for (const [views, backend] of viewCounts.flatMap((v) => BACKENDS.map((b) => [v, b] as const))) {
           // A fresh page each time: nothing compiled or cached by the previous run.
           const page = await browser.newPage();
           await page.goto(`${url}/`);
-          const options: BenchOptions = { backend, modelUrl: `/models/${variant}/`, imageUrls: images.map((f) => `/images/${f}`), runs };
+          const options: BenchOptions = { backend, modelUrl: `/models/${variant}-${views}/`, imageUrls: images.map((f) => `/images/${f}`), runs };
           const result = await page.evaluate(
             (o) => (window as unknown as { bench: (o: BenchOptions) => Promise<BenchResult> }).bench(o),
             options,
           );
           await page.close();
           const sorted = [...result.runsMs].sort((a, b) => a - b);
-          rows.push([`${variant}`, result.backend, result.firstMs.toFixed(0), quantile(sorted, 0.5).toFixed(1), quantile(sorted, 0.95).toFixed(1)]);
+          rows.push([variant, String(views), result.backend, result.firstMs.toFixed(0), quantile(sorted, 0.5).toFixed(1), quantile(sorted, 0.95).toFixed(1)]);
         }
       }
       const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));

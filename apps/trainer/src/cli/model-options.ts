@@ -91,7 +91,7 @@ export function addModelOptions(command: Command, preset: PresetName, { choosabl
 export const initFromOption = () =>
   new Option(
     "--init-from <model>",
-    "start from this model's weights (a version or a model directory of the same variant): whole where its input size and classes are this run's, otherwise its backbone under a new classifier",
+    "start from this model's weights (a version, a model directory or a `hiwl pretrain` backbone, of the same variant): whole where its input size and classes are this run's, otherwise its backbone under a new classifier",
   );
 
 /** An option's help names the value the command's preset gives it, as commander names a default. */

@@ -9,7 +9,7 @@
  */
 import { argmax, createRng, type Level } from "@hiwl/model";
 import { buildEfficientNet, copyBackbone, loadModelFromFiles, serializeModel, type ModelFiles } from "@hiwl/model/network";
-import { cosineLearningRate, moveAverage, NetworkTrainer, predictRows, shuffledEpoch, weightedEpoch, type Network } from "@hiwl/model/training";
+import { cosineLearningRate, moveAverage, NetworkTrainer, predictRows, shuffledEpoch, weightedEpoch, type Network, type StepTotals } from "@hiwl/model/training";
 import type { BestEpoch, EpochRecord, NetworkProgress, NetworkState, StopReason } from "./checkpoint.ts";
 import type { BestBy, TrainConfig } from "./config.ts";
 import { chunk, INFERENCE_BATCH, renderBatches } from "./evaluate.ts";
@@ -103,6 +103,45 @@ export interface NetworkRun {
  */
 const READ_LOSS_EVERY = 10;
 
+/**
+ * An epoch's running loss and accuracy, read from a trainer's sums every READ_LOSS_EVERY steps
+ * and at the epoch's last, and reported as step progress.
+ */
+export class EpochMeter {
+  lossSum = 0;
+  correct = 0;
+  seen = 0;
+  readonly started = performance.now();
+
+  constructor(
+    private readonly progress: Pick<StepProgress, "level" | "epoch" | "epochs" | "steps">,
+    private readonly hooks: TrainHooks,
+    /** The error for a loss that is no longer finite, given the steps it summed and the last one's number. */
+    private readonly diverged: (sums: StepTotals, step: number) => string,
+  ) {}
+
+  /** After step `b` (from 0): reads the sums when it is time to, checks them and reports. */
+  async afterStep(trainer: { totals(): Promise<StepTotals> }, b: number): Promise<void> {
+    if ((b + 1) % READ_LOSS_EVERY !== 0 && b + 1 < this.progress.steps) return;
+    const sums = await trainer.totals();
+    if (!Number.isFinite(sums.lossSum)) throw new Error(this.diverged(sums, b + 1));
+    this.lossSum += sums.lossSum;
+    this.correct += sums.correct;
+    this.seen += sums.images;
+    this.hooks.onStep?.({
+      ...this.progress,
+      step: b + 1,
+      loss: this.lossSum / this.seen,
+      accuracy: this.correct / this.seen,
+      imagesPerSec: this.seen / this.seconds(),
+    });
+  }
+
+  seconds(): number {
+    return (performance.now() - this.started) / 1000;
+  }
+}
+
 /** Batches of an epoch's order; a last batch of one is dropped (batch norm needs two). */
 export function batchesOf(order: readonly number[], batch: number): number[][] {
   const batches = chunk(order, batch);
@@ -184,12 +223,12 @@ export async function trainNetwork(run: NetworkRun): Promise<ModelFiles> {
   try {
     while (progress.stopped === null) {
       const epoch = progress.epochsDone + 1;
-      const started = performance.now();
       const batches = batchesOf(epochOrder(labels, data.weighted, `${config.seed}:${level}:${epoch}`, config.minEpochExamples), config.batch);
       const dropout = createRng(`dropout:${config.seed}:${level}:${epoch}`);
-      let lossSum = 0;
-      let correct = 0;
-      let seen = 0;
+      const meter = new EpochMeter({ level, epoch, epochs: config.epochs, steps: batches.length }, hooks, (sums, step) => {
+        const steps = sums.steps === 1 ? `step ${step}` : `steps ${step + 1 - sums.steps}-${step}`;
+        return `the ${level} loss diverged (${sums.lossSum / sums.images}) in epoch ${epoch}, ${steps}: train again with a lower --lr`;
+      });
       let learningRate = config.lr;
       await renderBatches(
         run.pipeline,
@@ -201,28 +240,10 @@ export async function trainNetwork(run: NetworkRun): Promise<ModelFiles> {
           const batch = batches[b]!;
           learningRate = cosineLearningRate(config.lr, (epoch - 1) * stepsPerEpoch + b, totalSteps, warmupSteps);
           await trainer.step(images, batch.map((i) => data.train.targets[i]!), learningRate, dropout);
-          if ((b + 1) % READ_LOSS_EVERY !== 0 && b + 1 < batches.length) return;
-          const sums = await trainer.totals();
-          if (!Number.isFinite(sums.lossSum)) {
-            const steps = sums.steps === 1 ? `step ${b + 1}` : `steps ${b + 2 - sums.steps}-${b + 1}`;
-            throw new Error(`the ${level} loss diverged (${sums.lossSum / sums.images}) in epoch ${epoch}, ${steps}: train again with a lower --lr`);
-          }
-          lossSum += sums.lossSum;
-          correct += sums.correct;
-          seen += sums.images;
-          hooks.onStep?.({
-            level,
-            epoch,
-            epochs: config.epochs,
-            step: b + 1,
-            steps: batches.length,
-            loss: lossSum / seen,
-            accuracy: correct / seen,
-            imagesPerSec: seen / ((performance.now() - started) / 1000),
-          });
+          await meter.afterStep(trainer, b);
         },
       );
-      const trainSeconds = (performance.now() - started) / 1000;
+      const trainSeconds = meter.seconds();
       if (trainer instanceof ReplicaPool) await trainer.copyWeightsInto(model);
       if (emaDecay > 0) {
         // The first epoch's weights start the average.
@@ -231,13 +252,13 @@ export async function trainNetwork(run: NetworkRun): Promise<ModelFiles> {
       }
       const kept = averaged ?? model;
       const val = await validate(run, kept);
-      const seconds = (performance.now() - started) / 1000;
+      const seconds = meter.seconds();
       sessionSeconds += seconds;
       const record: EpochRecord = {
         epoch,
         learningRate,
-        trainLoss: lossSum / seen,
-        trainAccuracy: correct / seen,
+        trainLoss: meter.lossSum / meter.seen,
+        trainAccuracy: meter.correct / meter.seen,
         valLoss: val.loss,
         valAccuracy: val.accuracy,
       };
@@ -255,7 +276,7 @@ export async function trainNetwork(run: NetworkRun): Promise<ModelFiles> {
         epochs: config.epochs,
         seconds,
         etaSeconds: progress.stopped === null ? (config.epochs - epoch) * (sessionSeconds / (epoch - firstEpoch + 1)) : 0,
-        imagesPerSec: seen / trainSeconds,
+        imagesPerSec: meter.seen / trainSeconds,
         improved,
         stopped: progress.stopped,
       };

@@ -20,7 +20,7 @@ import { resolveTrainConfig, type TrainConfigInput } from "./config.ts";
 import { loadDataset, loadExampleCutouts } from "./dataset.ts";
 import { renderBatches } from "./evaluate.ts";
 import { ImagePipeline } from "./image-pipeline.ts";
-import { batchesOf, initSeed, PRETRAIN_STAGE, type EpochProgress, type TrainHooks } from "./loop.ts";
+import { batchesOf, EpochMeter, initSeed, PRETRAIN_STAGE, type EpochProgress, type TrainHooks } from "./loop.ts";
 import { backbonesDir, BACKBONE_FILE, BACKBONE_NETWORK_DIR, createVersionDir, writeJsonAtomic, writeModelFiles, type BackboneMetadata } from "./model-dir.ts";
 
 export interface PretrainSettings {
@@ -107,15 +107,16 @@ export async function pretrainBackbone(db: Db, dataDir: string, options: Pretrai
   let seconds = 0;
   try {
     for (let epoch = 1; epoch <= settings.epochs; epoch++) {
-      const started = performance.now();
       const batches = batchesOf(shuffledEpoch(images.length, createRng(`pretrain-order:${settings.seed}:${epoch}`)), settings.batch);
       const dropout = createRng(`pretrain-dropout:${settings.seed}:${epoch}`);
+      const meter = new EpochMeter(
+        { level: PRETRAIN_STAGE, epoch, epochs: settings.epochs, steps: batches.length },
+        hooks,
+        () => `the contrastive loss diverged in epoch ${epoch}: pretrain again with a lower --lr`,
+      );
       // Each batch twice in a row, with different random views: the pair of one step.
       const renders = batches.flatMap((b) => [b, b]);
       let first: Float32Array | null = null;
-      let lossSum = 0;
-      let correct = 0;
-      let views = 0;
       let learningRate = settings.lr;
       await renderBatches(
         pipeline,
@@ -131,25 +132,10 @@ export async function pretrainBackbone(db: Db, dataDir: string, options: Pretrai
           const b = (k - 1) / 2;
           learningRate = cosineLearningRate(settings.lr, (epoch - 1) * stepsPerEpoch + b, settings.epochs * stepsPerEpoch, stepsPerEpoch);
           trainer.step(first!, rendered, learningRate, dropout);
-          if ((b + 1) % 10 !== 0 && b + 1 < batches.length) return;
-          const sums = await trainer.totals();
-          if (!Number.isFinite(sums.lossSum)) throw new Error(`the contrastive loss diverged in epoch ${epoch}: pretrain again with a lower --lr`);
-          lossSum += sums.lossSum;
-          correct += sums.correct;
-          views += sums.images;
-          hooks.onStep?.({
-            level: PRETRAIN_STAGE,
-            epoch,
-            epochs: settings.epochs,
-            step: b + 1,
-            steps: batches.length,
-            loss: lossSum / views,
-            accuracy: correct / views,
-            imagesPerSec: views / ((performance.now() - started) / 1000),
-          });
+          await meter.afterStep(trainer, b);
         },
       );
-      const epochSeconds = (performance.now() - started) / 1000;
+      const epochSeconds = meter.seconds();
       seconds += epochSeconds;
       const timeUp = settings.maxMinutes !== null && seconds + epochSeconds > settings.maxMinutes * 60;
       const report: EpochProgress = {
@@ -157,13 +143,13 @@ export async function pretrainBackbone(db: Db, dataDir: string, options: Pretrai
         epoch,
         epochs: settings.epochs,
         learningRate,
-        trainLoss: lossSum / views,
-        trainAccuracy: correct / views,
+        trainLoss: meter.lossSum / meter.seen,
+        trainAccuracy: meter.correct / meter.seen,
         valLoss: null,
         valAccuracy: null,
         seconds: epochSeconds,
         etaSeconds: (settings.epochs - epoch) * (seconds / epoch),
-        imagesPerSec: views / epochSeconds,
+        imagesPerSec: meter.seen / epochSeconds,
         improved: false,
         stopped: epoch === settings.epochs ? "epochs" : timeUp ? "time-limit" : null,
       };
