@@ -11,8 +11,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 import { EFFICIENTNET_LAYERS } from "../network/efficientnet.ts";
 import type { Rng } from "../random.ts";
-import { applyWeightDecay, createOptimizer, decayedWeights, setLearningRate } from "./optimizer.ts";
-import { imageTensor, StepSums, withMathRandom, type Network, type StepTotals } from "./step.ts";
+import { imageTensor, OptimizerSteps, type Network, type StepTotals } from "./step.ts";
 
 /** SimCLR's projection head: pooled features -> hidden (ReLU) -> the embedding the loss compares. */
 export interface ProjectionHead {
@@ -61,10 +60,7 @@ export interface ContrastiveOptions {
  */
 export class ContrastiveTrainer {
   private readonly embed: tfl.LayersModel;
-  private readonly optimizer: tf.Optimizer;
-  private readonly variables: tf.Variable[];
-  private readonly decayed: tf.Variable[];
-  private readonly sums = new StepSums();
+  private readonly steps: OptimizerSteps;
 
   constructor(
     readonly network: Network,
@@ -77,9 +73,10 @@ export class ContrastiveTrainer {
     let x = tfl.layers.dense({ name: "projection_hidden", units: head.hidden, activation: "relu", kernelInitializer: init() }).apply(features);
     x = tfl.layers.dense({ name: "projection_out", units: head.out, kernelInitializer: init() }).apply(x);
     this.embed = tfl.model({ name: `${network.name}-contrastive`, inputs: network.inputs, outputs: x as tfl.SymbolicTensor });
-    this.optimizer = createOptimizer("adam", options.learningRate);
-    this.variables = this.embed.trainableWeights.map((w) => w.read() as tf.Variable);
-    this.decayed = decayedWeights(this.variables);
+    this.steps = new OptimizerSteps(
+      { optimizer: "adam", learningRate: options.learningRate, weightDecay: options.weightDecay },
+      this.embed.trainableWeights.map((w) => w.read() as tf.Variable),
+    );
   }
 
   /** One step on two views of the same N images (each N x inputSize x inputSize x 3), in the same order. */
@@ -87,35 +84,26 @@ export class ContrastiveTrainer {
     const size = this.network.inputs[0]!.shape[1]!;
     const x = tf.tidy(() => tf.concat([imageTensor(first, size), imageTensor(second, size)], 0));
     const n = x.shape[0] / 2;
-    let correct: tf.Scalar | undefined;
-    setLearningRate(this.optimizer, learningRate);
-    const loss = withMathRandom(rng, () => {
-      const cost = this.optimizer.minimize(
-        () => {
-          const z = this.embed.apply(x, { training: true }) as tf.Tensor2D;
-          const out = ntXentLoss(tf.slice(z, [0, 0], [n, -1]), tf.slice(z, [n, 0], [n, -1]), this.options.temperature);
-          correct = out.correct;
-          return out.loss;
-        },
-        true,
-        this.variables,
-      )!;
-      applyWeightDecay(this.decayed, learningRate, this.options.weightDecay);
-      return cost;
-    });
-    this.sums.add(loss, correct!, 2 * n);
+    this.steps.step(
+      () => {
+        const z = this.embed.apply(x, { training: true }) as tf.Tensor2D;
+        return ntXentLoss(tf.slice(z, [0, 0], [n, -1]), tf.slice(z, [n, 0], [n, -1]), this.options.temperature);
+      },
+      2 * n,
+      learningRate,
+      rng,
+    );
     x.dispose();
   }
 
   /** What the steps since the last call added up to, over views: the loss, and the views that picked their partner. */
   totals(): Promise<StepTotals> {
-    return this.sums.read();
+    return this.steps.read();
   }
 
   /** Releases the head and the optimizer; the network stays with the caller. */
   dispose(): void {
-    this.optimizer.dispose();
+    this.steps.dispose();
     for (const name of ["projection_hidden", "projection_out"]) this.embed.getLayer(name).dispose();
-    this.sums.dispose();
   }
 }

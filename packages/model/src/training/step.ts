@@ -76,20 +76,13 @@ export interface TrainerOptions {
 
 /** A network with its optimizer: steps on batches and saves or restores the optimizer's state. */
 export class NetworkTrainer {
-  private readonly optimizer: tf.Optimizer;
-  private readonly variables: tf.Variable[];
-  private readonly decayed: tf.Variable[];
-  private readonly sums = new StepSums();
+  private readonly steps: OptimizerSteps;
 
   constructor(
     readonly model: Network,
-    private readonly options: TrainerOptions,
+    options: TrainerOptions,
   ) {
-    this.optimizer = createOptimizer(options.optimizer, options.learningRate);
-    // Passed explicitly: minimize would otherwise update every trainable variable in the
-    // process, other networks' included.
-    this.variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
-    this.decayed = decayedWeights(this.variables);
+    this.steps = new OptimizerSteps(options, model.trainableWeights.map((w) => w.read() as tf.Variable));
   }
 
   /**
@@ -102,14 +95,76 @@ export class NetworkTrainer {
     const size = this.model.inputs[0]!.shape[1]!;
     const x = imageTensor(images, size);
     const y = tf.tensor2d(targets as number[][]);
-    let correct: tf.Tensor | undefined;
+    this.steps.step(
+      () => {
+        const forward = trainingLoss(this.model, x, y);
+        return { loss: tf.mean<tf.Scalar>(forward.perImage), correct: forward.correct };
+      },
+      targets.length,
+      learningRate,
+      rng,
+    );
+    tf.dispose([x, y]);
+  }
+
+  /** What the steps since the last call added up to (a read from the backend: it waits for them). */
+  totals(): Promise<StepTotals> {
+    return this.steps.read();
+  }
+
+  saveState(): Promise<OptimizerState> {
+    return saveOptimizerState(this.steps.optimizer);
+  }
+
+  loadState(state: OptimizerState): Promise<void> {
+    return loadOptimizerState(this.steps.optimizer, state);
+  }
+
+  /** Releases the optimizer's state; the model stays with the caller. */
+  dispose(): void {
+    this.steps.dispose();
+  }
+}
+
+/**
+ * What every trainer's step shares: an optimizer over a fixed set of variables minimises a
+ * forward pass's mean loss under the caller's seeded Math.random, decoupled weight decay
+ * follows, and the loss and correct count are summed on the backend since the last read, so
+ * that a step reads nothing back and a GPU goes on with it while the host prepares the next.
+ */
+export class OptimizerSteps {
+  readonly optimizer: tf.Optimizer;
+  private readonly decayed: tf.Variable[];
+  private lossSum: tf.Scalar | null = null;
+  private correct: tf.Scalar | null = null;
+  private images = 0;
+  private steps = 0;
+
+  /**
+   * `variables` are passed explicitly: minimize would otherwise update every trainable
+   * variable in the process, other networks' included.
+   */
+  constructor(
+    private readonly options: TrainerOptions,
+    private readonly variables: tf.Variable[],
+  ) {
+    this.optimizer = createOptimizer(options.optimizer, options.learningRate);
+    this.decayed = decayedWeights(variables);
+  }
+
+  /**
+   * One step: `forward` returns the mean loss over its `images` and their correct count (a kept
+   * tensor, as the gradient's scope disposes everything else).
+   */
+  step(forward: () => { loss: tf.Scalar; correct: tf.Scalar }, images: number, learningRate: number, rng: Rng): void {
+    let correct: tf.Scalar | undefined;
     setLearningRate(this.optimizer, learningRate);
     const loss = withMathRandom(rng, () => {
       const cost = this.optimizer.minimize(
         () => {
-          const forward = trainingLoss(this.model, x, y);
-          correct = forward.correct;
-          return tf.mean<tf.Scalar>(forward.perImage);
+          const out = forward();
+          correct = out.correct;
+          return out.loss;
         },
         true,
         this.variables,
@@ -117,45 +172,9 @@ export class NetworkTrainer {
       applyWeightDecay(this.decayed, learningRate, this.options.weightDecay);
       return cost;
     });
-    this.sums.add(loss, correct! as tf.Scalar, targets.length);
-    tf.dispose([x, y]);
-  }
-
-  /** What the steps since the last call added up to (a read from the backend: it waits for them). */
-  totals(): Promise<StepTotals> {
-    return this.sums.read();
-  }
-
-  saveState(): Promise<OptimizerState> {
-    return saveOptimizerState(this.optimizer);
-  }
-
-  loadState(state: OptimizerState): Promise<void> {
-    return loadOptimizerState(this.optimizer, state);
-  }
-
-  /** Releases the optimizer's state; the model stays with the caller. */
-  dispose(): void {
-    this.optimizer.dispose();
-    this.sums.dispose();
-  }
-}
-
-/**
- * A trainer's loss and correct count summed on the backend since the last read, so that a step
- * reads nothing back and a GPU goes on with it while the host prepares the next.
- */
-export class StepSums {
-  private lossSum: tf.Scalar | null = null;
-  private correct: tf.Scalar | null = null;
-  private images = 0;
-  private steps = 0;
-
-  /** A step's mean loss over its `images` and its correct count; both are taken over (released here). */
-  add(meanLoss: tf.Scalar, correct: tf.Scalar, images: number): void {
-    this.lossSum = addTo(this.lossSum, tf.tidy(() => tf.mul<tf.Scalar>(meanLoss, images)));
-    meanLoss.dispose();
-    this.correct = addTo(this.correct, correct);
+    this.lossSum = addTo(this.lossSum, tf.tidy(() => tf.mul<tf.Scalar>(loss, images)));
+    loss.dispose();
+    this.correct = addTo(this.correct, correct!);
     this.images += images;
     this.steps++;
   }
@@ -176,7 +195,9 @@ export class StepSums {
     }
   }
 
+  /** Releases the optimizer's state and the sums. */
   dispose(): void {
+    this.optimizer.dispose();
     for (const sum of [this.lossSum, this.correct]) sum?.dispose();
   }
 }
