@@ -1,10 +1,9 @@
 import { Option, type Command } from "commander";
 import { dataDir, db } from "@hiwl/db";
-import { EFFICIENTNET_VARIANT_NAMES } from "@hiwl/model/network";
+import { EFFICIENTNET_VARIANT_NAMES, type EfficientNetVariantName } from "@hiwl/model/network";
 import { cliHooks } from "./model-options.ts";
 import { backendOption, finiteNumber, integer, positiveNumber } from "./option-parsers.ts";
 import type { BackendChoice } from "@hiwl/tfjs";
-import type { EfficientNetVariantName } from "@hiwl/model/network";
 import { DEFAULT_PRESET, PRESET_NAMES, type PresetName } from "../training/presets.ts";
 import { PRETRAIN_DEFAULTS, pretrainBackbone, type PretrainSettings } from "../training/self-supervised.ts";
 

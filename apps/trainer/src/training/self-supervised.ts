@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { listGalaxyImages, type Db } from "@hiwl/db";
 import { CLASS_SETS, createRng } from "@hiwl/model";
 import { buildEfficientNet, serializeModel } from "@hiwl/model/network";
-import { ContrastiveTrainer, cosineLearningRate, shuffledEpoch, SIMCLR_HEAD } from "@hiwl/model/training";
+import { ContrastiveTrainer, cosineLearningRate, shuffledEpoch, SIMCLR_HEAD, type Network } from "@hiwl/model/training";
 import type { BackendChoice } from "@hiwl/tfjs";
 import { startBackend } from "./backend.ts";
 import { resolveTrainConfig, type TrainConfigInput } from "./config.ts";
@@ -177,7 +177,7 @@ export async function pretrainBackbone(db: Db, dataDir: string, options: Pretrai
 }
 
 /** Writes the backbone under a temporary name and renames it whole into place. */
-async function writeBackbone(dataDir: string, metadata: BackboneMetadata, network: Parameters<typeof serializeModel>[0]): Promise<string> {
+async function writeBackbone(dataDir: string, metadata: BackboneMetadata, network: Network): Promise<string> {
   const label = `${metadata.variant}${metadata.inputSize}-${metadata.method}`;
   await mkdir(backbonesDir(dataDir), { recursive: true });
   const staging = await mkdtemp(join(backbonesDir(dataDir), ".partial-"));
