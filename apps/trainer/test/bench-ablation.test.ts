@@ -2,21 +2,41 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { seedSynthetic } from "@hiwl/catalog";
 import { useTestDb } from "@hiwl/db/testing";
 import { classificationMetrics, HIWL_CLASSES } from "@hiwl/model";
-import { ABLATION_VARIANTS, formatAblationTable, macroF1, runAblation, type AblationRow } from "../src/bench/ablation.ts";
+import {
+  ABLATION_VARIANTS,
+  ablationVariantsNamed,
+  DEFAULT_ABLATION_VARIANTS,
+  formatAblationTable,
+  macroF1,
+  runAblation,
+  type AblationRow,
+} from "../src/bench/ablation.ts";
+import { classifyWithModelDir } from "../src/training/evaluate.ts";
+import { PRESETS } from "../src/training/presets.ts";
+import { trainModel } from "../src/training/train.ts";
 
 const t = useTestDb();
 
 describe("ablation variants", () => {
-  it("starts from HIWL in full and switches off one technique per row", () => {
-    const [hiwl, ...others] = ABLATION_VARIANTS;
-    const full = hiwl!.settings;
-    expect(full).toEqual({ hierarchy: "hierarchical", weightedSampling: true, targets: "smooth" });
-    const changed = others.map((v) =>
-      Object.entries(v.settings)
-        .filter(([key, value]) => full[key as keyof typeof full] !== value)
-        .map(([key, value]) => `${key}=${String(value)}`),
+  it("starts from the recipe as it is and changes one setting per row", () => {
+    expect(ABLATION_VARIANTS.map((v) => [v.name, v.change])).toEqual([
+      ["HIWL", {}],
+      ["no hierarchy", { hierarchy: "flat" }],
+      ["no weighted sampling", { weightedSampling: false }],
+      ["hard targets", { targets: "hard" }],
+      ["vote targets", { targets: "votes" }],
+      ["any rotation", { rotationDegrees: 180 }],
+    ]);
+    // The ablation preset is HIWL in full, which the first row keeps.
+    expect(PRESETS.ablation.training).toMatchObject({ hierarchy: "hierarchical", weightedSampling: true, targets: "smooth", rotationDegrees: 25, testViews: 1 });
+    expect(DEFAULT_ABLATION_VARIANTS).toEqual(["HIWL", "no hierarchy", "no weighted sampling", "hard targets", "vote targets"]);
+  });
+
+  it("are picked by name, in the order given, and an unknown name is refused with the names there are", () => {
+    expect(ablationVariantsNamed("any rotation, HIWL").map((v) => v.name)).toEqual(["any rotation", "HIWL"]);
+    expect(() => ablationVariantsNamed("HIWL,no EMA")).toThrow(
+      '--variants: no variant "no EMA"; there are "HIWL", "no hierarchy", "no weighted sampling", "hard targets", "vote targets", "any rotation"',
     );
-    expect(changed).toEqual([["hierarchy=flat"], ["weightedSampling=false"], ["targets=hard"], ["targets=votes"]]);
   });
 });
 
@@ -29,16 +49,24 @@ describe("ablation table", () => {
     expect(macroF1(metrics)).toBeCloseTo((0.8 + 2 / 3 + 1 + 0.8 + 2 / 3) / 5, 12);
   });
 
-  it("prints one Markdown row per variant with accuracy, macro F1, each class's recall and the training minutes", () => {
+  it("prints one Markdown row per variant with its settings, accuracy with 1 and 8 views, macro F1, each class's recall and the training minutes", () => {
+    const settings = { hierarchy: "hierarchical", weightedSampling: true, targets: "smooth", rotationDegrees: 25, testViews: 1 } as const;
     const rows: AblationRow[] = [
-      { variant: ABLATION_VARIANTS[0]!, metrics, testSetHash: "h", trainMinutes: 1.26 },
-      { variant: ABLATION_VARIANTS[4]!, metrics, testSetHash: "h", trainMinutes: 0.5 },
+      { variant: ABLATION_VARIANTS[0]!, settings, metrics, accuracyByViews: { 1: 0.8, 8: 0.9 }, testSetHash: "h", trainMinutes: 1.26 },
+      {
+        variant: ABLATION_VARIANTS[5]!,
+        settings: { ...settings, targets: "votes", rotationDegrees: 180, testViews: 8 },
+        metrics,
+        accuracyByViews: { 1: 0.7, 8: 0.8 },
+        testSetHash: "h",
+        trainMinutes: 0.5,
+      },
     ];
     expect(formatAblationTable(rows).split("\n")).toEqual([
-      "| variant | hierarchy | weighted sampling | targets | accuracy | macro F1 | round recall | in-between recall | cigar recall | edge-on recall | spiral recall | train min |",
-      "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
-      "| HIWL | on | on | smooth | 80.0% | 78.7% | 100.0% | 50.0% | 100.0% | 100.0% | 50.0% | 1.3 |",
-      "| vote targets | on | on | votes | 80.0% | 78.7% | 100.0% | 50.0% | 100.0% | 100.0% | 50.0% | 0.5 |",
+      "| variant | hierarchy | weighted sampling | targets | rotation | test views | accuracy, 1 view | accuracy, 8 views | macro F1 | round recall | in-between recall | cigar recall | edge-on recall | spiral recall | train min |",
+      "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+      "| HIWL | on | on | smooth | ±25° | 1 | 80.0% | 90.0% | 78.7% | 100.0% | 50.0% | 100.0% | 100.0% | 50.0% | 1.3 |",
+      "| any rotation | on | on | votes | ±180° | 8 | 70.0% | 80.0% | 78.7% | 100.0% | 50.0% | 100.0% | 100.0% | 50.0% | 0.5 |",
     ]);
   });
 });
@@ -56,9 +84,14 @@ describe("runAblation", () => {
       { preset: "ablation", variant: "nano", inputSize: 32, batch: 8, epochs: 1, seed: 1, backend: "wasm" },
       {},
       (row) => seen.push(row.variant.name),
-      [ABLATION_VARIANTS[0]!, ABLATION_VARIANTS[1]!, ABLATION_VARIANTS[4]!],
+      ablationVariantsNamed("HIWL,no hierarchy,any rotation"),
     );
-    expect(seen).toEqual(["HIWL", "no hierarchy", "vote targets"]);
+    expect(seen).toEqual(["HIWL", "no hierarchy", "any rotation"]);
+    expect(rows.map((r) => [r.settings.hierarchy, r.settings.rotationDegrees, r.settings.testViews])).toEqual([
+      ["hierarchical", 25, 1],
+      ["flat", 25, 1],
+      ["hierarchical", 180, 1],
+    ]);
     expect(new Set(rows.map((r) => r.testSetHash)).size).toBe(1);
     expect(new Set(rows.map((r) => r.metrics.count)).size).toBe(1);
     for (const row of rows) {
@@ -66,6 +99,26 @@ describe("runAblation", () => {
       const correct = row.metrics.confusion.reduce((sum, r, i) => sum + r[i]!, 0);
       expect(row.metrics.accuracy).toBeCloseTo(correct / row.metrics.count, 12);
       expect(row.trainMinutes).toBeGreaterThan(0);
+      // The model's own view count is the test pass's; the other is a fraction of the same galaxies.
+      expect(row.accuracyByViews[1]).toBe(row.metrics.accuracy);
+      const correctWith8 = row.accuracyByViews[8] * row.metrics.count;
+      expect(correctWith8).toBeCloseTo(Math.round(correctWith8), 9);
     }
+  });
+
+  it("scores a saved model with views other than its own: 1 view reproduces the test pass, 8 average the turned and mirrored images", { timeout: 300_000 }, async () => {
+    const result = await trainModel(t.db, t.dataDir, { preset: "ablation", variant: "nano", inputSize: 32, batch: 8, epochs: 1, seed: 2, classes: "hiwl", backend: "wasm" });
+    const truth = result.test.map((g) => g.cls);
+    const accuracy = (predicted: number[]) => predicted.filter((p, i) => p === truth[i]).length / truth.length;
+    const one = await classifyWithModelDir(result.dir, result.test, t.dataDir, { views: 1 });
+    expect(one.metadata.views).toBe(1);
+    expect(accuracy(one.classified.predicted)).toBe(result.metrics.accuracy);
+    const eight = await classifyWithModelDir(result.dir, result.test, t.dataDir, { views: 8 });
+    expect(eight.metadata.views).toBe(8);
+    // A network trained for one epoch is far from invariant to turns and mirrors: averaging the 8 views changes every probability.
+    eight.classified.probabilities.forEach((p, i) => expect(p).not.toEqual(one.classified.probabilities[i]));
+    for (const p of eight.classified.probabilities) expect(p.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+    // The saved model is untouched: loaded again, it predicts from its own single view.
+    expect((await classifyWithModelDir(result.dir, result.test, t.dataDir)).classified).toEqual(one.classified);
   });
 });

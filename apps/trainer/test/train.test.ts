@@ -23,8 +23,10 @@ import { trainModel, type RunMetrics, type TrainOptions } from "../src/training/
 const t = useTestDb();
 const HIWL = fileURLToPath(new URL("../bin/hiwl.mjs", import.meta.url));
 
-/** Small enough for a 2-core machine: nano at 32 px, a few seconds per epoch. HIWL's recipe, whose values the tests name. */
-/** With every rotation in training and 8 views per prediction, so that every command below predicts through them. */
+/**
+ * Small enough for a 2-core machine: nano at 32 px, a few seconds per epoch. HIWL's recipe, whose values the tests name,
+ * with every rotation in training and 8 views per prediction, so that every command below predicts through them.
+ */
 const SMALL: TrainOptions = {
   preset: "paper",
   variant: "nano",
@@ -448,5 +450,12 @@ describe("hiwl predict and evaluate", () => {
     expect(evaluated.stdout).toContain(
       `expected calibration error ${(100 * metrics.calibration!.eceAfter).toFixed(2)}% (temperature ${metrics.calibration!.temperature}; a perfectly calibrated model would measure`,
     );
+
+    // The same model from the central view alone instead of its 8 turned and mirrored views (classifyWithModelDir's
+    // test in bench-ablation.test.ts shows the probabilities change; this network's are too flat to show it in print).
+    const one = await hiwl("evaluate", "--views", "1");
+    expect(one.stdout).toContain(`${active.version} on the test split, 1 view a galaxy (its own: 8)`);
+    expect(one.stdout).toMatch(new RegExp(`overall accuracy [0-9.]+% on ${metrics.split.test} held-out galaxies`));
+    await expect(hiwl("evaluate", "--views", "4")).rejects.toMatchObject({ stderr: expect.stringContaining('hiwl: --views must be 1 or 8, got "4"') });
   });
 });

@@ -7,12 +7,11 @@ import { resolve } from "node:path";
 import { Option, type Command } from "commander";
 import { getActiveModelVersion, listModelVersions, storedPath, type Db, type ModelVersion } from "@hiwl/db";
 import { EFFICIENTNET_VARIANT_NAMES } from "@hiwl/model/network";
-import { VIEW_COUNTS } from "@hiwl/model/inference";
 import { OPTIMIZERS } from "@hiwl/model/training";
 import { phasedProgress, progressBar, type Progress } from "./progress.ts";
 import { BEST_BY, type BACKEND_CHOICES, type TrainConfigInput } from "../training/config.ts";
 import { defaultWorkers } from "../training/parallel/replica-pool.ts";
-import { backendOption, finiteNumber, integer, positiveNumber } from "./option-parsers.ts";
+import { backendOption, finiteNumber, integer, positiveNumber, viewsOption } from "./option-parsers.ts";
 import { PRESET_NAMES, PRESETS, type PresetName } from "../training/presets.ts";
 import type { TrainHooks } from "../training/loop.ts";
 
@@ -49,11 +48,7 @@ export function addModelOptions(command: Command, preset: PresetName, { choosabl
       finiteNumber("--classifier-init-scale", 0),
     )
     .option("--rotation <degrees>", `training views rotate within +- this angle, 180: any${of(d.rotationDegrees)}`, finiteNumber("--rotation", 0))
-    .addOption(
-      new Option("--test-views <n>", `views averaged per prediction: 1, or 8 (the rotations and flips)${of(d.testViews)}`)
-        .choices(VIEW_COUNTS.map(String))
-        .argParser(Number),
-    )
+    .addOption(viewsOption("--test-views <n>", `views averaged per prediction of the trained model${of(d.testViews)}`))
     .option(
       "--ema-decay <x>",
       `average the weights over epochs, the kept ones moving by 1 - x after each (0: none)${of(d.emaDecay)}`,

@@ -3,6 +3,7 @@
  * reaches the database, so that the throughput benchmark bundles without it.
  */
 import { Option } from "commander";
+import { VIEW_COUNTS, type ViewCount } from "@hiwl/model/inference";
 import { BACKEND_CHOICES } from "../training/config.ts";
 
 export function integer(name: string, min = 0) {
@@ -37,6 +38,19 @@ export function onOff(name: string) {
     if (value !== "on" && value !== "off") throw new Error(`${name} must be "on" or "off", got "${value}"`);
     return value === "on";
   };
+}
+
+/**
+ * Views averaged per prediction (`--test-views`, `--views`), parsed and checked here: commander's
+ * choices() checks nothing once a parser is given after it.
+ */
+export function viewsOption(flags: string, description: string): Option {
+  const name = flags.split(" ")[0]!;
+  return new Option(flags, `${description}: ${VIEW_COUNTS.join(", or ")} (the rotations and flips)`).argParser((value): ViewCount => {
+    const views = VIEW_COUNTS.find((v) => String(v) === value.trim());
+    if (views === undefined) throw new Error(`${name} must be ${VIEW_COUNTS.join(" or ")}, got "${value}"`);
+    return views;
+  });
 }
 
 export const backendOption = () =>

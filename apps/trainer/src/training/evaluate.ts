@@ -2,9 +2,13 @@
  * Feeding rendered batches to the networks.
  */
 import { availableParallelism } from "node:os";
-import type { Classification, Model } from "@hiwl/model/inference";
+import type { Classification, Model, ViewCount } from "@hiwl/model/inference";
+import type { ModelMetadata } from "@hiwl/model/network";
 import type { Augmentation } from "@hiwl/model/training";
-import type { Cutouts, ImagePipeline } from "./image-pipeline.ts";
+import { loadExampleCutouts, type Example } from "./dataset.ts";
+import { ImagePipeline, type Cutouts } from "./image-pipeline.ts";
+import type { TrainHooks } from "./loop.ts";
+import { loadModelDir } from "./model-dir.ts";
 import { ModelPool, type Classifier } from "./parallel/model-pool.ts";
 
 export const INFERENCE_BATCH = 64;
@@ -121,4 +125,28 @@ export async function classifyCutouts(
     options.onProgress?.(predicted.length, indices.length);
   });
   return { probabilities, predicted, ...(embeddings && { embeddings }), ...(samples && { samples }) };
+}
+
+/**
+ * Classifies galaxies with the model saved in `dir`, with its own test views or `views`: what
+ * `hiwl evaluate` scores, and bench:ablation's other view count. Cutouts are cached under `dataDir`.
+ */
+export async function classifyWithModelDir(
+  dir: string,
+  galaxies: readonly Pick<Example, "galaxyId" | "imagePath">[],
+  dataDir: string,
+  { views, onPhase }: { views?: ViewCount; onPhase?: TrainHooks["onPhase"] } = {},
+): Promise<{ metadata: ModelMetadata; classified: CutoutClassification }> {
+  const model = await loadModelDir(dir, views);
+  const pipeline = await ImagePipeline.start();
+  try {
+    const cutouts = await loadExampleCutouts(galaxies, model.metadata.inputSize, dataDir, (done, total) => onPhase?.("cutouts", done, total));
+    const classified = await withClassifier(model, galaxies.length, (classifier) =>
+      classifyCutouts(classifier, pipeline, cutouts, galaxies.map((_, i) => i), { onProgress: (done, total) => onPhase?.("classify", done, total) }),
+    );
+    return { metadata: model.metadata, classified };
+  } finally {
+    model.dispose();
+    await pipeline.close();
+  }
 }

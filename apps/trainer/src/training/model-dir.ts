@@ -8,7 +8,7 @@ import { existsSync } from "node:fs";
 import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { type Level, classSetOf } from "@hiwl/model";
-import { load, type Model } from "@hiwl/model/inference";
+import { load, type Model, type ViewCount } from "@hiwl/model/inference";
 import { z } from "zod";
 import { EFFICIENTNET_VARIANT_NAMES, METADATA_FILE, MODEL_JSON_FILE, ModelMetadataSchema, networkModelPath, WEIGHTS_FILE, type ModelFiles, type ModelMetadata } from "@hiwl/model/network";
 
@@ -146,8 +146,10 @@ export async function readNetworkFiles(dir: string, metadata: ModelMetadata): Pr
   return files;
 }
 
-export async function loadModelDir(dir: string): Promise<LoadedModel> {
-  const metadata = await readModelMetadata(dir);
+/** `views`, when given, replaces the model's own test views (the temperature stays the one fitted for them). */
+export async function loadModelDir(dir: string, views?: ViewCount): Promise<LoadedModel> {
+  const stored = await readModelMetadata(dir);
+  const metadata = views === undefined ? stored : { ...stored, views };
   const model = await load({ metadata, files: await readNetworkFiles(dir, metadata) });
   return { ...model, dir, metadata };
 }
