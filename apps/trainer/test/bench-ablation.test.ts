@@ -1,3 +1,6 @@
+import { execFile } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { beforeAll, describe, expect, it } from "vitest";
 import { seedSynthetic } from "@hiwl/catalog";
 import { useTestDb } from "@hiwl/db/testing";
@@ -16,6 +19,7 @@ import { PRESETS } from "../src/training/presets.ts";
 import { trainModel } from "../src/training/train.ts";
 
 const t = useTestDb();
+const HIWL = fileURLToPath(new URL("../bin/hiwl.mjs", import.meta.url));
 
 describe("ablation variants", () => {
   it("starts from the recipe as it is and changes one setting per row", () => {
@@ -37,6 +41,20 @@ describe("ablation variants", () => {
     expect(() => ablationVariantsNamed("HIWL,no EMA")).toThrow(
       '--variants: no variant "no EMA"; there are "HIWL", "no hierarchy", "no weighted sampling", "hard targets", "vote targets", "any rotation"',
     );
+  });
+});
+
+describe("hiwl bench ablation", () => {
+  const bench = (...args: string[]) =>
+    promisify(execFile)(process.execPath, [HIWL, "bench", "ablation", "--data-dir", t.dataDir, ...args], { timeout: 120_000 });
+
+  it("refuses an unknown variant or starting model by name before rendering the catalogue", async () => {
+    await expect(bench("--variants", "HIWL,no EMA")).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('--variants: no variant "no EMA"') });
+    await expect(bench("--init-from", "nowhere")).rejects.toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining('no model directory or model version "nowhere"'),
+    });
+    await expect(bench("--preset", "fast")).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining("Allowed choices are worker, paper") });
   });
 });
 

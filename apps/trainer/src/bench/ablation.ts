@@ -13,7 +13,7 @@ import { formatMetrics, HIWL_CLASSES, type ClassificationMetrics } from "@hiwl/m
 import { VIEW_COUNTS, type ViewCount } from "@hiwl/model/inference";
 import { markdownTable, percent } from "./markdown-table.ts";
 import { phasedProgress } from "../cli/progress.ts";
-import { addModelOptions, cliHooks, modelConfig, type ModelCliOptions } from "../cli/model-options.ts";
+import { addModelOptions, cliHooks, initFromOption, modelConfig, resolveModel, type ModelCliOptions } from "../cli/model-options.ts";
 import type { TrainConfig } from "../training/config.ts";
 import { integer } from "../cli/option-parsers.ts";
 import { classifyWithModelDir } from "../training/evaluate.ts";
@@ -169,6 +169,7 @@ interface BenchAblationCliOptions extends ModelCliOptions {
   catalogSeed: string;
   dataDir: string;
   variants: AblationVariant[];
+  initFrom?: string;
 }
 
 export function registerBenchAblation(bench: Command) {
@@ -188,7 +189,8 @@ export function registerBenchAblation(bench: Command) {
       .option("--count <n>", "synthetic galaxies in the catalogue", integer("--count", 1), ABLATION_DEFAULTS.count)
       .option("--votes <k>", "simulated volunteer classifications per galaxy", integer("--votes", 1), ABLATION_DEFAULTS.votes)
       .option("--catalog-seed <s>", "seed of the synthetic catalogue", ABLATION_DEFAULTS.catalogSeed)
-      .option("--data-dir <dir>", "data directory for the catalogue, cutouts and models (reused when the catalogue is there)", join(tmpdir(), "hiwl-ablation")),
+      .option("--data-dir <dir>", "data directory for the catalogue, cutouts and models (reused when the catalogue is there)", join(tmpdir(), "hiwl-ablation"))
+      .addOption(initFromOption()),
     "ablation",
     { choosable: true },
   ).action(async (opts: BenchAblationCliOptions) => {
@@ -197,6 +199,13 @@ export function registerBenchAblation(bench: Command) {
     const database = createDb({ dataDir });
     const hooks = cliHooks();
     try {
+      const { variants, initFrom, ...model } = opts;
+      // Before the catalogue is rendered, so that a wrong --init-from fails at once.
+      const base = {
+        ...modelConfig(model, "ablation"),
+        backend: opts.backend,
+        ...(initFrom !== undefined && { initFrom: (await resolveModel(database, initFrom)).dir }),
+      };
       const progress = phasedProgress();
       try {
         const seeded = await seedSynthetic(
@@ -209,7 +218,6 @@ export function registerBenchAblation(bench: Command) {
       } finally {
         progress.stop();
       }
-      const { variants, ...model } = opts;
       const onRow = (row: AblationRow) => {
         hooks.stop();
         console.log("");
@@ -218,7 +226,7 @@ export function registerBenchAblation(bench: Command) {
         console.log(VIEW_COUNTS.map((v) => `${v} view(s): ${percent(row.accuracyByViews[v])}`).join(", "));
         console.log("");
       };
-      const rows = await runAblation(database, dataDir, { ...modelConfig(model, "ablation"), backend: opts.backend }, hooks, onRow, variants);
+      const rows = await runAblation(database, dataDir, base, hooks, onRow, variants);
       console.log(formatAblationTable(rows));
       if (new Set(rows.map((r) => r.testSetHash)).size > 1) console.log("warning: the variants were tested on different galaxies");
     } finally {
