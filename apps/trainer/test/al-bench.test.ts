@@ -12,11 +12,11 @@ import {
   formatSaving,
   headline,
   meanCurves,
-  meanInterval,
   smoothCurve,
   type Saving,
 } from "../src/bench/al-report.ts";
 import { mergeResults, readResults } from "../src/bench/al-results.ts";
+import { meanInterval } from "../src/bench/intervals.ts";
 import { presetScoring } from "../src/training/presets.ts";
 import {
   COUNT_RETIREMENT,

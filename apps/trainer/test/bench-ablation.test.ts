@@ -3,6 +3,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { beforeAll, describe, expect, it } from "vitest";
 import { seedSynthetic } from "@hiwl/catalog";
+import { listModelVersions, modelVersionConfigOf } from "@hiwl/db";
 import { useTestDb } from "@hiwl/db/testing";
 import { classificationMetrics, HIWL_CLASSES } from "@hiwl/model";
 import {
@@ -11,8 +12,9 @@ import {
   DEFAULT_ABLATION_VARIANTS,
   formatAblationTable,
   macroF1,
+  formatAblationSeeds,
   runAblation,
-  type AblationRow,
+  type AblationRun,
 } from "../src/bench/ablation.ts";
 import { classifyWithModelDir } from "../src/training/evaluate.ts";
 import { PRESETS } from "../src/training/presets.ts";
@@ -67,24 +69,40 @@ describe("ablation table", () => {
     expect(macroF1(metrics)).toBeCloseTo((0.8 + 2 / 3 + 1 + 0.8 + 2 / 3) / 5, 12);
   });
 
-  it("prints one Markdown row per variant with its settings, accuracy with 1 and 8 views, macro F1, each class's recall and the training minutes", () => {
-    const settings = { hierarchy: "hierarchical", weightedSampling: true, targets: "smooth", rotationDegrees: 25, testViews: 1 } as const;
-    const rows: AblationRow[] = [
-      { variant: ABLATION_VARIANTS[0]!, settings, metrics, accuracyByViews: { 1: 0.8, 8: 0.9 }, testSetHash: "h", trainMinutes: 1.26 },
-      {
-        variant: ABLATION_VARIANTS[5]!,
-        settings: { ...settings, targets: "votes", rotationDegrees: 180, testViews: 8 },
-        metrics,
-        accuracyByViews: { 1: 0.7, 8: 0.8 },
-        testSetHash: "h",
-        trainMinutes: 0.5,
-      },
-    ];
-    expect(formatAblationTable(rows).split("\n")).toEqual([
-      "| variant | hierarchy | weighted sampling | targets | rotation | test views | accuracy, 1 view | accuracy, 8 views | macro F1 | round recall | in-between recall | cigar recall | edge-on recall | spiral recall | train min |",
-      "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
-      "| HIWL | on | on | smooth | ±25° | 1 | 80.0% | 90.0% | 78.7% | 100.0% | 50.0% | 100.0% | 100.0% | 50.0% | 1.3 |",
-      "| any rotation | on | on | votes | ±180° | 8 | 70.0% | 80.0% | 78.7% | 100.0% | 50.0% | 100.0% | 100.0% | 50.0% | 0.5 |",
+  // The same galaxies, one in-between and both spirals called otherwise: 6 of 10 right.
+  const worse = classificationMetrics(HIWL_CLASSES, [0, 0, 1, 1, 2, 2, 3, 3, 4, 4], [0, 0, 0, 0, 2, 2, 3, 3, 3, 3]);
+  const settings = { hierarchy: "hierarchical", weightedSampling: true, targets: "smooth", rotationDegrees: 25, testViews: 1 } as const;
+  const [hiwl, anyRotation] = [ABLATION_VARIANTS[0]!, ABLATION_VARIANTS[5]!];
+  const runs: AblationRun[] = [
+    { variant: hiwl, seed: 0, settings, metrics, accuracyByViews: { 1: 0.8, 8: 0.9 }, testSetHash: "h", trainMinutes: 1.26 },
+    { variant: anyRotation, seed: 0, settings: { ...settings, rotationDegrees: 180 }, metrics: worse, accuracyByViews: { 1: 0.6, 8: 0.8 }, testSetHash: "h", trainMinutes: 0.5 },
+    { variant: hiwl, seed: 1, settings, metrics: worse, accuracyByViews: { 1: 0.6, 8: 0.7 }, testSetHash: "h", trainMinutes: 1.0 },
+    { variant: anyRotation, seed: 1, settings: { ...settings, rotationDegrees: 180 }, metrics: worse, accuracyByViews: { 1: 0.6, 8: 0.6 }, testSetHash: "h", trainMinutes: 0.3 },
+  ];
+
+  it("prints one Markdown row per variant: its settings, then means over the seeds with their 95% intervals, and the difference from the first row paired by seed", () => {
+    // Two seeds: mean ± t(1) 12.706 × sd / √2. HIWL at 1 view: 0.8 and 0.6, sd 0.1414, half-width 1.2706.
+    // Any rotation against HIWL, seed by seed: 0.6 - 0.8 and 0.6 - 0.6, mean -0.1, the same half-width.
+    // Macro F1: 0.7867 (above) and 0.4667 (round 2/3, in-between 0, cigar 1, edge-on 2/3, spiral 0).
+    expect(formatAblationTable(runs).split("\n")).toEqual([
+      "| variant | hierarchy | weighted sampling | targets | rotation | test views | seeds | accuracy, 1 view | accuracy, 8 views | against the first row (points) | macro F1 | round recall | in-between recall | cigar recall | edge-on recall | spiral recall | train min |",
+      "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+      "| HIWL | on | on | smooth | ±25° | 1 | 2 | 70.0% (-57.1% to 197.1%) | 80.0% (-47.1% to 207.1%) |  | 62.7% | 100.0% | 25.0% | 100.0% | 100.0% | 25.0% | 1.1 |",
+      "| any rotation | on | on | smooth | ±180° | 1 | 2 | 60.0% (60.0% to 60.0%) | 70.0% (-57.1% to 197.1%) | -10.0 (-137.1 to +117.1) | 46.7% | 100.0% | 0.0% | 100.0% | 100.0% | 0.0% | 0.4 |",
+    ]);
+    // One seed: the means alone.
+    expect(formatAblationTable(runs.filter((r) => r.seed === 0)).split("\n").slice(2)).toEqual([
+      "| HIWL | on | on | smooth | ±25° | 1 | 1 | 80.0% | 90.0% |  | 78.7% | 100.0% | 50.0% | 100.0% | 100.0% | 50.0% | 1.3 |",
+      "| any rotation | on | on | smooth | ±180° | 1 | 1 | 60.0% | 80.0% | -20.0 | 46.7% | 100.0% | 0.0% | 100.0% | 100.0% | 0.0% | 0.5 |",
+    ]);
+  });
+
+  it("prints each seed's accuracy per variant, with 1 view and with 8", () => {
+    expect(formatAblationSeeds(runs).split("\n")).toEqual([
+      "| seed | HIWL (1 / 8 views) | any rotation (1 / 8 views) |",
+      "| --- | --- | --- |",
+      "| 0 | 80.0% / 90.0% | 60.0% / 80.0% |",
+      "| 1 | 60.0% / 70.0% | 60.0% / 60.0% |",
     ]);
   });
 });
@@ -94,22 +112,26 @@ describe("runAblation", () => {
     await seedSynthetic(t.db, { count: 60, votes: 5, seed: "ablation-test", crowd: 20 }, t.dataDir);
   });
 
-  it("trains each variant as configured and scores all of them on the same held-out galaxies", { timeout: 300_000 }, async () => {
+  it("trains each variant with each seed as configured and scores all of them on the same held-out galaxies", { timeout: 300_000 }, async () => {
     const seen: string[] = [];
-    const rows = await runAblation(
-      t.db,
-      t.dataDir,
-      { preset: "ablation", variant: "nano", inputSize: 32, batch: 8, epochs: 1, seed: 1, backend: "wasm" },
-      {},
-      (row) => seen.push(row.variant.name),
-      ablationVariantsNamed("HIWL,no hierarchy,any rotation"),
-    );
-    expect(seen).toEqual(["HIWL", "no hierarchy", "any rotation"]);
+    const rows = await runAblation(t.db, t.dataDir, { preset: "ablation", variant: "nano", inputSize: 32, batch: 8, epochs: 1, seed: 1, backend: "wasm" }, {
+      variants: ablationVariantsNamed("HIWL,no hierarchy,any rotation"),
+      seeds: [1, 2],
+      onRun: (run) => seen.push(`${run.variant.name} ${run.seed}`),
+    });
+    // Seed by seed, so that an interrupted ablation has whole pairs.
+    expect(seen).toEqual(["HIWL 1", "no hierarchy 1", "any rotation 1", "HIWL 2", "no hierarchy 2", "any rotation 2"]);
     expect(rows.map((r) => [r.settings.hierarchy, r.settings.rotationDegrees, r.settings.testViews])).toEqual([
       ["hierarchical", 25, 1],
       ["flat", 25, 1],
       ["hierarchical", 180, 1],
+      ["hierarchical", 25, 1],
+      ["flat", 25, 1],
+      ["hierarchical", 180, 1],
     ]);
+    // Each run's model is trained with its run's seed (these are the file's first models).
+    const versions = await listModelVersions(t.db);
+    expect(versions.map((v) => modelVersionConfigOf(v).seed).sort()).toEqual([1, 1, 1, 2, 2, 2]);
     expect(new Set(rows.map((r) => r.testSetHash)).size).toBe(1);
     expect(new Set(rows.map((r) => r.metrics.count)).size).toBe(1);
     for (const row of rows) {

@@ -1,8 +1,9 @@
 /**
- * `hiwl bench ablation` (`npm run bench:ablation`): HIWL's three techniques switched off one at a
- * time on a synthetic catalogue with all five classes and simulated volunteer votes. Every model
- * is scored on the same held-out galaxies (the split is per class, and "votes" targets only add
- * unclassed galaxies to training), so the rows compare directly.
+ * `hiwl bench ablation` (`npm run bench:ablation`): HIWL's techniques switched off one at a time
+ * on a synthetic catalogue with all five classes and simulated volunteer votes, each variant
+ * trained with several seeds (one seed moves a row by several points on these 145 test
+ * galaxies). Every model is scored on the same held-out galaxies (the split is per class, and
+ * "votes" targets only add unclassed galaxies to training), so the rows, and the seeds, pair.
  */
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -11,6 +12,7 @@ import { seedSynthetic } from "@hiwl/catalog";
 import { createDb, migrate, runMetricsOf, type Db } from "@hiwl/db";
 import { formatMetrics, HIWL_CLASSES, type ClassificationMetrics } from "@hiwl/model";
 import { VIEW_COUNTS, type ViewCount } from "@hiwl/model/inference";
+import { meanInterval } from "./intervals.ts";
 import { markdownTable, percent } from "./markdown-table.ts";
 import { phasedProgress } from "../cli/progress.ts";
 import { addModelOptions, cliHooks, initFromOption, modelConfig, resolveModel, type ModelCliOptions } from "../cli/model-options.ts";
@@ -18,10 +20,11 @@ import type { TrainConfig } from "../training/config.ts";
 import { integer } from "../cli/option-parsers.ts";
 import { classifyWithModelDir } from "../training/evaluate.ts";
 import type { TestGalaxy } from "../training/activation.ts";
+import { PRESETS } from "../training/presets.ts";
 import { trainModel, type TrainOptions } from "../training/train.ts";
 import type { TrainHooks } from "../training/loop.ts";
 
-const ABLATION_DEFAULTS = { count: 2000, votes: 10, catalogSeed: "ablation" };
+const ABLATION_DEFAULTS = { count: 2000, votes: 10, catalogSeed: "ablation", seeds: 5 };
 
 /** What a row may change from the recipe it runs with. */
 type AblationSettings = Pick<TrainConfig, "hierarchy" | "weightedSampling" | "targets" | "rotationDegrees">;
@@ -48,53 +51,66 @@ export const ABLATION_VARIANTS: readonly AblationVariant[] = [
 /** `npm run bench:ablation` runs these unless --variants names others: the table of docs/benchmarks.md. */
 export const DEFAULT_ABLATION_VARIANTS = ABLATION_VARIANTS.filter((v) => v.name !== "any rotation").map((v) => v.name);
 
-export interface AblationRow {
+/** One variant trained with one seed and scored on the held-out galaxies. */
+export interface AblationRun {
   variant: AblationVariant;
+  seed: number;
   /** The run's settings of those a variant may change, and its model's own test views. */
   settings: AblationSettings & Pick<TrainConfig, "testViews">;
   /** The test scores with the model's own test views. */
   metrics: ClassificationMetrics;
   /** Test accuracy with each number of views per prediction, from the same trained model. */
   accuracyByViews: Record<ViewCount, number>;
-  /** RunMetrics.split.testSetHash: equal for every row of one ablation. */
+  /** RunMetrics.split.testSetHash: equal for every run of one ablation. */
   testSetHash: string;
   trainMinutes: number;
 }
 
-/** Trains and scores every variant on the catalogue already in `db`; `onRow` sees each row as it is done. */
+/**
+ * Trains and scores every variant with every seed on the catalogue already in `db`, seed by
+ * seed, so that an interrupted ablation still pairs every variant with the first on each seed
+ * it finished; `onRun` sees each run as it is done.
+ */
 export async function runAblation(
   db: Db,
   dataDir: string,
   base: TrainOptions,
-  hooks: TrainHooks = {},
-  onRow?: (row: AblationRow) => void,
-  variants: readonly AblationVariant[] = ABLATION_VARIANTS,
-): Promise<AblationRow[]> {
-  const rows: AblationRow[] = [];
-  for (const variant of variants) {
-    hooks.log?.(`— ${variant.name}${Object.keys(variant.change).length === 0 ? ": the recipe as it is" : `: ${describeSettings(variant.change)}`}`);
-    const result = await trainModel(db, dataDir, { ...base, ...variant.change, classes: "hiwl" }, hooks);
-    const stored = runMetricsOf(result.modelVersion);
-    const accuracyByViews = {} as Record<ViewCount, number>;
-    for (const views of VIEW_COUNTS) {
-      accuracyByViews[views] =
-        views === result.config.testViews
-          ? result.metrics.accuracy
-          : await otherViewsAccuracy(result.dir, result.test, dataDir, views, hooks);
+  { variants = ABLATION_VARIANTS, seeds = [base.seed ?? 0], hooks = {}, onRun }: AblationOptions = {},
+): Promise<AblationRun[]> {
+  const runs: AblationRun[] = [];
+  for (const seed of seeds) {
+    for (const variant of variants) {
+      hooks.log?.(`— ${variant.name}, seed ${seed}${Object.keys(variant.change).length === 0 ? ": the recipe as it is" : `: ${describeSettings(variant.change)}`}`);
+      const result = await trainModel(db, dataDir, { ...base, ...variant.change, seed, classes: "hiwl" }, hooks);
+      const stored = runMetricsOf(result.modelVersion);
+      const accuracyByViews = {} as Record<ViewCount, number>;
+      for (const views of VIEW_COUNTS) {
+        accuracyByViews[views] =
+          views === result.config.testViews ? result.metrics.accuracy : await otherViewsAccuracy(result.dir, result.test, dataDir, views, hooks);
+      }
+      const { hierarchy, weightedSampling, targets, rotationDegrees, testViews } = result.config;
+      const run = {
+        variant,
+        seed,
+        settings: { hierarchy, weightedSampling, targets, rotationDegrees, testViews },
+        metrics: result.metrics,
+        accuracyByViews,
+        testSetHash: stored.split.testSetHash,
+        trainMinutes: stored.timing.trainSeconds / 60,
+      };
+      runs.push(run);
+      onRun?.(run);
     }
-    const { hierarchy, weightedSampling, targets, rotationDegrees, testViews } = result.config;
-    const row = {
-      variant,
-      settings: { hierarchy, weightedSampling, targets, rotationDegrees, testViews },
-      metrics: result.metrics,
-      accuracyByViews,
-      testSetHash: stored.split.testSetHash,
-      trainMinutes: stored.timing.trainSeconds / 60,
-    };
-    rows.push(row);
-    onRow?.(row);
   }
-  return rows;
+  return runs;
+}
+
+export interface AblationOptions {
+  variants?: readonly AblationVariant[];
+  /** Each variant is trained once per seed (default: the base's seed). */
+  seeds?: readonly number[];
+  hooks?: TrainHooks;
+  onRun?: (run: AblationRun) => void;
 }
 
 async function otherViewsAccuracy(
@@ -133,9 +149,31 @@ export function macroF1(m: ClassificationMetrics): number {
   return f1.reduce((a, b) => a + b, 0) / f1.length;
 }
 
-/** A Markdown table: one row per variant, its settings, accuracy with 1 and 8 views, macro F1 and each class's recall. */
-export function formatAblationTable(rows: readonly AblationRow[]): string {
-  const classes = rows[0]?.metrics.classes ?? HIWL_CLASSES;
+/** The runs by variant, in the order the variants first ran. */
+function byVariant(runs: readonly AblationRun[]): AblationRun[][] {
+  const groups = new Map<string, AblationRun[]>();
+  for (const run of runs) groups.set(run.variant.name, [...(groups.get(run.variant.name) ?? []), run]);
+  return [...groups.values()];
+}
+
+/** A mean over seeds, with its 95% interval from two seeds on. */
+function meanCell(values: readonly number[], format: (x: number) => string): string {
+  const { mean, low, high } = meanInterval(values);
+  return values.length < 2 ? format(mean) : `${format(mean)} (${format(low)} to ${format(high)})`;
+}
+
+const points = (x: number) => `${x >= 0 ? "+" : ""}${(100 * x).toFixed(1)}`;
+
+/**
+ * A Markdown table, one row per variant: its settings, then means over its seeds (with 95%
+ * intervals from two seeds on) of the accuracy with 1 and with 8 views, of its difference from
+ * the first row on the same seeds (with the model's own views: the comparison the seeds pair),
+ * of macro F1 and of each class's recall, and of the training minutes.
+ */
+export function formatAblationTable(runs: readonly AblationRun[]): string {
+  const groups = byVariant(runs);
+  const classes = runs[0]?.metrics.classes ?? HIWL_CLASSES;
+  const first = new Map((groups[0] ?? []).map((r) => [r.seed, r.metrics.accuracy]));
   const header = [
     "variant",
     "hierarchy",
@@ -143,24 +181,43 @@ export function formatAblationTable(rows: readonly AblationRow[]): string {
     "targets",
     "rotation",
     "test views",
+    "seeds",
     ...VIEW_COUNTS.map((v) => `accuracy, ${v} view${v === 1 ? "" : "s"}`),
+    "against the first row (points)",
     "macro F1",
     ...classes.map((c) => `${c} recall`),
     "train min",
   ];
-  const body = rows.map((r) => [
-    r.variant.name,
-    r.settings.hierarchy === "hierarchical" ? "on" : "off",
-    r.settings.weightedSampling ? "on" : "off",
-    r.settings.targets,
-    `±${r.settings.rotationDegrees}°`,
-    String(r.settings.testViews),
-    ...VIEW_COUNTS.map((v) => percent(r.accuracyByViews[v])),
-    percent(macroF1(r.metrics)),
-    ...classes.map((c) => percent(r.metrics.perClass[c]!.recall)),
-    r.trainMinutes.toFixed(1),
-  ]);
+  const body = groups.map((group, g) => {
+    const { variant, settings } = group[0]!;
+    const paired = group.filter((r) => first.has(r.seed)).map((r) => r.metrics.accuracy - first.get(r.seed)!);
+    return [
+      variant.name,
+      settings.hierarchy === "hierarchical" ? "on" : "off",
+      settings.weightedSampling ? "on" : "off",
+      settings.targets,
+      `±${settings.rotationDegrees}°`,
+      String(settings.testViews),
+      String(group.length),
+      ...VIEW_COUNTS.map((v) => meanCell(group.map((r) => r.accuracyByViews[v]), percent)),
+      g === 0 || paired.length === 0 ? "" : meanCell(paired, points),
+      percent(meanInterval(group.map((r) => macroF1(r.metrics))).mean),
+      ...classes.map((c) => percent(meanInterval(group.map((r) => r.metrics.perClass[c]!.recall)).mean)),
+      meanInterval(group.map((r) => r.trainMinutes)).mean.toFixed(1),
+    ];
+  });
   return markdownTable(header, body);
+}
+
+/** A Markdown table of each seed's test accuracy per variant, with 1 view / with 8. */
+export function formatAblationSeeds(runs: readonly AblationRun[]): string {
+  const groups = byVariant(runs);
+  const seeds = [...new Set(runs.map((r) => r.seed))];
+  const cell = (run: AblationRun | undefined) => (run ? VIEW_COUNTS.map((v) => percent(run.accuracyByViews[v])).join(" / ") : "");
+  return markdownTable(
+    ["seed", ...groups.map((g) => `${g[0]!.variant.name} (${VIEW_COUNTS.join(" / ")} views)`)],
+    seeds.map((seed) => [String(seed), ...groups.map((g) => cell(g.find((r) => r.seed === seed)))]),
+  );
 }
 
 interface BenchAblationCliOptions extends ModelCliOptions {
@@ -169,6 +226,7 @@ interface BenchAblationCliOptions extends ModelCliOptions {
   catalogSeed: string;
   dataDir: string;
   variants: AblationVariant[];
+  seeds: number;
   initFrom?: string;
 }
 
@@ -178,8 +236,10 @@ export function registerBenchAblation(bench: Command) {
       .command("ablation")
       .description(
         "HIWL's hierarchy, weighted sampling and label smoothing switched off one at a time on a synthetic five-class catalogue " +
-          "with simulated votes; prints the full model's held-out scores and a table of every variant, each scored with 1 and with 8 views a galaxy",
+          "with simulated votes, each variant trained with several seeds; prints each run's held-out scores, then a table of every " +
+          "variant's means over the seeds with their 95% intervals, scored with 1 and with 8 views a galaxy, and each seed's accuracy",
       )
+      .option("--seeds <n>", `seeds per variant, from --seed on (a single seed moves a row by several points)`, integer("--seeds", 1), ABLATION_DEFAULTS.seeds)
       .option(
         "--variants <names>",
         `comma-separated rows, each the recipe (--preset) with one change: ${ABLATION_VARIANTS.map((v) => `"${v.name}"`).join(", ")} (default: ${DEFAULT_ABLATION_VARIANTS.map((n) => `"${n}"`).join(", ")})`,
@@ -199,7 +259,7 @@ export function registerBenchAblation(bench: Command) {
     const database = createDb({ dataDir });
     const hooks = cliHooks();
     try {
-      const { variants, initFrom, ...model } = opts;
+      const { variants, seeds, initFrom, ...model } = opts;
       // Before the catalogue is rendered, so that a wrong --init-from fails at once.
       const base = {
         ...modelConfig(model, "ablation"),
@@ -218,17 +278,27 @@ export function registerBenchAblation(bench: Command) {
       } finally {
         progress.stop();
       }
-      const onRow = (row: AblationRow) => {
+      const onRun = (run: AblationRun) => {
         hooks.stop();
         console.log("");
-        console.log(`${row.variant.name} (${describeSettings(row.settings)}), ${row.trainMinutes.toFixed(1)} min of training, ${row.settings.testViews} test view(s)`);
-        console.log(formatMetrics(row.metrics));
-        console.log(VIEW_COUNTS.map((v) => `${v} view(s): ${percent(row.accuracyByViews[v])}`).join(", "));
+        console.log(
+          `${run.variant.name}, seed ${run.seed} (${describeSettings(run.settings)}), ${run.trainMinutes.toFixed(1)} min of training, ${run.settings.testViews} test view(s)`,
+        );
+        console.log(formatMetrics(run.metrics));
+        console.log(VIEW_COUNTS.map((v) => `${v} view(s): ${percent(run.accuracyByViews[v])}`).join(", "));
         console.log("");
       };
-      const rows = await runAblation(database, dataDir, base, hooks, onRow, variants);
-      console.log(formatAblationTable(rows));
-      if (new Set(rows.map((r) => r.testSetHash)).size > 1) console.log("warning: the variants were tested on different galaxies");
+      const first = base.seed ?? PRESETS[base.preset].training.seed;
+      const runs = await runAblation(database, dataDir, base, {
+        variants,
+        seeds: Array.from({ length: seeds }, (_, i) => first + i),
+        hooks,
+        onRun,
+      });
+      console.log(formatAblationTable(runs));
+      console.log("");
+      console.log(formatAblationSeeds(runs));
+      if (new Set(runs.map((r) => r.testSetHash)).size > 1) console.log("warning: the variants were tested on different galaxies");
     } finally {
       hooks.stop();
       await database.$disconnect();
