@@ -83,17 +83,18 @@ describe("ablation table", () => {
   it("prints one Markdown row per variant: its settings, then means over the seeds with their 95% intervals, and the difference from the first row paired by seed", () => {
     // Two seeds: mean ± t(1) 12.706 × sd / √2. HIWL at 1 view: 0.8 and 0.6, sd 0.1414, half-width 1.2706.
     // Any rotation against HIWL, seed by seed: 0.6 - 0.8 and 0.6 - 0.6, mean -0.1, the same half-width.
+    // 8 views against 1: HIWL gains 0.1 on both seeds (no spread), any rotation 0.2 and 0.
     // Macro F1: 0.7867 (above) and 0.4667 (round 2/3, in-between 0, cigar 1, edge-on 2/3, spiral 0).
     expect(formatAblationTable(runs).split("\n")).toEqual([
-      "| variant | hierarchy | weighted sampling | targets | rotation | test views | seeds | accuracy, 1 view | accuracy, 8 views | against the first row (points) | macro F1 | round recall | in-between recall | cigar recall | edge-on recall | spiral recall | train min |",
-      "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
-      "| HIWL | on | on | smooth | ±25° | 1 | 2 | 70.0% (-57.1% to 197.1%) | 80.0% (-47.1% to 207.1%) |  | 62.7% | 100.0% | 25.0% | 100.0% | 100.0% | 25.0% | 1.1 |",
-      "| any rotation | on | on | smooth | ±180° | 1 | 2 | 60.0% (60.0% to 60.0%) | 70.0% (-57.1% to 197.1%) | -10.0 (-137.1 to +117.1) | 46.7% | 100.0% | 0.0% | 100.0% | 100.0% | 0.0% | 0.4 |",
+      "| variant | hierarchy | weighted sampling | targets | rotation | test views | seeds | accuracy, 1 view | accuracy, 8 views | against the first row (points) | 8 views against 1 (points) | macro F1 | round recall | in-between recall | cigar recall | edge-on recall | spiral recall | train min |",
+      "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+      "| HIWL | on | on | smooth | ±25° | 1 | 2 | 70.0% (-57.1% to 197.1%) | 80.0% (-47.1% to 207.1%) |  | +10.0 (+10.0 to +10.0) | 62.7% | 100.0% | 25.0% | 100.0% | 100.0% | 25.0% | 1.1 |",
+      "| any rotation | on | on | smooth | ±180° | 1 | 2 | 60.0% (60.0% to 60.0%) | 70.0% (-57.1% to 197.1%) | -10.0 (-137.1 to +117.1) | +10.0 (-117.1 to +137.1) | 46.7% | 100.0% | 0.0% | 100.0% | 100.0% | 0.0% | 0.4 |",
     ]);
     // One seed: the means alone.
     expect(formatAblationTable(runs.filter((r) => r.seed === 0)).split("\n").slice(2)).toEqual([
-      "| HIWL | on | on | smooth | ±25° | 1 | 1 | 80.0% | 90.0% |  | 78.7% | 100.0% | 50.0% | 100.0% | 100.0% | 50.0% | 1.3 |",
-      "| any rotation | on | on | smooth | ±180° | 1 | 1 | 60.0% | 80.0% | -20.0 | 46.7% | 100.0% | 0.0% | 100.0% | 100.0% | 0.0% | 0.5 |",
+      "| HIWL | on | on | smooth | ±25° | 1 | 1 | 80.0% | 90.0% |  | +10.0 | 78.7% | 100.0% | 50.0% | 100.0% | 100.0% | 50.0% | 1.3 |",
+      "| any rotation | on | on | smooth | ±180° | 1 | 1 | 60.0% | 80.0% | -20.0 | +20.0 | 46.7% | 100.0% | 0.0% | 100.0% | 100.0% | 0.0% | 0.5 |",
     ]);
   });
 

@@ -168,7 +168,8 @@ const points = (x: number) => `${x >= 0 ? "+" : ""}${(100 * x).toFixed(1)}`;
  * A Markdown table, one row per variant: its settings, then means over its seeds (with 95%
  * intervals from two seeds on) of the accuracy with 1 and with 8 views, of its difference from
  * the first row on the same seeds (with the model's own views: the comparison the seeds pair),
- * of macro F1 and of each class's recall, and of the training minutes.
+ * of what 8 views gain over 1 from the same models, of macro F1 and of each class's recall,
+ * and of the training minutes.
  */
 export function formatAblationTable(runs: readonly AblationRun[]): string {
   const groups = byVariant(runs);
@@ -184,6 +185,7 @@ export function formatAblationTable(runs: readonly AblationRun[]): string {
     "seeds",
     ...VIEW_COUNTS.map((v) => `accuracy, ${v} view${v === 1 ? "" : "s"}`),
     "against the first row (points)",
+    ...VIEW_COUNTS.slice(1).map((v) => `${v} views against 1 (points)`),
     "macro F1",
     ...classes.map((c) => `${c} recall`),
     "train min",
@@ -201,6 +203,7 @@ export function formatAblationTable(runs: readonly AblationRun[]): string {
       String(group.length),
       ...VIEW_COUNTS.map((v) => meanCell(group.map((r) => r.accuracyByViews[v]), percent)),
       g === 0 || paired.length === 0 ? "" : meanCell(paired, points),
+      ...VIEW_COUNTS.slice(1).map((v) => meanCell(group.map((r) => r.accuracyByViews[v] - r.accuracyByViews[1]), points)),
       percent(meanInterval(group.map((r) => macroF1(r.metrics))).mean),
       ...classes.map((c) => percent(meanInterval(group.map((r) => r.metrics.perClass[c]!.recall)).mean)),
       meanInterval(group.map((r) => r.trainMinutes)).mean.toFixed(1),
