@@ -88,9 +88,10 @@ const WORKER: PresetTraining = {
   bestBy: "last", // bench:al: epochs picked by a few dozen validation galaxies swung held-out accuracy by 10-20 points, the last by a few
   minEpochExamples: 512, // bench:al: a few dozen labelled galaxies still get as many optimiser steps as a few hundred
   emaDecay: 0.7, // bench:gz1: 87.08% against 86.46% without (seed 1; the whole gz1 recipe +1.1 points on each of 2 seeds), at no cost in prediction
-  // rotationDegrees and testViews stay HIWL's: on the synthetic sky the worker learns (bench:ablation --preset worker, 5 seeds),
-  // any angle lost 1.2 points from one view and 8 views gained 1.3 (interval -0.8 to 3.4: not resolved), while costing 3 times
-  // one view in the browser (bench:browser, tiny on wasm: 44 ms against 15) and 8 times in scoring
+  // rotationDegrees, testViews and initFrom stay HIWL's: on the synthetic sky the worker learns (bench:ablation --preset worker,
+  // 5 seeds), any angle lost 1.2 points from one view and 8 views gained 1.3 (interval -0.8 to 3.4: not resolved); only a
+  // self-supervised backbone with 8 views came out ahead (+2.1, +0.2 to +4.0), but 8 views cost 3 times one view in the browser
+  // (bench:browser, tiny on wasm: 44 ms against 15) and 8 times in scoring, and a backbone would be needed per catalogue
 };
 
 export const PRESETS: Readonly<Record<PresetName, Preset>> = {
