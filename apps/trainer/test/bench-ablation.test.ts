@@ -50,13 +50,14 @@ describe("hiwl bench ablation", () => {
   const bench = (...args: string[]) =>
     promisify(execFile)(process.execPath, [HIWL, "bench", "ablation", "--data-dir", t.dataDir, ...args], { timeout: 120_000 });
 
-  it("refuses an unknown variant or starting model by name before rendering the catalogue", async () => {
+  it("refuses an unknown variant or starting model, or no seeds, by name before rendering the catalogue", async () => {
     await expect(bench("--variants", "HIWL,no EMA")).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('--variants: no variant "no EMA"') });
     await expect(bench("--init-from", "nowhere")).rejects.toMatchObject({
       code: 1,
       stderr: expect.stringContaining('no model directory or model version "nowhere"'),
     });
     await expect(bench("--preset", "fast")).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining("Allowed choices are worker, paper") });
+    await expect(bench("--seeds", "0")).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('--seeds must be an integer >= 1, got "0"') });
   });
 });
 
