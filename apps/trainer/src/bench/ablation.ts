@@ -10,17 +10,16 @@ import { join, resolve } from "node:path";
 import type { Command } from "commander";
 import { seedSynthetic } from "@hiwl/catalog";
 import { createDb, migrate, runMetricsOf, type Db } from "@hiwl/db";
-import { formatMetrics, HIWL_CLASSES, type ClassificationMetrics } from "@hiwl/model";
+import { classificationMetrics, formatMetrics, HIWL_CLASSES, type ClassificationMetrics } from "@hiwl/model";
 import { VIEW_COUNTS, type ViewCount } from "@hiwl/model/inference";
 import { meanInterval } from "./intervals.ts";
 import { markdownTable, percent } from "./markdown-table.ts";
 import { phasedProgress } from "../cli/progress.ts";
 import { addModelOptions, cliHooks, initFromOption, modelConfig, resolveModel, type ModelCliOptions } from "../cli/model-options.ts";
-import type { TrainConfig } from "../training/config.ts";
+import { resolveTrainConfig, type TrainConfig } from "../training/config.ts";
 import { integer } from "../cli/option-parsers.ts";
 import { classifyWithModelDir } from "../training/evaluate.ts";
 import type { TestGalaxy } from "../training/activation.ts";
-import { PRESETS } from "../training/presets.ts";
 import { trainModel, type TrainOptions } from "../training/train.ts";
 import type { TrainHooks } from "../training/loop.ts";
 
@@ -75,7 +74,7 @@ export async function runAblation(
   db: Db,
   dataDir: string,
   base: TrainOptions,
-  { variants = ABLATION_VARIANTS, seeds = [base.seed ?? 0], hooks = {}, onRun }: AblationOptions = {},
+  { variants = ABLATION_VARIANTS, seeds = [resolveTrainConfig(base).seed], hooks = {}, onRun }: AblationOptions = {},
 ): Promise<AblationRun[]> {
   const runs: AblationRun[] = [];
   for (const seed of seeds) {
@@ -107,7 +106,7 @@ export async function runAblation(
 
 export interface AblationOptions {
   variants?: readonly AblationVariant[];
-  /** Each variant is trained once per seed (default: the base's seed). */
+  /** Each variant is trained once per seed (default: the seed the base's settings resolve to). */
   seeds?: readonly number[];
   hooks?: TrainHooks;
   onRun?: (run: AblationRun) => void;
@@ -120,8 +119,8 @@ async function otherViewsAccuracy(
   views: ViewCount,
   hooks: TrainHooks,
 ): Promise<number> {
-  const { classified } = await classifyWithModelDir(dir, test, dataDir, { views, onPhase: hooks.onPhase });
-  return classified.predicted.filter((p, i) => p === test[i]!.cls).length / test.length;
+  const { metadata, classified } = await classifyWithModelDir(dir, test, dataDir, { views, onPhase: hooks.onPhase });
+  return classificationMetrics(metadata.classes, test.map((g) => g.cls), classified.predicted).accuracy;
 }
 
 /** The variants named in a comma-separated list, in its order; an unknown name is refused with the names there are. */
@@ -152,7 +151,11 @@ export function macroF1(m: ClassificationMetrics): number {
 /** The runs by variant, in the order the variants first ran. */
 function byVariant(runs: readonly AblationRun[]): AblationRun[][] {
   const groups = new Map<string, AblationRun[]>();
-  for (const run of runs) groups.set(run.variant.name, [...(groups.get(run.variant.name) ?? []), run]);
+  for (const run of runs) {
+    const group = groups.get(run.variant.name);
+    if (group) group.push(run);
+    else groups.set(run.variant.name, [run]);
+  }
   return [...groups.values()];
 }
 
@@ -291,7 +294,7 @@ export function registerBenchAblation(bench: Command) {
         console.log(VIEW_COUNTS.map((v) => `${v} view(s): ${percent(run.accuracyByViews[v])}`).join(", "));
         console.log("");
       };
-      const first = base.seed ?? PRESETS[base.preset].training.seed;
+      const first = resolveTrainConfig(base).seed;
       const runs = await runAblation(database, dataDir, base, {
         variants,
         seeds: Array.from({ length: seeds }, (_, i) => first + i),
