@@ -10,10 +10,12 @@ import type { BenchRow } from "../src/bench/throughput.ts";
 
 const HIWL = fileURLToPath(new URL("../bin/hiwl.mjs", import.meta.url));
 
+async function hiwl(...args: string[]): Promise<string> {
+  return (await promisify(execFile)(process.execPath, [HIWL, ...args], { timeout: 240_000 })).stdout;
+}
+
 async function bench(...args: string[]): Promise<BenchRow[]> {
-  const { stdout } = await promisify(execFile)(process.execPath, [HIWL, "bench", "train", "--input-size", "32", "--batch", "4", "--steps", "1", "--json", ...args], {
-    timeout: 240_000,
-  });
+  const stdout = await hiwl("bench", "train", "--input-size", "32", "--batch", "4", "--steps", "1", "--json", ...args);
   return stdout.trim().split("\n").map((line) => JSON.parse(line) as BenchRow);
 }
 
@@ -37,6 +39,31 @@ describe("hiwl bench train", { timeout: 300_000 }, () => {
     expect(b0.pytorch!.trainImagesPerSec).toBeGreaterThan(0);
     expect(b0.pytorch!.inferImagesPerSec).toBeGreaterThan(0);
     expect(nano.pytorch).toBeNull();
+  });
+
+  it("with --independent, trains as many single-threaded processes at once beside the replicas, and prints the scaling", async () => {
+    const rows = await bench("--variant", "nano", "--backend", "wasm", "--workers", "1,2", "--independent", "--no-infer");
+    expect(rows.map((r) => r.workers)).toEqual([1, 2]);
+    const [one, two] = rows as [BenchRow, BenchRow];
+    expect(one.independentImagesPerSec).toBeNull();
+    expect(two.independentImagesPerSec!).toBeGreaterThan(0);
+    for (const row of rows) {
+      expect(row.inferImagesPerSec).toBeNull();
+      expect(row.trainWindow[1]).toBeGreaterThan(row.trainWindow[0]);
+      expect(row.kernelsPerStep).toBeNull();
+    }
+    const table = await hiwl("bench", "train", "--variant", "nano", "--input-size", "32", "--batch", "4", "--steps", "1", "--backend", "wasm", "--workers", "1,2", "--independent");
+    expect(table).toMatch(/\| scaling \| independent processes \| of that \|/);
+    expect(table).toMatch(/\| wasm \| 2 \| nano \| 32px \| 4 \| [\d.]+ \| \d+% \| [\d.]+ \| \d+% \| [\d.]+ \|/);
+  });
+
+  it("refuses --independent where the batch does not split equally, and on webgpu", async () => {
+    await expect(bench("--variant", "nano", "--backend", "wasm", "--workers", "2", "--batch", "5", "--independent")).rejects.toThrow(
+      "--independent splits the batch equally: --batch 5 does not divide into 2 workers",
+    );
+    await expect(bench("--variant", "nano", "--backend", "webgpu", "--workers", "2", "--independent")).rejects.toThrow(
+      "--independent measures the CPU's cores: use it with --backend wasm",
+    );
   });
 
   it("counts GPU dispatches on webgpu: the project's kernels (filter gradients, batch norm, swish, optimizer) take far fewer than tfjs's own", async () => {
