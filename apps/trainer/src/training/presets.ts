@@ -131,7 +131,7 @@ export const PRESETS: Readonly<Record<PresetName, Preset>> = {
     training: {
       ...PAPER,
       ...ADAM_WITH_WARMUP,
-      inputSize: 80, // at 64 px a spiral's arms span a few pixels: 80.0% validation accuracy at 96 px against 75.4% at 64 after one epoch; 80 px costs 1.6 times 64; 128 px gave 87.38% against 87.08% for twice the minutes, B0 at 128 px 86.46%
+      inputSize: 80, // at 64 px a spiral's arms span a few pixels: 80.0% validation accuracy at 96 px against 75.4% at 64 after one epoch; 80 px costs 1.6 times 64; 128 px gained 0.3 points on each of 2 seeds for twice the minutes, B0 at 128 px 86.46%
       epochs: 22, // 12-16 minutes of training at 80 px on 2 cores; a cosine over 50 epochs gave 86.15% (its best epoch the 28th) against 86.46%
       weightedSampling: false, // plain shuffling: class balancing trades overall accuracy for the minority classes' recall
       rotationDegrees: 180, // a galaxy has no up: with 8 test views, spiral F1 66.7% against 61.2% at HIWL's 25 (bench:gz1's ablation)
