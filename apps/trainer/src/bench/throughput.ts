@@ -8,7 +8,7 @@ import { execFile } from "node:child_process";
 import { availableParallelism, cpus } from "node:os";
 import { promisify } from "node:util";
 import type { Command } from "commander";
-import { createRng, HIWL_CLASSES } from "@hiwl/model";
+import { createRng, HIWL_CLASSES, type Rng } from "@hiwl/model";
 import { createModel } from "@hiwl/model/inference";
 import { buildEfficientNet, EFFICIENTNET_VARIANT_NAMES, serializeModel, type EfficientNetVariantName } from "@hiwl/model/network";
 import { profileStep, uninstallWebgpuKernels, type BackendChoice, type StepProfile } from "@hiwl/tfjs";
@@ -140,9 +140,14 @@ interface Shape {
   steps: number;
 }
 
+/** `count` images of noise in [-1, 1). */
+function randomImages(rng: Rng, count: number, inputSize: number): Float32Array {
+  return Float32Array.from({ length: count * inputSize * inputSize * 3 }, () => 2 * rng() - 1);
+}
+
 /**
- * Median times of the trainer's own step (SGD, weight decay, dropout), on the main thread or
- * over `workers` replicas, and of inference on the main thread, on random inputs.
+ * The time of the trainer's own step (SGD, weight decay, dropout), on the main thread or over
+ * `workers` replicas, and unless told not to, of inference (measureInference), on random inputs.
  */
 async function measure(
   { variant, inputSize, batch, steps }: Shape,
@@ -154,8 +159,7 @@ async function measure(
   const trainer =
     workers === 0 ? new NetworkTrainer(model, options) : await ReplicaPool.start({ workers, model: await serializeModel(model), trainer: options });
   const rng = createRng("bench");
-  const noise = (n: number) => Float32Array.from({ length: n * inputSize * inputSize * 3 }, () => 2 * rng() - 1);
-  const images = noise(batch);
+  const images = randomImages(rng, batch, inputSize);
   const targets = Array.from({ length: batch }, (_, i) => HIWL_CLASSES.map((_, k) => (k === i % HIWL_CLASSES.length ? 1 : 0)));
   try {
     // One warm-up step, then the timed ones back to back with one read at the end, as the
@@ -190,8 +194,7 @@ async function measure(
 
 /** Inference images/s on random inputs; with workers, on as many copies of the model (ModelPool, the model API's classify()). */
 async function measureInference(model: ReturnType<typeof buildEfficientNet>, inputSize: number, steps: number, workers: number): Promise<number> {
-  const rng = createRng("bench-infer");
-  const images = Float32Array.from({ length: INFERENCE_BATCH * inputSize * inputSize * 3 }, () => 2 * rng() - 1);
+  const images = randomImages(createRng("bench-infer"), INFERENCE_BATCH, inputSize);
   const copies = workers === 0 ? null : await ModelPool.start(createModel({ classes: [...HIWL_CLASSES], hierarchy: "flat", inputSize }, { flat: model }), workers);
   try {
     const ms: number[] = [];
